@@ -1,0 +1,88 @@
+// Package sfid builds and checks Salesforce record ids: a 3-character key
+// prefix, 12 base-62 characters (15 in all, case-sensitive) and the
+// 3-character case-insensitive checksum suffix of the 18-character form.
+// The simulator and the synthetic worlds share it so their ids look real.
+package sfid
+
+import (
+	"errors"
+	"strings"
+)
+
+// Key prefixes of the objects navsync touches.
+const (
+	Account                = "001"
+	Contact                = "003"
+	Opportunity            = "006"
+	Lead                   = "00Q"
+	User                   = "005"
+	OpportunityContactRole = "00K"
+	Profile                = "00e"
+	Organization           = "00D"
+	Job                    = "750"
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const suffixChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+// New returns the 18-character id with the given key prefix, a 2-character
+// pod part (e.g. "5g") and sequence number n.
+func New(prefix, pod string, n uint64) string {
+	var b [18]byte
+	copy(b[:3], prefix)
+	copy(b[3:5], pod)
+	for i := 14; i >= 5; i-- {
+		b[i] = base62[n%62]
+		n /= 62
+	}
+	copy(b[15:], Suffix(string(b[:15])))
+	return string(b[:])
+}
+
+// Suffix computes the 3-character checksum of a 15-character id.
+func Suffix(id15 string) string {
+	var out [3]byte
+	for chunk := 0; chunk < 3; chunk++ {
+		v := 0
+		for i := 0; i < 5; i++ {
+			c := id15[chunk*5+i]
+			if c >= 'A' && c <= 'Z' {
+				v |= 1 << i
+			}
+		}
+		out[chunk] = suffixChars[v]
+	}
+	return string(out[:])
+}
+
+// ErrInvalid is returned by To18 for a string that is not a Salesforce id.
+var ErrInvalid = errors.New("not a salesforce id")
+
+// To18 returns the 18-character form of a 15- or 18-character id, checking
+// the characters and, for 18, the checksum.
+func To18(id string) (string, error) {
+	if len(id) != 15 && len(id) != 18 {
+		return "", ErrInvalid
+	}
+	for i := 0; i < 15; i++ {
+		if strings.IndexByte(base62, id[i]) < 0 {
+			return "", ErrInvalid
+		}
+	}
+	full := id[:15] + Suffix(id[:15])
+	if len(id) == 18 && !strings.EqualFold(full, id) {
+		return "", ErrInvalid
+	}
+	return full, nil
+}
+
+// Valid reports whether id is a well-formed 15- or 18-character id.
+func Valid(id string) bool { _, err := To18(id); return err == nil }
+
+// Equal compares two ids in 15- or 18-character form.
+func Equal(a, b string) bool {
+	if len(a) < 15 || len(b) < 15 {
+		return a == b
+	}
+	return a[:15] == b[:15]
+}
