@@ -28,3 +28,7 @@ demo: build
 
 clean:
 	rm -rf bin .cache
+
+# Matcher quality on fresh generated worlds of several seeds, beside a simple baseline.
+eval:
+	$(GO) run ./benchmarks/eval

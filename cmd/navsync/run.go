@@ -64,6 +64,7 @@ var commands = map[string]command{
 	"sim":      {"run the simulator org as a standalone server", runSim},
 	"fixtures": {"write a synthetic world (org CSVs, Sales Navigator exports, truth) to files", runFixtures},
 	"match":    {"offline matching of an org snapshot against Sales Navigator exports", runMatch},
+	"demo":     {"run navsync end to end on an embedded synthetic world", runDemo},
 }
 
 // Run parses the global flags and runs one subcommand.

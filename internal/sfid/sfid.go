@@ -86,3 +86,12 @@ func Equal(a, b string) bool {
 	}
 	return a[:15] == b[:15]
 }
+
+// Well-known Profile ids shared by the simulator and the synthetic worlds. A
+// User row's ProfileId says what the user may do in the simulator org.
+var (
+	ProfileSystemAdmin = New(Profile, "5g", 1) // System Administrator: API enabled, modify all data
+	ProfileStandard    = New(Profile, "5g", 2) // Standard User: API enabled, create/edit Contacts, Leads, OpportunityContactRoles
+	ProfileReadOnly    = New(Profile, "5g", 3) // Read Only: API enabled, reads only (writes get INSUFFICIENT_ACCESS_OR_READONLY)
+	ProfileNoAPI       = New(Profile, "5g", 4) // Standard User without "API Enabled": API_DISABLED_FOR_ORG
+)
