@@ -1,0 +1,285 @@
+package matcher
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Blocking keys of lead pairs. Each CRM index is built once; several lead
+// queries may use the same index under different key names.
+const (
+	kEmail = iota
+	kPhone
+	kNamePhonetic
+	kSwappedPhonetic
+	kCompanySurname
+	kDomainSurname
+	kPastCompanySurname
+	kCompanyFirst
+	numLeadKeys
+)
+
+var leadKeyNames = [numLeadKeys]string{
+	"email", "phone", "surname_phonetic+initial", "swapped_phonetic+initial", "company+surname",
+	"domain+surname", "past_company+surname", "company+first_name",
+}
+
+// CRM indexes.
+const (
+	ixEmail = iota
+	ixPhone
+	ixName
+	ixCompanySurname
+	ixDomainSurname
+	ixCompanyFirst
+	numLeadIndexes
+)
+
+// Company blocking keys (and indexes, one each).
+const (
+	ckName = iota
+	ckDomain
+	ckPhone
+	ckNameToken
+	ckAcronym
+	numCompanyKeys
+)
+
+var companyKeyNames = [numCompanyKeys]string{"name", "domain", "phone", "name_token", "acronym"}
+
+// fnv64 hashing of key parts: deterministic across runs and processes.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashStr(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	h ^= 0xff // separator, so ("ab","c") != ("a","bc")
+	h *= fnvPrime
+	return h
+}
+
+func hashU64(h, v uint64) uint64 {
+	for range 8 {
+		h ^= v & 0xff
+		h *= fnvPrime
+		v >>= 8
+	}
+	return h
+}
+
+func keyHash(kind int, parts ...string) uint64 {
+	h := hashU64(fnvOffset, uint64(kind))
+	for _, p := range parts {
+		h = hashStr(h, p)
+	}
+	return h
+}
+
+type entry struct {
+	key uint64
+	id  int32
+}
+
+// index maps key hashes to record ids: keys sorted, ids of block i in
+// ids[offs[i]:offs[i+1]], at most maxBlock per block (the lowest ids; the
+// rest are counted as capped).
+type index struct {
+	keys          []uint64
+	offs          []uint32
+	ids           []int32
+	blocks        int64
+	cappedBlocks  int64
+	cappedRecords int64
+}
+
+func buildIndex(entries []entry, maxBlock int) *index {
+	slices.SortFunc(entries, func(a, b entry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	entries = slices.Compact(entries)
+	ix := &index{}
+	for i := 0; i < len(entries); {
+		j := i
+		for j < len(entries) && entries[j].key == entries[i].key {
+			j++
+		}
+		ix.keys = append(ix.keys, entries[i].key)
+		ix.offs = append(ix.offs, uint32(len(ix.ids)))
+		n := j - i
+		if maxBlock > 0 && n > maxBlock {
+			ix.cappedBlocks++
+			ix.cappedRecords += int64(n - maxBlock)
+			n = maxBlock
+		}
+		for k := i; k < i+n; k++ {
+			ix.ids = append(ix.ids, entries[k].id)
+		}
+		i = j
+	}
+	ix.offs = append(ix.offs, uint32(len(ix.ids)))
+	ix.blocks = int64(len(ix.keys))
+	ix.keys = slices.Clip(ix.keys)
+	ix.ids = slices.Clip(ix.ids)
+	return ix
+}
+
+func (ix *index) lookup(key uint64) []int32 {
+	i, ok := slices.BinarySearch(ix.keys, key)
+	if !ok {
+		return nil
+	}
+	return ix.ids[ix.offs[i]:ix.offs[i+1]]
+}
+
+// personKeys returns the index keys of a CRM person, per index.
+func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
+	if p.email != "" {
+		emit(ixEmail, keyHash(ixEmail, p.email))
+	}
+	for _, ph := range p.phones {
+		if ph != 0 {
+			emit(ixPhone, hashU64(hashU64(fnvOffset, ixPhone), ph))
+		}
+	}
+	if p.last != "" && p.first != "" {
+		emit(ixName, keyHash(ixName, soundex(p.last), p.first[:1]))
+	}
+	if p.last != "" && p.company.name != "" {
+		emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
+	}
+	if p.last != "" {
+		for _, d := range p.domains {
+			if d != "" {
+				emit(ixDomainSurname, keyHash(ixDomainSurname, d, p.last))
+			}
+		}
+	}
+	if p.first != "" && !p.firstInit && p.company.name != "" {
+		emit(ixCompanyFirst, keyHash(ixCompanyFirst, p.company.name, p.first))
+	}
+}
+
+// leadQueries calls q for every (key, index, hash) a lead looks up.
+func leadQueries(p *prepPerson, initials []byte, q func(key, ix int, h uint64)) {
+	if p.email != "" {
+		q(kEmail, ixEmail, keyHash(ixEmail, p.email))
+	}
+	if p.phones[0] != 0 {
+		q(kPhone, ixPhone, hashU64(hashU64(fnvOffset, ixPhone), p.phones[0]))
+	}
+	if p.last != "" && p.first != "" {
+		sx := soundex(p.last)
+		for _, c := range initials {
+			q(kNamePhonetic, ixName, keyHash(ixName, sx, string(rune(c))))
+		}
+		if !p.firstInit {
+			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.first), p.last[:1]))
+		}
+	}
+	if p.last != "" {
+		if p.company.name != "" {
+			q(kCompanySurname, ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
+		}
+		for _, d := range p.domains {
+			if d != "" {
+				q(kDomainSurname, ixDomainSurname, keyHash(ixDomainSurname, d, p.last))
+			}
+		}
+		for i := range p.past {
+			q(kPastCompanySurname, ixCompanySurname, keyHash(ixCompanySurname, p.past[i].name, p.last))
+		}
+	}
+	if p.first != "" && !p.firstInit && p.company.name != "" {
+		q(kCompanyFirst, ixCompanyFirst, keyHash(ixCompanyFirst, p.company.name, p.first))
+	}
+}
+
+// buildPersonIndexes builds the CRM people indexes, one goroutine per index.
+func buildPersonIndexes(ctx context.Context, crm []prepPerson, maxBlock, limit int) ([numLeadIndexes]*index, error) {
+	var per [numLeadIndexes][]entry
+	for i := range crm {
+		personKeys(&crm[i], func(ix int, key uint64) {
+			per[ix] = append(per[ix], entry{key, int32(i)})
+		})
+	}
+	var out [numLeadIndexes]*index
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for ix := range numLeadIndexes {
+		g.Go(func() error {
+			out[ix] = buildIndex(per[ix], maxBlock)
+			per[ix] = nil
+			return nil
+		})
+	}
+	err := g.Wait()
+	return out, err
+}
+
+// companyKeys returns the blocking keys of a normalised company, for both
+// index building (accounts) and querying.
+func companyKeys(c *prepCompany, emit func(k int, key uint64)) {
+	if c.name.name != "" {
+		emit(ckName, keyHash(ckName, c.name.name))
+		if t := firstToken(c.name.name); t != "" {
+			emit(ckNameToken, keyHash(ckNameToken, t))
+		}
+	}
+	if c.domain != "" {
+		emit(ckDomain, keyHash(ckDomain, c.domain))
+	}
+	if c.phone != 0 {
+		emit(ckPhone, hashU64(hashU64(fnvOffset, ckPhone), c.phone))
+	}
+}
+
+func buildCompanyIndexes(ctx context.Context, accts []prepCompany, maxBlock, limit int) ([numCompanyKeys]*index, error) {
+	var per [numCompanyKeys][]entry
+	for i := range accts {
+		c := &accts[i]
+		companyKeys(c, func(k int, key uint64) {
+			per[k] = append(per[k], entry{key, int32(i)})
+		})
+		// An account's acronym is found by a query naming the acronym, and
+		// the other way round (see companyQueries).
+		if len(c.name.acr) >= 3 {
+			per[ckAcronym] = append(per[ckAcronym], entry{keyHash(ckAcronym, c.name.acr), int32(i)})
+		}
+		if len(c.name.name) >= 3 && c.name.acr == "" {
+			per[ckAcronym] = append(per[ckAcronym], entry{keyHash(ckAcronym, c.name.name), int32(i)})
+		}
+	}
+	var out [numCompanyKeys]*index
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for k := range numCompanyKeys {
+		g.Go(func() error {
+			out[k] = buildIndex(per[k], maxBlock)
+			per[k] = nil
+			return nil
+		})
+	}
+	err := g.Wait()
+	return out, err
+}
+
+// companyQueries calls q for every (key, hash) a company looks up.
+func companyQueries(c *prepCompany, q func(k int, h uint64)) {
+	companyKeys(c, q)
+	if len(c.name.acr) >= 3 {
+		q(ckAcronym, keyHash(ckAcronym, c.name.acr))
+	} else if len(c.name.name) >= 3 && c.name.acr == "" {
+		q(ckAcronym, keyHash(ckAcronym, c.name.name))
+	}
+}

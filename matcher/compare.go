@@ -1,0 +1,274 @@
+package matcher
+
+import (
+	"strings"
+)
+
+// Similarity thresholds of the fuzzy levels (Jaro-Winkler).
+const (
+	jwStrong = 0.92
+	jwWeak   = 0.84
+)
+
+// leadLevelsOf compares a lead with a CRM person field by field.
+func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
+	var lv [numLeadFields]level
+	lv[fEmail] = compareEmail(l.email, c.email)
+	lv[fPhone] = comparePhones(l.phones, c.phones)
+	lv[fFirst] = compareGiven(l, c)
+	lv[fLast] = compareSurname(l.last, c.last)
+	if lv[fFirst] != lvExact && lv[fFirst] != lvNickname && lv[fLast] != lvExact && swapped(l, c) {
+		lv[fFirst], lv[fLast] = lvSwapped, lvSwapped
+	}
+	lv[fCompany] = compareCompany(&l.company, l.domains[:], &c.company, c.domains[:])
+	lv[fTitle] = compareTitle(&l.title, &c.title)
+	lv[fPastCompany] = lvMissing
+	if len(l.past) > 0 && (c.company.name != "") {
+		lv[fPastCompany] = lvDifferent
+		for i := range l.past {
+			switch compareCompany(&l.past[i], nil, &c.company, nil) {
+			case lvExact:
+				lv[fPastCompany] = lvExact
+			case lvFuzzyStrong:
+				if lv[fPastCompany] != lvExact {
+					lv[fPastCompany] = lvFuzzyStrong
+				}
+			}
+		}
+	}
+	lv[fPastTitle] = lvMissing
+	if len(l.pastTitles) > 0 && c.title.norm != "" {
+		best := lvDifferent
+		for i := range l.pastTitles {
+			if t := compareTitle(&l.pastTitles[i], &c.title); t < best {
+				best = t
+			}
+		}
+		lv[fPastTitle] = best
+	}
+	return lv
+}
+
+func compareEmail(a, b string) level {
+	switch {
+	case a == "" || b == "":
+		return lvMissing
+	case a == b:
+		return lvExact
+	}
+	la, _, _ := strings.Cut(a, "@")
+	lb, _, _ := strings.Cut(b, "@")
+	if (la == lb && len(la) >= 6) || jaroWinkler(a, b) >= 0.96 {
+		return lvFuzzyStrong
+	}
+	return lvDifferent
+}
+
+func comparePhones(a, b [2]uint64) level {
+	best := lvMissing
+	for _, x := range a {
+		if x == 0 {
+			continue
+		}
+		for _, y := range b {
+			switch {
+			case y == 0:
+			case x == y:
+				return lvExact
+			case x%10_000_000 == y%10_000_000:
+				best = lvFuzzyWeak
+			case best == lvMissing:
+				best = lvDifferent
+			}
+		}
+	}
+	return best
+}
+
+func compareGiven(l, c *prepPerson) level {
+	a, b := l.first, c.first
+	switch {
+	case a == "" || b == "":
+		return lvMissing
+	case l.firstInit || c.firstInit:
+		if a[0] == b[0] {
+			return lvInitial
+		}
+		return lvDifferent
+	case a == b:
+		return lvExact
+	case rootsIntersect(l.firstRoots, c.firstRoots):
+		return lvNickname
+	}
+	jw := jaroWinkler(a, b)
+	switch {
+	case jw >= jwStrong:
+		return lvFuzzyStrong
+	case jw >= jwWeak:
+		return lvFuzzyWeak
+	}
+	return lvDifferent
+}
+
+func compareSurname(a, b string) level {
+	switch {
+	case a == "" || b == "":
+		return lvMissing
+	case a == b:
+		return lvExact
+	}
+	jw := jaroWinkler(a, b)
+	switch {
+	case jw >= jwStrong:
+		return lvFuzzyStrong
+	case len(a) >= 4 && len(b) >= 4 && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a)):
+		// a double-barrelled name against one of its parts
+		return lvFuzzyStrong
+	case jw >= jwWeak:
+		return lvFuzzyWeak
+	}
+	return lvDifferent
+}
+
+// swapped reports whether first and last name are exchanged between the
+// two records.
+func swapped(l, c *prepPerson) bool {
+	if l.first == "" || l.last == "" || c.first == "" || c.last == "" || l.firstInit || c.firstInit {
+		return false
+	}
+	return (l.first == c.last || jaroWinkler(l.first, c.last) >= jwStrong) &&
+		(l.last == c.first || jaroWinkler(l.last, c.first) >= jwStrong)
+}
+
+// compareCompany compares two company names and, when given, their
+// registrable domains.
+func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
+	hasA := a.name != "" || nonEmpty(ad)
+	hasB := b.name != "" || nonEmpty(bd)
+	if !hasA || !hasB {
+		return lvMissing
+	}
+	if a.name != "" && a.name == b.name {
+		return lvExact
+	}
+	for _, x := range ad {
+		if x == "" {
+			continue
+		}
+		for _, y := range bd {
+			if x == y {
+				return lvExact
+			}
+		}
+	}
+	if a.name == "" || b.name == "" {
+		// only domains on one side: a domain label equal to the other name
+		return domainNameLevel(a.name, ad, b.name, bd)
+	}
+	if (a.acr != "" && a.acr == b.name) || (b.acr != "" && b.acr == a.name) {
+		return lvFuzzyStrong
+	}
+	if tokenPrefix(a.name, b.name) || tokenPrefix(b.name, a.name) {
+		return lvFuzzyStrong
+	}
+	jw := jaroWinkler(a.name, b.name)
+	switch {
+	case jw >= jwStrong:
+		return lvFuzzyStrong
+	case jw >= jwWeak:
+		return lvFuzzyWeak
+	}
+	if l := domainNameLevel(a.name, ad, b.name, bd); l != lvDifferent {
+		return l
+	}
+	fa, _, _ := strings.Cut(a.name, " ")
+	fb, _, _ := strings.Cut(b.name, " ")
+	if len(fa) >= 4 && fa == fb {
+		return lvFuzzyWeak
+	}
+	return lvDifferent
+}
+
+func nonEmpty(ds []string) bool {
+	for _, d := range ds {
+		if d != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// domainNameLevel: "acme.com" against the name "Acme" is a strong fuzzy
+// agreement.
+func domainNameLevel(an string, ad []string, bn string, bd []string) level {
+	for _, d := range ad {
+		if d != "" && bn != "" && domainLabel(d) == strings.ReplaceAll(bn, " ", "") {
+			return lvFuzzyStrong
+		}
+	}
+	for _, d := range bd {
+		if d != "" && an != "" && domainLabel(d) == strings.ReplaceAll(an, " ", "") {
+			return lvFuzzyStrong
+		}
+	}
+	return lvDifferent
+}
+
+func domainLabel(d string) string {
+	label, _, _ := strings.Cut(d, ".")
+	return strings.ReplaceAll(label, "-", "")
+}
+
+// tokenPrefix reports whether short's words are the leading words of long
+// ("acme" and "acme industries").
+func tokenPrefix(short, long string) bool {
+	return len(short) >= 3 && len(long) > len(short) && strings.HasPrefix(long, short) && long[len(short)] == ' '
+}
+
+func compareTitle(a, b *titleInfo) level {
+	switch {
+	case a.norm == "" || b.norm == "":
+		return lvMissing
+	case a.norm == b.norm:
+		return lvExact
+	}
+	if tokenJaccard(a.norm, b.norm) >= 0.6 || jaroWinkler(a.norm, b.norm) >= 0.94 {
+		return lvFuzzyStrong
+	}
+	if a.function != fnNone && a.function == b.function && a.sen == b.sen {
+		return lvFuzzyWeak
+	}
+	return lvDifferent
+}
+
+// tokenJaccard is the Jaccard similarity of the space-separated word sets.
+func tokenJaccard(a, b string) float64 {
+	var ab, bb [12]string
+	ta := appendFields(ab[:0], a)
+	tb := appendFields(bb[:0], b)
+	inter := 0
+	for _, x := range ta {
+		for _, y := range tb {
+			if x == y {
+				inter++
+				break
+			}
+		}
+	}
+	union := len(ta) + len(tb) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+func appendFields(buf []string, s string) []string {
+	for s != "" {
+		var w string
+		w, s, _ = strings.Cut(s, " ")
+		if w != "" {
+			buf = append(buf, w)
+		}
+	}
+	return buf
+}

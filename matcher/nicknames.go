@@ -1,0 +1,113 @@
+package matcher
+
+import (
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// The nickname table is github.com/carltonnorthern/nicknames (Apache-2.0),
+// shipped with its licence in data/nicknames. Rows are
+// "name1,has_nickname,name2".
+//
+//go:embed data/nicknames/names.csv
+var nicknamesCSV string
+
+// nicknameTable maps a folded given name to its canonical roots: the name
+// itself and every name that lists it as a nickname. Two given names are
+// nickname-equivalent when their root sets intersect, so "bob" ~ "robert"
+// and "bobby" ~ "bob" (both nicknames of robert), without transitively
+// merging unrelated names through short shared nicknames such as "al".
+type nicknameTable struct {
+	roots map[string][]uint16 // sorted root ids
+	names []string            // root id → name
+}
+
+// nicknames is built once from the embedded table and never modified.
+var nicknames = sync.OnceValue(func() *nicknameTable {
+	t, err := parseNicknames(nicknamesCSV)
+	if err != nil {
+		// The table is embedded at build time; a parse failure is a
+		// packaging bug that tests catch.
+		panic(fmt.Sprintf("matcher: embedded nickname table: %v", err))
+	}
+	return t
+})
+
+func parseNicknames(data string) (*nicknameTable, error) {
+	r := csv.NewReader(strings.NewReader(data))
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("parse nicknames: %w", err)
+	}
+	if len(rows) == 0 || len(rows[0]) != 3 || rows[0][0] != "name1" {
+		return nil, fmt.Errorf("parse nicknames: unexpected header")
+	}
+	ids := map[string]uint16{}
+	id := func(s string) uint16 {
+		if v, ok := ids[s]; ok {
+			return v
+		}
+		v := uint16(len(ids))
+		ids[s] = v
+		return v
+	}
+	roots := map[string][]uint16{}
+	for i, row := range rows[1:] {
+		if len(row) != 3 || row[1] != "has_nickname" {
+			return nil, fmt.Errorf("parse nicknames: row %d: unexpected %q", i+2, row)
+		}
+		formal := strings.TrimSpace(strings.ToLower(row[0]))
+		nick := strings.TrimSpace(strings.ToLower(row[2]))
+		if formal == "" || nick == "" {
+			continue
+		}
+		f := id(formal)
+		roots[formal] = appendUnique(roots[formal], f)
+		roots[nick] = appendUnique(roots[nick], id(nick), f)
+	}
+	if len(ids) > 1<<16-1 {
+		return nil, fmt.Errorf("parse nicknames: too many names (%d)", len(ids))
+	}
+	for k, v := range roots {
+		slices.Sort(v)
+		roots[k] = slices.Compact(v)
+	}
+	names := make([]string, len(ids))
+	for k, v := range ids {
+		names[v] = k
+	}
+	return &nicknameTable{roots: roots, names: names}, nil
+}
+
+func appendUnique(s []uint16, vs ...uint16) []uint16 {
+	for _, v := range vs {
+		if !slices.Contains(s, v) {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// Roots returns the canonical roots of a folded given name, or nil when the
+// name is not in the table.
+func (t *nicknameTable) Roots(name string) []uint16 { return t.roots[name] }
+
+// related reports whether two sorted root sets intersect.
+func rootsIntersect(a, b []uint16) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			return true
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}

@@ -1,0 +1,211 @@
+package matcher
+
+import (
+	"bytes"
+	"context"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// compName is a normalised company name with its acronym.
+type compName struct {
+	name, acr string
+}
+
+// titleInfo is a normalised job title with its seniority and function.
+type titleInfo struct {
+	norm          string
+	sen, function uint8
+}
+
+// prepPerson is a normalised CRM person or Sales Navigator lead.
+type prepPerson struct {
+	first       string
+	firstRoots  []uint16 // nickname roots, shared with the nickname table
+	last        string
+	email       string
+	company     compName
+	domains     [2]string // registrable company domains: website / company domain, work email
+	title       titleInfo
+	phones      [2]uint64 // E.164 digits
+	firstInit   bool      // first is a bare initial
+	past        []compName
+	pastTitles  []titleInfo
+	firstCount  int32 // CRM frequency of first, last and company name (CRM side only)
+	lastCount   int32
+	companyCnt  int32
+	family      int32 // CRM: index of the record this one is the same person as (converted lead → contact), else itself
+	isConverted bool
+	isLead      bool // CRM Lead (Contacts win ties)
+}
+
+func (n *normalizer) prepLead(l *Lead) prepPerson {
+	var p prepPerson
+	p.first, p.firstInit = n.givenName(l.FirstName)
+	p.last = n.surname(l.LastName)
+	p.firstRoots = nicknames().Roots(p.first)
+	p.email = normEmail(l.Email)
+	region := n.regionOf(l.Country)
+	p.phones[0] = n.phone(l.Phone, region)
+	p.company.name, p.company.acr = n.company(l.CurrentCompany)
+	p.domains[0] = registrableDomain(l.CurrentCompanyDomain)
+	p.domains[1] = workDomain(p.email)
+	if p.domains[1] == p.domains[0] {
+		p.domains[1] = ""
+	}
+	p.title.norm, p.title.sen, p.title.function = n.title(l.CurrentTitle)
+	for _, c := range l.PastCompanies {
+		var cn compName
+		cn.name, cn.acr = n.company(c)
+		if cn.name != "" {
+			p.past = append(p.past, cn)
+		}
+	}
+	for _, t := range l.PastTitles {
+		var ti titleInfo
+		ti.norm, ti.sen, ti.function = n.title(t)
+		if ti.norm != "" {
+			p.pastTitles = append(p.pastTitles, ti)
+		}
+	}
+	return p
+}
+
+func (n *normalizer) prepCRM(c *Person) prepPerson {
+	var p prepPerson
+	p.first, p.firstInit = n.givenName(c.FirstName)
+	p.last = n.surname(c.LastName)
+	p.firstRoots = nicknames().Roots(p.first)
+	p.email = normEmail(c.Email)
+	region := n.regionOf(c.Country)
+	p.phones[0] = n.phone(c.Phone, region)
+	p.phones[1] = n.phone(c.MobilePhone, region)
+	if p.phones[1] == p.phones[0] {
+		p.phones[1] = 0
+	}
+	p.company.name, p.company.acr = n.company(c.Company)
+	p.domains[0] = registrableDomain(c.Website)
+	p.domains[1] = workDomain(p.email)
+	if p.domains[1] == p.domains[0] {
+		p.domains[1] = ""
+	}
+	p.title.norm, p.title.sen, p.title.function = n.title(c.Title)
+	p.isConverted = c.IsConverted
+	return p
+}
+
+// parallelChunks runs fn over [0,n) in chunks of size chunk with at most
+// limit goroutines. fn receives a per-goroutine-call normalizer.
+func parallelChunks(ctx context.Context, n, chunk, limit int, fn func(nz *normalizer, lo, hi int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(n, lo+chunk)
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fn(newNormalizer(), lo, hi)
+		})
+	}
+	return g.Wait()
+}
+
+// interner deduplicates equal strings so millions of records share one copy
+// of each common name, company and domain.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+// prepareCRM normalises the CRM people in parallel, then interns strings,
+// counts term frequencies and links converted Leads to their Contacts.
+func prepareCRM(ctx context.Context, people []Person, limit int) ([]prepPerson, error) {
+	out := make([]prepPerson, len(people))
+	err := parallelChunks(ctx, len(people), 4096, limit, func(nz *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			out[i] = nz.prepCRM(&people[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	in := interner{}
+	firsts := map[string]int32{}
+	lasts := map[string]int32{}
+	comps := map[string]int32{}
+	byID := make(map[string]int32, len(people)/4)
+	for i := range out {
+		p := &out[i]
+		p.first = in.get(p.first)
+		p.last = in.get(p.last)
+		p.company.name = in.get(p.company.name)
+		p.company.acr = in.get(p.company.acr)
+		p.domains[0] = in.get(p.domains[0])
+		p.domains[1] = in.get(p.domains[1])
+		p.title.norm = in.get(p.title.norm)
+		if p.first != "" {
+			firsts[p.first]++
+		}
+		if p.last != "" {
+			lasts[p.last]++
+		}
+		if p.company.name != "" {
+			comps[p.company.name]++
+		}
+		p.family = int32(i)
+		if people[i].Object != "Lead" {
+			byID[people[i].ID] = int32(i)
+		}
+	}
+	for i := range out {
+		p := &out[i]
+		p.firstCount = firsts[p.first]
+		p.lastCount = lasts[p.last]
+		p.companyCnt = comps[p.company.name]
+		if p.isConverted && people[i].ConvertedContactID != "" {
+			if j, ok := byID[people[i].ConvertedContactID]; ok {
+				p.family = j
+			}
+		}
+	}
+	return out, nil
+}
+
+// prepareLeads normalises the Sales Navigator leads in parallel.
+func prepareLeads(ctx context.Context, leads []Lead, limit int) ([]prepPerson, error) {
+	out := make([]prepPerson, len(leads))
+	err := parallelChunks(ctx, len(leads), 4096, limit, func(nz *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			out[i] = nz.prepLead(&leads[i])
+		}
+		return nil
+	})
+	return out, err
+}
+
+// firstInitials returns the distinct first letters of a given name and of
+// its nickname roots, for the phonetic blocking key.
+func firstInitials(p *prepPerson, buf []byte) []byte {
+	if p.first == "" {
+		return buf
+	}
+	buf = append(buf, p.first[0])
+	names := nicknames().names
+	for _, r := range p.firstRoots {
+		c := names[r][0]
+		if bytes.IndexByte(buf, c) < 0 {
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
