@@ -1,0 +1,54 @@
+package input
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrSchema marks an input that cannot be read at all: a missing required
+// column, a duplicated header, an empty file, a Parquet file of the wrong
+// shape. Nothing should be written after it; navsync maps it to exit code 5.
+var ErrSchema = errors.New("unusable input")
+
+// Reject reasons (the reason column of rejects.parquet).
+const (
+	ReasonColumnCount    = "wrong_column_count"
+	ReasonInvalidUTF8    = "invalid_utf8"
+	ReasonMalformedQuote = "malformed_quotes"
+	ReasonEmptyID        = "empty_lead_id"
+	ReasonDuplicateID    = "duplicate_lead_id"
+	ReasonEmptyRecordID  = "empty_id"
+	ReasonDuplicateRecID = "duplicate_id"
+	ReasonBadEmployees   = "bad_employees"
+	ReasonBadValue       = "bad_value"
+)
+
+// Reject is one input row left out of the run, with where it was and why.
+type Reject struct {
+	File   string // the path as given
+	Line   int    // CSV: physical line of the record start, header = 1; Parquet: 1-based row number
+	LeadID string // the row's id (lead_id, account_id or Salesforce Id) when readable
+	Reason string // one of the Reason constants
+	Detail string // human detail, e.g. "17 fields, header has 15" or "first at leads.csv line 12"
+	Raw    string // the original record, valid UTF-8, at most MaxRawBytes
+}
+
+// MaxRawBytes bounds Reject.Raw.
+const MaxRawBytes = 1024
+
+// rawText makes a report-safe copy of a raw record: invalid UTF-8 replaced,
+// cut at MaxRawBytes on a rune boundary.
+func rawText(b []byte) string {
+	if len(b) > MaxRawBytes {
+		cut := MaxRawBytes
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		b = b[:cut]
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}

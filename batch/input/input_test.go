@@ -1,0 +1,380 @@
+package input
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/navsync/navsync/matcher"
+)
+
+func TestReadLeadsOK(t *testing.T) {
+	got, err := ReadLeads(context.Background(), "testdata/leads_ok.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rejects) != 0 {
+		t.Fatalf("rejects: %+v", got.Rejects)
+	}
+	want := []matcher.Lead{
+		{LeadID: "urn:li:1", FirstName: "Jane", LastName: "Doe", CurrentCompany: "Acme Corp", Email: "jane@acme.example",
+			PastCompanies: []string{"Globex", "Initech"}, PastTitles: []string{"VP Sales", "Engineer"}, Country: "US"},
+		{LeadID: "urn:li:2", FirstName: "John", LastName: "Smith", CurrentCompany: "Acme Corp", Country: "Germany"},
+		{LeadID: "urn:li:3", FirstName: "Seán", LastName: "O'Brien", CurrentCompany: "Acme Corp",
+			PastCompanies: []string{"", "Initech"}, PastTitles: []string{"Intern", ""}, Country: "IE"},
+	}
+	if !reflect.DeepEqual(got.Leads, want) {
+		t.Errorf("leads:\n got %+v\nwant %+v", got.Leads, want)
+	}
+	if st := got.Files[0]; st.Rows != 3 || st.Rejected != 0 || st.Kind != "leads" {
+		t.Errorf("file stat %+v", st)
+	}
+}
+
+func TestReadLeadsRejects(t *testing.T) {
+	got, err := ReadLeads(context.Background(), "testdata/leads_bad.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range got.Leads {
+		ids = append(ids, l.LeadID+"/"+l.LastName)
+	}
+	wantIDs := []string{"L1/Lee", "L2/Multi\nLine", "L8/Kim\n\nPark", "L9/Lum"}
+	if !reflect.DeepEqual(ids, wantIDs) {
+		t.Errorf("kept %q, want %q", ids, wantIDs)
+	}
+	type rj struct {
+		line   int
+		id     string
+		reason string
+	}
+	var rejects []rj
+	for _, r := range got.Rejects {
+		if r.File != "testdata/leads_bad.csv" {
+			t.Errorf("reject file %q", r.File)
+		}
+		rejects = append(rejects, rj{r.Line, r.LeadID, r.Reason})
+	}
+	want := []rj{
+		{5, "L3", ReasonColumnCount},
+		{6, "L4", ReasonColumnCount},
+		{7, "", ReasonInvalidUTF8},
+		{8, "", ReasonEmptyID},
+		{9, "", ReasonEmptyID},
+		{10, "L1", ReasonDuplicateID},
+		{11, "", ReasonMalformedQuote},
+		{12, "", ReasonMalformedQuote},
+	}
+	if !reflect.DeepEqual(rejects, want) {
+		t.Errorf("rejects:\n got %+v\nwant %+v", rejects, want)
+	}
+	byLine := map[int]Reject{}
+	for _, r := range got.Rejects {
+		byLine[r.Line] = r
+	}
+	if d := byLine[10].Detail; d != "first at line 2" {
+		t.Errorf("duplicate detail %q", d)
+	}
+	if d := byLine[5].Detail; d != "3 fields, header has 4" {
+		t.Errorf("column count detail %q", d)
+	}
+	if r := byLine[6].Raw; r != "L4,Di,Fox,Acme,extra" {
+		t.Errorf("raw %q", r)
+	}
+	if r := byLine[7].Raw; r != "L5,Ed,\uFFFDBad,Acme" {
+		t.Errorf("raw of invalid UTF-8 not made valid: %q", r)
+	}
+	if st := got.Files[0]; st.Rows != 4 || st.Rejected != 8 {
+		t.Errorf("file stat %+v", st)
+	}
+}
+
+func TestReadLeadsDuplicateAcrossFiles(t *testing.T) {
+	got, err := ReadLeads(context.Background(), "testdata/leads_ok.csv", "testdata/leads_ok.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Leads) != 3 || len(got.Rejects) != 3 {
+		t.Fatalf("%d leads, %d rejects; want 3 and 3", len(got.Leads), len(got.Rejects))
+	}
+	for _, r := range got.Rejects {
+		if r.Reason != ReasonDuplicateID {
+			t.Errorf("reason %q", r.Reason)
+		}
+	}
+	if got.Rejects[2].Line != 6 || got.Rejects[2].LeadID != "urn:li:3" {
+		t.Errorf("third reject %+v", got.Rejects[2])
+	}
+}
+
+func TestReadLeadsUnterminatedQuote(t *testing.T) {
+	got, err := ReadLeads(context.Background(), "testdata/leads_unterminated.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Leads) != 1 || len(got.Rejects) != 1 {
+		t.Fatalf("%d leads, %d rejects", len(got.Leads), len(got.Rejects))
+	}
+	if r := got.Rejects[0]; r.Line != 3 || r.Reason != ReasonMalformedQuote || r.Raw != "L2,\"Bob,Ray\nL3,Cy,Dee" {
+		t.Errorf("reject %+v", r)
+	}
+}
+
+func TestReadLeadsSchemaErrors(t *testing.T) {
+	tests := []struct {
+		file, want string
+	}{
+		{"testdata/leads_missing_col.csv", `testdata/leads_missing_col.csv: missing required column "last_name"`},
+		{"testdata/leads_dup_header.csv", `column "Last_Name" appears twice`},
+		{"testdata/leads_empty.csv", "no header row"},
+	}
+	for _, tc := range tests {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			_, err := ReadLeads(context.Background(), tc.file)
+			if !errors.Is(err, ErrSchema) {
+				t.Fatalf("err = %v, want ErrSchema", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	_, err := ReadLeads(context.Background(), "testdata/nope.csv")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "nope.csv") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestReadCompanies(t *testing.T) {
+	got, err := ReadCompanies(context.Background(), "testdata/accounts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []matcher.Company{
+		{AccountID: "A1", Name: "Acme Corp", Domain: "acme.example", EmployeesMin: 51, EmployeesMax: 200, Industry: "Software", City: "Berlin"},
+		{AccountID: "A2", Name: "Globex", Domain: "globex.example", EmployeesMin: 10001, EmployeesMax: OpenEnded, Industry: "Energy"},
+		{AccountID: "A3", Name: "Initech", EmployeesMin: 120, EmployeesMax: 120, City: "Austin"},
+		{AccountID: "A5", Name: "Hooli"},
+	}
+	if !reflect.DeepEqual(got.Companies, want) {
+		t.Errorf("companies:\n got %+v\nwant %+v", got.Companies, want)
+	}
+	var reasons []string
+	for _, r := range got.Rejects {
+		reasons = append(reasons, r.LeadID+":"+r.Reason)
+	}
+	wantR := []string{"A4:" + ReasonBadEmployees, "A6:" + ReasonBadEmployees, "A1:" + ReasonDuplicateRecID}
+	if !reflect.DeepEqual(reasons, wantR) {
+		t.Errorf("rejects %q, want %q", reasons, wantR)
+	}
+}
+
+func TestParseEmployees(t *testing.T) {
+	tests := []struct {
+		in     string
+		lo, hi int
+		bad    bool
+	}{
+		{"", 0, 0, false},
+		{"120", 120, 120, false},
+		{"51-200", 51, 200, false},
+		{"51 – 200", 51, 200, false},
+		{"1,001-5,000", 1001, 5000, false},
+		{"10,001+", 10001, OpenEnded, false},
+		{"0", 0, 0, false},
+		{"lots", 0, 0, true},
+		{"200-51", 0, 0, true},
+		{"-5", 0, 0, true},
+		{"12.5", 0, 0, true},
+		{"99999999999", 0, 0, true},
+	}
+	for _, tc := range tests {
+		lo, hi, err := ParseEmployees(tc.in)
+		if (err != nil) != tc.bad || lo != tc.lo || hi != tc.hi {
+			t.Errorf("ParseEmployees(%q) = %d, %d, %v; want %d, %d, bad=%v", tc.in, lo, hi, err, tc.lo, tc.hi, tc.bad)
+		}
+	}
+}
+
+func TestReadSnapshot(t *testing.T) {
+	snap, err := ReadSnapshot(context.Background(), "testdata/crm", SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPeople := []matcher.Person{
+		{ID: "003000000000001AAA", Object: "Contact", FirstName: "Jane", LastName: "Doe", Email: "jane@acme.example",
+			Phone: "+1 415 555 0100", AccountID: "001000000000001AAA", Company: "Acme Corp", Title: "VP Sales",
+			City: "San Francisco", State: "CA", Country: "United States", LinkedLeadID: "urn:li:1"},
+		{ID: "003000000000002AAA", Object: "Contact", FirstName: "John", LastName: "Smith", AccountID: "001000000000001AAA",
+			Company: "Acme Corp", Title: `Engineer, "Platform"`, City: "Berlin", Country: "Germany"},
+		{ID: "003000000000003AAA", Object: "Contact", FirstName: "Ann", LastName: "Lee", Email: "ann@initech.example",
+			AccountID: "001000000000002AAA", Company: "Initech", Title: "Multi\nLine Title"},
+		{ID: "00Q000000000001AAA", Object: "Lead", FirstName: "Bob", LastName: "Ray", Email: "bob@globex.example",
+			MobilePhone: "+44 20 7946 0000", Company: "Globex", Title: "CTO", Website: "https://globex.example",
+			City: "London", Country: "GB"},
+		{ID: "00Q000000000002AAA", Object: "Lead", FirstName: "Cy", LastName: "Dee", Email: "cy@acme.example", Company: "Acme",
+			IsConverted: true, ConvertedContactID: "003000000000001AAA", ConvertedAccountID: "001000000000001AAA"},
+	}
+	if !reflect.DeepEqual(snap.People, wantPeople) {
+		t.Errorf("people:\n got %+v\nwant %+v", snap.People, wantPeople)
+	}
+	wantAcc := []matcher.Account{
+		{ID: "001000000000001AAA", Name: "Acme Corp", Website: "www.acme.example", Street: "5 Elm St", City: "San Francisco",
+			State: "CA", PostalCode: "94105", Country: "US", Employees: 150, Industry: "Software"},
+		{ID: "001000000000002AAA", Name: "Initech", City: "Austin", State: "TX", Country: "US"},
+	}
+	if !reflect.DeepEqual(snap.Accounts, wantAcc) {
+		t.Errorf("accounts:\n got %+v\nwant %+v", snap.Accounts, wantAcc)
+	}
+	wantUsers := []User{
+		{ID: "005000000000001AAA", Email: "owner@corp.example", Username: "owner@corp.example.prod", IsActive: true},
+		{ID: "005000000000002AAA", Email: "gone@corp.example", Username: "gone@corp.example.prod"},
+	}
+	if !reflect.DeepEqual(snap.Users, wantUsers) {
+		t.Errorf("users %+v", snap.Users)
+	}
+	if len(snap.Opportunities) != 1 || snap.Opportunities[0].AccountID != "001000000000001AAA" || snap.Opportunities[0].IsClosed {
+		t.Errorf("opportunities %+v", snap.Opportunities)
+	}
+	type rj struct {
+		file   string
+		line   int
+		id     string
+		reason string
+	}
+	var got []rj
+	for _, r := range snap.Rejects {
+		got = append(got, rj{filepath.Base(r.File), r.Line, r.LeadID, r.Reason})
+	}
+	want := []rj{
+		{"Contact.csv", 6, "", ReasonEmptyRecordID},
+		{"Contact.csv", 8, "003000000000001AAA", ReasonDuplicateRecID},
+		{"Lead.csv", 4, "00Q000000000003AAA", ReasonBadValue},
+		{"Account.csv", 4, "001000000000003AAA", ReasonBadValue},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rejects:\n got %+v\nwant %+v", got, want)
+	}
+	if snap.ProfileURLs["003000000000002AAA"] != "https://www.linkedin.com/in/john-smith/" || len(snap.ProfileURLs) != 1 {
+		t.Errorf("profile urls %v", snap.ProfileURLs)
+	}
+}
+
+func TestReadSnapshotSchemaErrors(t *testing.T) {
+	tests := []struct{ dir, want string }{
+		{"testdata/crm_nolead", "Lead.csv: file not found"},
+		{"testdata/crm_badcol", `Contact.csv: missing required column "Email"`},
+		{"testdata/no_such_dir", "no_such_dir"},
+	}
+	for _, tc := range tests {
+		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
+			_, err := ReadSnapshot(context.Background(), tc.dir, SnapshotOptions{})
+			if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want ErrSchema containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestContactCompanyFromAccount(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("contact.csv", "Id,FirstName,LastName,Email,AccountId\n003A,Ann,Lee,,001A\n003B,Bo,Ng,,\n") // lower-case file name
+	write("Lead.csv", "Id,FirstName,LastName,Email,Company\n")
+	write("Account.csv", "Id,Name\n001A,Acme\n")
+	snap, err := ReadSnapshot(context.Background(), dir, SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.People) != 2 || snap.People[0].Company != "Acme" || snap.People[1].Company != "" {
+		t.Errorf("people %+v", snap.People)
+	}
+}
+
+func TestRead(t *testing.T) {
+	in, err := Read(context.Background(), Sources{
+		CRMDir:   "testdata/crm",
+		Leads:    []string{"testdata/leads_ok.csv", "testdata/leads_bad.csv"},
+		Accounts: []string{"testdata/accounts.csv"},
+	}, SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Input.Leads) != 7 || len(in.Input.People) != 5 || len(in.Input.Accounts) != 2 || len(in.Input.Companies) != 4 {
+		t.Errorf("sizes: %d leads, %d people, %d accounts, %d companies", len(in.Input.Leads), len(in.Input.People), len(in.Input.Accounts), len(in.Input.Companies))
+	}
+	if len(in.Rejects) != 8+3+4 {
+		t.Errorf("%d rejects", len(in.Rejects))
+	}
+	var kinds []string
+	for _, f := range in.Files {
+		kinds = append(kinds, f.Kind)
+	}
+	if want := []string{"leads", "leads", "accounts", "Contact", "Lead", "Account", "User", "Opportunity"}; !reflect.DeepEqual(kinds, want) {
+		t.Errorf("files %q", kinds)
+	}
+	_, err = Read(context.Background(), Sources{CRMDir: "testdata/crm", Leads: []string{"testdata/leads_missing_col.csv"}}, SnapshotOptions{})
+	if !errors.Is(err, ErrSchema) {
+		t.Errorf("err = %v, want ErrSchema", err)
+	}
+}
+
+func TestLinkProfiles(t *testing.T) {
+	people := []matcher.Person{{ID: "a"}, {ID: "b", LinkedLeadID: "keep"}, {ID: "c"}}
+	urls := map[string]string{"a": "http://LinkedIn.com/in/john-smith?trk=x", "b": "https://www.linkedin.com/in/john-smith", "c": "https://www.linkedin.com/in/other"}
+	leads := []matcher.Lead{{LeadID: "L1", ProfileURL: "https://www.linkedin.com/in/john-smith/"}}
+	if n := LinkProfiles(people, urls, leads); n != 1 {
+		t.Errorf("linked %d", n)
+	}
+	if people[0].LinkedLeadID != "L1" || people[1].LinkedLeadID != "keep" || people[2].LinkedLeadID != "" {
+		t.Errorf("people %+v", people)
+	}
+}
+
+func TestReadTruth(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "leads.csv")
+	os.WriteFile(p, []byte("lead_id,scenario,crm_ids,account_id\nL1,exact,003A|00QB,001A\nL2,not_in_org,,\n"), 0o644)
+	got, err := ReadLeadTruth(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]LeadTruth{
+		"L1": {Scenario: "exact", CRMIDs: []string{"003A", "00QB"}, AccountID: "001A"},
+		"L2": {Scenario: "not_in_org"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v", got)
+	}
+	pa := filepath.Join(dir, "accounts.csv")
+	os.WriteFile(pa, []byte("account_id,scenario,crm_account_id\nA1,exact,001A\nA2,new,\n"), 0o644)
+	acc, err := ReadAccountTruth(context.Background(), pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc["A1"].CRMAccountID != "001A" || acc["A2"].CRMAccountID != "" || acc["A2"].Scenario != "new" {
+		t.Errorf("accounts %+v", acc)
+	}
+	os.WriteFile(p, []byte("lead_id,scenario,crm_ids\nL1,x\n"), 0o644)
+	if _, err := ReadLeadTruth(context.Background(), p); !errors.Is(err, ErrSchema) {
+		t.Errorf("broken truth: %v", err)
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ReadLeads(ctx, "testdata/leads_ok.csv"); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,0 +1,135 @@
+package input
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+)
+
+// FileStat counts what one input file gave.
+type FileStat struct {
+	Path     string
+	Kind     string // "leads", "accounts", "Contact", "Lead", "Account", "User", "Opportunity"
+	Rows     int    // rows kept
+	Rejected int
+}
+
+// rowReject is a row turned down by a binding.
+type rowReject struct {
+	id, reason, detail string
+}
+
+// binding turns rows of one file into records.
+type binding struct {
+	idCol int // column holding the row's id, for rejects; -1 if none
+	// row consumes one structurally sound row. It returns nil when the row
+	// was kept. f is only valid during the call.
+	row func(f [][]byte, line int) *rowReject
+	// grow is told an estimate of the file's row count once, early, so
+	// the caller can size its slice; may be nil.
+	grow func(n int)
+}
+
+// checkEvery is how many rows pass between context checks.
+const checkEvery = 1 << 14
+
+// scan reads every row of path. Rows with a structural problem (column
+// count, UTF-8, quoting) become rejects without reaching the binding.
+func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding, error)) (FileStat, []Reject, error) {
+	st := FileStat{Path: path, Kind: kind}
+	src, err := openSource(ctx, path)
+	if err != nil {
+		return st, nil, err
+	}
+	defer src.close()
+	cols, err := newColumns(path, src.header())
+	if err != nil {
+		return st, nil, err
+	}
+	b, err := bind(cols)
+	if err != nil {
+		return st, nil, err
+	}
+	hdr := src.header()
+	var rejects []Reject
+	reject := func(id, reason, detail string) {
+		rejects = append(rejects, Reject{
+			File: path, Line: src.line(), LeadID: id,
+			Reason: reason, Detail: detail, Raw: rawText(src.raw()),
+		})
+		st.Rejected++
+	}
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return st, nil, err
+			}
+		}
+		if n == 4096 && b.grow != nil {
+			if p := src.progress(); p > 0 && p < 1 {
+				b.grow(int(float64(n)/p*1.05) + 16)
+			}
+		}
+		if err := src.next(); err != nil {
+			if err == io.EOF {
+				break
+			}
+			return st, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		f := src.fields()
+		if reason, detail := src.problem(); reason != "" {
+			id := ""
+			if reason != ReasonInvalidUTF8 && reason != ReasonMalformedQuote {
+				id = string(trimSpace(get(f, b.idCol)))
+			}
+			reject(id, reason, detail)
+			continue
+		}
+		if repeatedHeader(f, hdr) {
+			continue // a second Bulk 2.0 result page glued on, header and all
+		}
+		if rj := b.row(f, src.line()); rj != nil {
+			reject(rj.id, rj.reason, rj.detail)
+			continue
+		}
+		st.Rows++
+	}
+	return st, rejects, nil
+}
+
+// repeatedHeader reports whether a row repeats the header.
+func repeatedHeader(f [][]byte, hdr []string) bool {
+	if len(f) != len(hdr) || len(f) == 0 || string(f[0]) != hdr[0] {
+		return false
+	}
+	for i := range f {
+		if string(f[i]) != hdr[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// firstSeen remembers where an id was first seen, to report duplicates.
+type firstSeen struct {
+	file string
+	line int
+}
+
+func (p firstSeen) String(current string) string {
+	if p.file == current {
+		return fmt.Sprintf("first at line %d", p.line)
+	}
+	return fmt.Sprintf("first at %s line %d", filepath.Base(p.file), p.line)
+}

@@ -1,0 +1,448 @@
+package input
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/navsync/navsync/matcher"
+	"golang.org/x/sync/errgroup"
+)
+
+// User is a Salesforce User, for mapping Sales Navigator owners by email.
+type User struct {
+	ID       string
+	Email    string
+	Username string
+	IsActive bool
+}
+
+// Opportunity is a Salesforce Opportunity (for contact roles).
+type Opportunity struct {
+	ID        string
+	Name      string
+	AccountID string
+	StageName string
+	CloseDate string // YYYY-MM-DD as exported
+	IsClosed  bool
+}
+
+// SnapshotOptions names the writeback fields read from Lead.csv and
+// Contact.csv when present, so records already linked are recognised.
+type SnapshotOptions struct {
+	LeadIDField     string // default "Sales_Navigator_Lead_Id__c"
+	ProfileURLField string // default "LinkedIn_Profile_URL__c"
+}
+
+func (o SnapshotOptions) withDefaults() SnapshotOptions {
+	if o.LeadIDField == "" {
+		o.LeadIDField = "Sales_Navigator_Lead_Id__c"
+	}
+	if o.ProfileURLField == "" {
+		o.ProfileURLField = "LinkedIn_Profile_URL__c"
+	}
+	return o
+}
+
+// Snapshot is the org as read from a folder of Bulk 2.0 CSV exports.
+type Snapshot struct {
+	People        []matcher.Person // Contacts, then Leads, in file order
+	Accounts      []matcher.Account
+	Users         []User        // empty when User.csv is absent
+	Opportunities []Opportunity // empty when Opportunity.csv is absent
+	// ProfileURLs maps a Person.ID to its profile URL writeback value, for
+	// records whose lead id writeback field is empty (see LinkProfiles).
+	ProfileURLs map[string]string
+	Rejects     []Reject
+	Files       []FileStat
+}
+
+// Snapshot object files, in read order.
+const (
+	FileContact     = "Contact.csv"
+	FileLead        = "Lead.csv"
+	FileAccount     = "Account.csv"
+	FileUser        = "User.csv"
+	FileOpportunity = "Opportunity.csv"
+)
+
+// ReadSnapshot reads Contact.csv, Lead.csv and Account.csv (required) and
+// User.csv and Opportunity.csv (optional) from dir, in parallel. A missing
+// required file or column is an ErrSchema error naming it; a bad row is a
+// Reject. A Contact's company is its Account.Name column or, when that
+// column is absent, the name of its AccountId in Account.csv.
+func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snapshot, error) {
+	opts = opts.withDefaults()
+	type part struct {
+		name     string
+		required bool
+		read     func(ctx context.Context, path string) (FileStat, []Reject, error)
+	}
+	var (
+		contacts, leads []matcher.Person
+		contactURLs     map[string]string
+		leadURLs        map[string]string
+		snap            = &Snapshot{}
+	)
+	parts := []part{
+		{FileContact, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readPeople(ctx, p, "Contact", opts, &contacts, &contactURLs)
+		}},
+		{FileLead, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readPeople(ctx, p, "Lead", opts, &leads, &leadURLs)
+		}},
+		{FileAccount, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readAccounts(ctx, p, &snap.Accounts)
+		}},
+		{FileUser, false, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readUsers(ctx, p, &snap.Users)
+		}},
+		{FileOpportunity, false, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readOpportunities(ctx, p, &snap.Opportunities)
+		}},
+	}
+	paths := make([]string, len(parts))
+	for i, p := range parts {
+		path, err := findFile(dir, p.name)
+		if err != nil {
+			if !p.required && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: file not found (the org snapshot needs it): %w: %w", filepath.Join(dir, p.name), ErrSchema, err)
+			}
+			return nil, err
+		}
+		paths[i] = path
+	}
+	stats := make([]FileStat, len(parts))
+	rejects := make([][]Reject, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range parts {
+		if paths[i] == "" {
+			continue
+		}
+		g.Go(func() error {
+			st, rj, err := p.read(gctx, paths[i])
+			stats[i], rejects[i] = st, rj
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i := range parts {
+		if paths[i] != "" {
+			snap.Files = append(snap.Files, stats[i])
+			snap.Rejects = append(snap.Rejects, rejects[i]...)
+		}
+	}
+	snap.People = contacts
+	if len(snap.People) == 0 {
+		snap.People = leads
+	} else {
+		snap.People = append(snap.People, leads...)
+	}
+	snap.ProfileURLs = contactURLs
+	for k, v := range leadURLs {
+		if snap.ProfileURLs == nil {
+			snap.ProfileURLs = make(map[string]string, len(leadURLs))
+		}
+		snap.ProfileURLs[k] = v
+	}
+	fillContactCompanies(snap.People, snap.Accounts)
+	return snap, nil
+}
+
+// findFile finds name in dir, falling back to a case-insensitive match.
+func findFile(dir, name string) (string, error) {
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: org snapshot folder not found: %w: %w", dir, ErrSchema, err)
+		}
+		return "", err
+	}
+	for _, e := range ents {
+		if !e.IsDir() && strings.EqualFold(e.Name(), name) {
+			return filepath.Join(dir, e.Name()), nil
+		}
+	}
+	return "", fs.ErrNotExist
+}
+
+// fillContactCompanies sets a Contact's Company from its Account when the
+// export had no Account.Name column (or left it empty).
+func fillContactCompanies(people []matcher.Person, accounts []matcher.Account) {
+	var names map[string]string
+	for i := range people {
+		p := &people[i]
+		if p.Object != "Contact" || p.Company != "" || p.AccountID == "" {
+			continue
+		}
+		if names == nil {
+			names = make(map[string]string, len(accounts))
+			for _, a := range accounts {
+				names[a.ID] = a.Name
+			}
+		}
+		p.Company = names[p.AccountID]
+	}
+}
+
+// parseBool reads a Salesforce boolean: true/false (any case), 1/0, or
+// empty (false).
+func parseBool(b []byte) (bool, bool) {
+	b = trimSpace(b)
+	switch {
+	case len(b) == 0, bytes.EqualFold(b, []byte("false")), string(b) == "0":
+		return false, true
+	case bytes.EqualFold(b, []byte("true")), string(b) == "1":
+		return true, true
+	}
+	return false, false
+}
+
+// readPeople reads Contact.csv or Lead.csv.
+func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string) (FileStat, []Reject, error) {
+	t := newStrtab()
+	ids := make(map[string]int)
+	bind := func(c *columns) (*binding, error) {
+		required := []string{"Id", "FirstName", "LastName", "Email"}
+		if object == "Contact" {
+			required = append(required, "AccountId")
+		} else {
+			required = append(required, "Company")
+		}
+		req, err := c.need(required...)
+		if err != nil {
+			return nil, err
+		}
+		id, first, last, email, fifth := req[0], req[1], req[2], req[3], req[4]
+		var (
+			phone      = c.col("Phone")
+			mobile     = c.col("MobilePhone")
+			title      = c.col("Title")
+			linkedID   = c.col(opts.LeadIDField)
+			profileURL = c.col(opts.ProfileURLField)
+
+			company, account, accountName, website    int = -1, -1, -1, -1
+			city, state, country                      int
+			converted, convertedContact, convertedAcc int = -1, -1, -1
+		)
+		if object == "Contact" {
+			account = fifth
+			accountName = c.col("Account.Name")
+			city, state, country = c.col("MailingCity"), c.col("MailingState"), c.col("MailingCountry")
+		} else {
+			company = fifth
+			website = c.col("Website")
+			city, state, country = c.col("City"), c.col("State"), c.col("Country")
+			converted = c.col("IsConverted")
+			convertedContact = c.col("ConvertedContactId")
+			convertedAcc = c.col("ConvertedAccountId")
+		}
+		return &binding{
+			idCol: id,
+			grow: func(n int) {
+				if n > cap(*dst)-len(*dst) {
+					grown := make([]matcher.Person, len(*dst), len(*dst)+n)
+					copy(grown, *dst)
+					*dst = grown
+				}
+			},
+			row: func(f [][]byte, line int) *rowReject {
+				rid := trimSpace(f[id])
+				if len(rid) == 0 {
+					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
+				}
+				if first, dup := ids[string(rid)]; dup {
+					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: fmt.Sprintf("first at line %d", first)}
+				}
+				isConv, ok := parseBool(get(f, converted))
+				if !ok {
+					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsConverted %q is not a boolean", get(f, converted))}
+				}
+				p := matcher.Person{
+					ID:                 t.str(rid),
+					Object:             object,
+					FirstName:          t.in(f[first]),
+					LastName:           t.in(f[last]),
+					Email:              t.str(f[email]),
+					Phone:              t.str(get(f, phone)),
+					MobilePhone:        t.str(get(f, mobile)),
+					Company:            t.in(get(f, company)),
+					AccountID:          t.in(get(f, account)),
+					Title:              t.in(get(f, title)),
+					Website:            t.in(get(f, website)),
+					City:               t.in(get(f, city)),
+					State:              t.in(get(f, state)),
+					Country:            t.in(get(f, country)),
+					IsConverted:        isConv,
+					ConvertedContactID: t.str(get(f, convertedContact)),
+					ConvertedAccountID: t.str(get(f, convertedAcc)),
+					LinkedLeadID:       t.str(get(f, linkedID)),
+				}
+				if object == "Contact" {
+					p.Company = t.in(get(f, accountName))
+				}
+				if p.LinkedLeadID == "" {
+					if u := trimSpace(get(f, profileURL)); len(u) > 0 {
+						if *urls == nil {
+							*urls = make(map[string]string)
+						}
+						(*urls)[p.ID] = string(u)
+					}
+				}
+				ids[p.ID] = line
+				*dst = append(*dst, p)
+				return nil
+			},
+		}, nil
+	}
+	return scan(ctx, path, object, bind)
+}
+
+// readAccounts reads Account.csv.
+func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (FileStat, []Reject, error) {
+	t := newStrtab()
+	ids := make(map[string]int)
+	bind := func(c *columns) (*binding, error) {
+		req, err := c.need("Id", "Name")
+		if err != nil {
+			return nil, err
+		}
+		var (
+			id, name  = req[0], req[1]
+			website   = c.col("Website")
+			phone     = c.col("Phone")
+			street    = c.col("BillingStreet")
+			city      = c.col("BillingCity")
+			state     = c.col("BillingState")
+			postal    = c.col("BillingPostalCode")
+			country   = c.col("BillingCountry")
+			employees = c.col("NumberOfEmployees")
+			industry  = c.col("Industry")
+		)
+		return &binding{
+			idCol: id,
+			grow: func(n int) {
+				if n > cap(*dst)-len(*dst) {
+					grown := make([]matcher.Account, len(*dst), len(*dst)+n)
+					copy(grown, *dst)
+					*dst = grown
+				}
+			},
+			row: func(f [][]byte, line int) *rowReject {
+				rid := trimSpace(f[id])
+				if len(rid) == 0 {
+					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
+				}
+				if first, dup := ids[string(rid)]; dup {
+					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: fmt.Sprintf("first at line %d", first)}
+				}
+				emp := 0
+				if v := trimSpace(get(f, employees)); len(v) > 0 {
+					n, err := strconv.Atoi(string(v))
+					if err != nil || n < 0 {
+						return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("NumberOfEmployees %q is not a whole number", v)}
+					}
+					emp = n
+				}
+				a := matcher.Account{
+					ID:         t.str(rid),
+					Name:       t.in(f[name]),
+					Website:    t.in(get(f, website)),
+					Phone:      t.str(get(f, phone)),
+					Street:     t.str(get(f, street)),
+					City:       t.in(get(f, city)),
+					State:      t.in(get(f, state)),
+					PostalCode: t.in(get(f, postal)),
+					Country:    t.in(get(f, country)),
+					Employees:  emp,
+					Industry:   t.in(get(f, industry)),
+				}
+				ids[a.ID] = line
+				*dst = append(*dst, a)
+				return nil
+			},
+		}, nil
+	}
+	return scan(ctx, path, "Account", bind)
+}
+
+// readUsers reads User.csv.
+func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Reject, error) {
+	t := newStrtab()
+	bind := func(c *columns) (*binding, error) {
+		req, err := c.need("Id", "Email")
+		if err != nil {
+			return nil, err
+		}
+		id, email, username, active := req[0], req[1], c.col("Username"), c.col("IsActive")
+		return &binding{
+			idCol: id,
+			row: func(f [][]byte, line int) *rowReject {
+				rid := trimSpace(f[id])
+				if len(rid) == 0 {
+					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
+				}
+				isActive := true // a User export without IsActive lists users that can log in
+				if active >= 0 {
+					v, ok := parseBool(f[active])
+					if !ok {
+						return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsActive %q is not a boolean", f[active])}
+					}
+					isActive = v
+				}
+				*dst = append(*dst, User{ID: t.str(rid), Email: t.str(f[email]), Username: t.str(get(f, username)), IsActive: isActive})
+				return nil
+			},
+		}, nil
+	}
+	return scan(ctx, path, "User", bind)
+}
+
+// readOpportunities reads Opportunity.csv.
+func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (FileStat, []Reject, error) {
+	t := newStrtab()
+	bind := func(c *columns) (*binding, error) {
+		req, err := c.need("Id", "AccountId")
+		if err != nil {
+			return nil, err
+		}
+		id, account := req[0], req[1]
+		name, stage, closeDate, closed := c.col("Name"), c.col("StageName"), c.col("CloseDate"), c.col("IsClosed")
+		return &binding{
+			idCol: id,
+			row: func(f [][]byte, line int) *rowReject {
+				rid := trimSpace(f[id])
+				if len(rid) == 0 {
+					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
+				}
+				isClosed, ok := parseBool(get(f, closed))
+				if !ok {
+					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsClosed %q is not a boolean", get(f, closed))}
+				}
+				*dst = append(*dst, Opportunity{
+					ID: t.str(rid), Name: t.str(get(f, name)), AccountID: t.in(f[account]),
+					StageName: t.in(get(f, stage)), CloseDate: t.in(get(f, closeDate)), IsClosed: isClosed,
+				})
+				return nil
+			},
+		}, nil
+	}
+	return scan(ctx, path, "Opportunity", bind)
+}
