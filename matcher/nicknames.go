@@ -16,8 +16,8 @@ import (
 //go:embed data/nicknames/names.csv
 var nicknamesCSV string
 
-// nicknameTable maps a folded given name to its canonical roots: the name
-// itself and every name that lists it as a nickname. Two given names are
+// nicknameTable maps a folded given name to its canonical roots (see
+// parseNicknames). Two given names are
 // nickname-equivalent when their root sets intersect, so "bob" ~ "robert"
 // and "bobby" ~ "bob" (both nicknames of robert), without transitively
 // merging unrelated names through short shared nicknames such as "al".
@@ -55,19 +55,33 @@ func parseNicknames(data string) (*nicknameTable, error) {
 		ids[s] = v
 		return v
 	}
-	roots := map[string][]uint16{}
+	type edge struct{ formal, nick string }
+	var edges []edge
+	degree := map[string]int{}
 	for i, row := range rows[1:] {
 		if len(row) != 3 || row[1] != "has_nickname" {
 			return nil, fmt.Errorf("parse nicknames: row %d: unexpected %q", i+2, row)
 		}
 		formal := strings.TrimSpace(strings.ToLower(row[0]))
 		nick := strings.TrimSpace(strings.ToLower(row[2]))
-		if formal == "" || nick == "" {
+		if formal == "" || nick == "" || formal == nick {
 			continue
 		}
-		f := id(formal)
-		roots[formal] = appendUnique(roots[formal], f)
-		roots[nick] = appendUnique(roots[nick], id(nick), f)
+		edges = append(edges, edge{formal, nick})
+		degree[formal]++
+	}
+	// The table lists many relations both ways ("bill has_nickname
+	// robert" beside "robert has_nickname bill"). A name's roots are the
+	// name itself and the names it is a nickname of that have at least as
+	// many nicknames as it has, so "bill" has the roots william and robert
+	// but william and robert do not share a root.
+	roots := map[string][]uint16{}
+	for _, e := range edges {
+		roots[e.formal] = appendUnique(roots[e.formal], id(e.formal))
+		roots[e.nick] = appendUnique(roots[e.nick], id(e.nick))
+		if degree[e.formal] >= degree[e.nick] {
+			roots[e.nick] = appendUnique(roots[e.nick], id(e.formal))
+		}
 	}
 	if len(ids) > 1<<16-1 {
 		return nil, fmt.Errorf("parse nicknames: too many names (%d)", len(ids))

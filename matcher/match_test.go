@@ -1,0 +1,333 @@
+package matcher
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// handWorld is a small hand-made CRM and Sales Navigator export covering
+// the scenarios the matcher must get right. want maps lead id to the
+// expected decision and CRM id.
+func handWorld() (Input, map[string]struct {
+	decision Decision
+	crmID    string
+}) {
+	people := []Person{
+		{ID: "003A", Object: "Contact", FirstName: "John", LastName: "Kowalczyk", Email: "john.kowalczyk@acme.com", Phone: "(415) 555-0101", Company: "Acme, Inc.", AccountID: "001A", Title: "VP Sales", Country: "United States"},
+		{ID: "003B", Object: "Contact", FirstName: "Robert", LastName: "Müller", Email: "r.mueller@globex.de", Company: "Globex GmbH", AccountID: "001B", Title: "Director of Engineering", Country: "Germany"},
+		{ID: "003C", Object: "Contact", FirstName: "José", LastName: "García", Email: "jgarcia@initech.com", Company: "Initech", AccountID: "001C", Title: "CFO", Country: "Spain"},
+		{ID: "003D", Object: "Contact", FirstName: "Katherine", LastName: "Oyelaran", Email: "koyelaran@umbrella.com", Company: "Umbrella Corporation", AccountID: "001D", Title: "Marketing Manager", Country: "US"},
+		// job change: CRM still has the old company
+		{ID: "003E", Object: "Contact", FirstName: "Priya", LastName: "Raghunathan", Email: "priya.r@hooli.com", Company: "Hooli", AccountID: "001E", Title: "Product Manager", Country: "US"},
+		// converted lead and its contact
+		{ID: "00QF", Object: "Lead", FirstName: "Mateusz", LastName: "Wiśniewski", Email: "mateusz@vandelay.com", Company: "Vandelay Industries", Title: "Buyer", IsConverted: true, ConvertedContactID: "003F", ConvertedAccountID: "001F"},
+		{ID: "003F", Object: "Contact", FirstName: "Mateusz", LastName: "Wisniewski", Email: "mateusz@vandelay.com", Company: "Vandelay Industries", AccountID: "001F", Title: "Head of Purchasing"},
+		// namesake: same name as lead L7, other company, other title
+		{ID: "003G", Object: "Contact", FirstName: "Emily", LastName: "Tran", Email: "etran@wayneenterprises.com", Company: "Wayne Enterprises", AccountID: "001G", Title: "Nurse", Country: "US"},
+		// common surname, two different people at two companies
+		{ID: "00QH", Object: "Lead", FirstName: "Michael", LastName: "Smith", Company: "Stark Industries", Title: "Engineer", Website: "starkindustries.com"},
+		{ID: "00QI", Object: "Lead", FirstName: "Michael", LastName: "Smith", Company: "Cyberdyne Systems", Title: "Engineer"},
+	}
+	accounts := []Account{
+		{ID: "001A", Name: "Acme Inc", Website: "https://www.acme.com", Phone: "+1 415 555 0100", City: "San Francisco", State: "CA", PostalCode: "94105", Employees: 1200, Industry: "Manufacturing"},
+		{ID: "001B", Name: "Globex GmbH", Website: "globex.de", City: "Berlin", Country: "Germany", Employees: 300},
+		{ID: "001C", Name: "Initech", Website: "initech.com"},
+		{ID: "001D", Name: "Umbrella Corp.", Website: "umbrella.com"},
+		{ID: "001E", Name: "Hooli", Website: "hooli.com"},
+		{ID: "001F", Name: "Vandelay Industries", Website: "vandelay.com"},
+		{ID: "001G", Name: "Wayne Enterprises", Website: "wayneenterprises.com"},
+		{ID: "001H", Name: "Pied Piper", Website: "piedpiper.com"},
+	}
+	leads := []Lead{
+		{LeadID: "L1", FirstName: "John", LastName: "Kowalczyk", Email: "John.Kowalczyk@acme.com", CurrentCompany: "Acme", CurrentTitle: "Vice President, Sales", Country: "US"},
+		{LeadID: "L2", FirstName: "Bob", LastName: "Mueller", CurrentCompany: "Globex", CurrentCompanyDomain: "globex.de", CurrentTitle: "Dir. Engineering", Country: "DE"},
+		{LeadID: "L3", FirstName: "Jose", LastName: "Garcia", CurrentCompany: "Initech Inc.", CurrentTitle: "Chief Financial Officer"},
+		{LeadID: "L4", FirstName: "Kathrine", LastName: "Oyelaran", CurrentCompany: "Umbrella", CurrentTitle: "Mktg Mgr"},
+		{LeadID: "L5", FirstName: "Priya", LastName: "Raghunathan", CurrentCompany: "Pied Piper", CurrentCompanyDomain: "piedpiper.com", CurrentTitle: "Senior Product Manager", PastCompanies: []string{"Hooli"}, PastTitles: []string{"Product Manager"}},
+		{LeadID: "L6", FirstName: "Mateusz", LastName: "Wiśniewski", Email: "mateusz@vandelay.com", CurrentCompany: "Vandelay Industries"},
+		{LeadID: "L7", FirstName: "Emily", LastName: "Tran", CurrentCompany: "Massive Dynamic", CurrentTitle: "Software Engineer"},
+		{LeadID: "L8", FirstName: "Michael", LastName: "Smith", CurrentCompany: "Stark Industries", CurrentTitle: "Engineer"},
+		{LeadID: "L9", FirstName: "Nobody", LastName: "Known", CurrentCompany: "Nowhere Ltd"},
+		{LeadID: "L10", FirstName: "Kowalczyk", LastName: "John", CurrentCompany: "Acme Inc", Country: "United States"},
+	}
+	companies := []Company{
+		{AccountID: "C1", Name: "ACME Incorporated", Domain: "acme.com", City: "San Francisco", State: "California", PostalCode: "94105", EmployeesMin: 1001, EmployeesMax: 5000},
+		{AccountID: "C2", Name: "Pied Piper", Website: "http://www.piedpiper.com/"},
+		{AccountID: "C3", Name: "Soylent", Domain: "soylent.com"},
+	}
+	want := map[string]struct {
+		decision Decision
+		crmID    string
+	}{
+		"L1": {DecisionMatch, "003A"},
+		"L2": {DecisionMatch, "003B"},
+		"L3": {DecisionMatch, "003C"},
+		"L4": {DecisionMatch, "003D"},
+		// job change: past company and past title agree
+		"L5": {DecisionMatch, "003E"},
+		"L6": {DecisionMatch, "003F"},
+		// a namesake is never a match
+		"L7": {DecisionPossible, "003G"},
+		"L8": {DecisionMatch, "00QH"},
+		"L9": {DecisionNone, ""},
+		// L10 is L1's person with swapped names, but L1 has taken 003A.
+		"L10": {DecisionPossible, "003A"},
+	}
+	return Input{People: people, Accounts: accounts, Leads: leads, Companies: companies}, want
+}
+
+func TestMatchHandWorld(t *testing.T) {
+	in, want := handWorld()
+	res, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Leads) != len(in.Leads) || len(res.Companies) != len(in.Companies) {
+		t.Fatalf("got %d leads, %d companies", len(res.Leads), len(res.Companies))
+	}
+	for i, lr := range res.Leads {
+		if lr.LeadID != in.Leads[i].LeadID {
+			t.Errorf("lead %d: id %q, want %q (input order)", i, lr.LeadID, in.Leads[i].LeadID)
+		}
+		w := want[lr.LeadID]
+		if lr.Decision != w.decision || lr.CRMID != w.crmID && w.crmID != "" {
+			t.Errorf("%s: got %s %s (p=%.3f, reason %q), want %s %s\n  %s", lr.LeadID, lr.Decision, lr.CRMID, lr.Probability, lr.Reason, w.decision, w.crmID, lr.describe())
+		}
+		if len(lr.Fields) != len(LeadFields) {
+			t.Errorf("%s: %d fields, want %d", lr.LeadID, len(lr.Fields), len(LeadFields))
+		}
+		for f, fs := range lr.Fields {
+			if fs.Field != LeadFields[f] {
+				t.Errorf("%s: field %d is %q, want %q", lr.LeadID, f, fs.Field, LeadFields[f])
+			}
+		}
+	}
+	byID := map[string]LeadResult{}
+	for _, lr := range res.Leads {
+		byID[lr.LeadID] = lr
+	}
+	if lr := byID["L5"]; !lr.JobChange {
+		t.Errorf("L5: job change not flagged: %s", lr.describe())
+	}
+	if lr := byID["L1"]; lr.JobChange || lr.AccountID != "001A" {
+		t.Errorf("L1: job change %v, account %q; want false, 001A", lr.JobChange, lr.AccountID)
+	}
+	if lr := byID["L5"]; lr.AccountID != "001H" {
+		t.Errorf("L5: account %q, want 001H (Pied Piper, current company)", lr.AccountID)
+	}
+	if lr := byID["L10"]; !strings.HasPrefix(lr.Reason, "one-to-one") {
+		t.Errorf("L10: reason %q, want one-to-one", lr.Reason)
+	}
+	if lr := byID["L1"]; !contains(lr.BlockingKeys, "email") {
+		t.Errorf("L1: blocking keys %v, want email among them", lr.BlockingKeys)
+	}
+	wantC := map[string]struct {
+		d  Decision
+		id string
+	}{"C1": {DecisionMatch, "001A"}, "C2": {DecisionMatch, "001H"}, "C3": {DecisionNone, ""}}
+	for _, cr := range res.Companies {
+		w := wantC[cr.AccountID]
+		if cr.Decision != w.d || (w.id != "" && cr.CRMAccountID != w.id) {
+			t.Errorf("%s: got %s %s (p=%.3f), want %s %s; fields %+v", cr.AccountID, cr.Decision, cr.CRMAccountID, cr.Probability, w.d, w.id, cr.Fields)
+		}
+	}
+	if res.Stats.Matches+res.Stats.Possible+res.Stats.None != len(in.Leads) {
+		t.Errorf("stats %+v do not add up to %d leads", res.Stats, len(in.Leads))
+	}
+	if len(res.Stats.LeadBlocks) != numLeadKeys || len(res.Stats.CompanyBlocks) != numCompanyKeys {
+		t.Errorf("block stats: %d lead keys, %d company keys", len(res.Stats.LeadBlocks), len(res.Stats.CompanyBlocks))
+	}
+	if res.Stats.CandidatePairs == 0 {
+		t.Error("no candidate pairs counted")
+	}
+}
+
+func TestConvertedLeadReported(t *testing.T) {
+	in, _ := handWorld()
+	// Without its Contact, the converted Lead is the candidate and is
+	// reported as converted so the job can redirect the write.
+	var people []Person
+	for _, p := range in.People {
+		if p.ID != "003F" {
+			people = append(people, p)
+		}
+	}
+	in.People = people
+	res, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := res.Leads[5]
+	if lr.CRMID != "00QF" || !lr.Converted || lr.ConvertedContactID != "003F" || lr.Decision != DecisionMatch {
+		t.Errorf("L6: %+v", lr)
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMatchDeterministicAcrossParallelism(t *testing.T) {
+	in := syntheticInput(3000, 7)
+	var first *Result
+	for _, par := range []int{1, 2, 8} {
+		opts := DefaultOptions()
+		opts.Parallelism = par
+		res, err := Match(context.Background(), in, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			if res.Stats.Matches == 0 {
+				t.Fatal("synthetic input produced no matches")
+			}
+			continue
+		}
+		if !reflect.DeepEqual(first, res) {
+			for i := range res.Leads {
+				if !reflect.DeepEqual(first.Leads[i], res.Leads[i]) {
+					t.Fatalf("parallelism %d: lead %d differs:\n%+v\n%+v", par, i, first.Leads[i], res.Leads[i])
+				}
+			}
+			t.Fatalf("parallelism %d: result differs (stats %+v vs %+v)", par, first.Stats, res.Stats)
+		}
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	bad := []Options{
+		{AutoThreshold: 0, ReviewThreshold: 0.5},
+		{AutoThreshold: 1.5, ReviewThreshold: 0.5},
+		{AutoThreshold: 0.9, ReviewThreshold: 0},
+		{AutoThreshold: 0.5, ReviewThreshold: 0.9},
+		{AutoThreshold: 0.9, ReviewThreshold: 0.5, Parallelism: -1},
+		{AutoThreshold: 0.9, ReviewThreshold: 0.5, MaxBlockSize: -1},
+	}
+	for _, o := range bad {
+		if _, err := Match(context.Background(), Input{}, o); err == nil || !strings.HasPrefix(err.Error(), "options: ") {
+			t.Errorf("Match(%+v): err = %v, want an options error", o, err)
+		}
+	}
+	p := DefaultParams()
+	p.Lead[0].Levels[0].M = 0
+	o := DefaultOptions()
+	o.Params = p
+	if _, err := Match(context.Background(), Input{}, o); err == nil || !strings.Contains(err.Error(), "email.exact") {
+		t.Errorf("bad params: err = %v", err)
+	}
+	if _, err := Match(context.Background(), Input{}, DefaultOptions()); err != nil {
+		t.Errorf("empty input: %v", err)
+	}
+}
+
+func TestParamsJSONRoundTrip(t *testing.T) {
+	p := DefaultParams()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Params
+	if err := json.Unmarshal(b, &q); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, &q) {
+		t.Error("params changed in a JSON round trip")
+	}
+	q.Lead = q.Lead[1:]
+	if err := q.Validate(); err == nil {
+		t.Error("missing field: no error")
+	}
+}
+
+func TestBlockCapReported(t *testing.T) {
+	var people []Person
+	for i := range 50 {
+		people = append(people, Person{ID: "P" + strconv.Itoa(i), Object: "Contact", FirstName: "Ann", LastName: "Lee", Company: "Co" + strconv.Itoa(i)})
+	}
+	in := Input{People: people, Leads: []Lead{{LeadID: "L", FirstName: "Ann", LastName: "Lee"}}}
+	opts := DefaultOptions()
+	opts.MaxBlockSize = 10
+	res, err := Match(context.Background(), in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, b := range res.Stats.LeadBlocks {
+		if b.Key == "surname_phonetic+initial" {
+			found = true
+			if b.CappedBlocks != 1 || b.CappedRecords != 40 || b.Pairs != 10 {
+				t.Errorf("capped block stats %+v, want 1 capped block, 40 records, 10 pairs", b)
+			}
+		}
+	}
+	if !found {
+		t.Error("no stats for the phonetic key")
+	}
+	if res.Leads[0].Decision == DecisionMatch {
+		t.Errorf("a name shared by 50 people matched: %s", res.Leads[0].describe())
+	}
+}
+
+func TestGoldenExplanations(t *testing.T) {
+	in, _ := handWorld()
+	res, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(struct {
+		Leads     []LeadResult
+		Companies []CompanyResult
+	}{res.Leads, res.Companies}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "explanations.golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./matcher -run Golden -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("explanations differ from %s (rerun with -update after reviewing):\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + x + "\n+ " + y
+		}
+	}
+	return ""
+}

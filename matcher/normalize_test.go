@@ -1,0 +1,226 @@
+package matcher
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestGivenName(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct {
+		in      string
+		want    string
+		initial bool
+	}{
+		{"John", "john", false},
+		{"  JOSÉ ", "jose", false},
+		{"Dr. Anna-Maria", "anna", false},
+		{"J.", "j", true},
+		{"J. Robert", "robert", false},
+		{"Mr", "mr", false},
+		{"Zoë", "zoe", false},
+		{"Łukasz", "lukasz", false},
+		{"Søren", "soren", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, init := n.givenName(tt.in)
+		if got != tt.want || init != tt.initial {
+			t.Errorf("givenName(%q) = %q, %v; want %q, %v", tt.in, got, init, tt.want, tt.initial)
+		}
+	}
+}
+
+func TestSurname(t *testing.T) {
+	n := newNormalizer()
+	tests := map[string]string{
+		"Smith":          "smith",
+		"Smith Jr.":      "smith",
+		"Smith, PhD":     "smith",
+		"King III":       "king",
+		"O'Neil":         "oneil",
+		"van der Berg":   "vanderberg",
+		"Smith-Jones":    "smithjones",
+		"Müller":         "muller",
+		"STRAßE":         "strasse",
+		"  García Lopez": "garcialopez",
+	}
+	for in, want := range tests {
+		if got := n.surname(in); got != want {
+			t.Errorf("surname(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNicknames(t *testing.T) {
+	nt := nicknames()
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"bob", "robert", true},
+		{"robert", "bobby", true},
+		{"bob", "bobby", true},
+		{"bill", "william", true},
+		{"liz", "elizabeth", true},
+		{"peggy", "margaret", true},
+		{"john", "robert", false},
+		{"william", "robert", false},
+	}
+	for _, tt := range tests {
+		ra, rb := nt.Roots(tt.a), nt.Roots(tt.b)
+		if got := rootsIntersect(ra, rb); got != tt.want {
+			t.Errorf("nickname(%q, %q) = %v, want %v (roots %v, %v)", tt.a, tt.b, got, tt.want, ra, rb)
+		}
+	}
+	if len(nt.names) < 500 {
+		t.Errorf("nickname table has %d names, want the full embedded table", len(nt.names))
+	}
+}
+
+func TestParseNicknamesErrors(t *testing.T) {
+	for _, in := range []string{"", "a,b\n", "name1,relationship,name2\nbob,is,robert\n"} {
+		if _, err := parseNicknames(in); err == nil {
+			t.Errorf("parseNicknames(%q): want error", in)
+		}
+	}
+}
+
+func TestEmail(t *testing.T) {
+	tests := []struct{ in, norm, work string }{
+		{" John.Smith@Acme.COM ", "john.smith@acme.com", "acme.com"},
+		{"mailto:a@b.co.uk", "a@b.co.uk", "b.co.uk"},
+		{"jane@mail.acme.co.uk", "jane@mail.acme.co.uk", "acme.co.uk"},
+		{"joe@gmail.com", "joe@gmail.com", ""},
+		{"joe@yahoo.co.uk", "joe@yahoo.co.uk", ""},
+		{"joe@hotmail.fr", "joe@hotmail.fr", ""},
+		{"not an email", "", ""},
+		{"a@@b.com", "", ""},
+		{"a@b", "", ""},
+		{"@b.com", "", ""},
+		{"a..b@c.com", "", ""},
+		{"a b@c.com", "", ""},
+	}
+	for _, tt := range tests {
+		got := normEmail(tt.in)
+		if got != tt.norm {
+			t.Errorf("normEmail(%q) = %q, want %q", tt.in, got, tt.norm)
+		}
+		if w := workDomain(got); w != tt.work {
+			t.Errorf("workDomain(%q) = %q, want %q", got, w, tt.work)
+		}
+	}
+}
+
+func TestRegistrableDomain(t *testing.T) {
+	tests := map[string]string{
+		"https://www.acme.com/about":   "acme.com",
+		"http://shop.acme.co.uk:8080/": "acme.co.uk",
+		"acme.com":                     "acme.com",
+		"WWW.Example.ORG.":             "example.org",
+		"sub.example.github.io":        "example.github.io",
+		"joe@eng.acme.de":              "acme.de",
+		"localhost":                    "",
+		"":                             "",
+		"co.uk":                        "",
+	}
+	for in, want := range tests {
+		if got := registrableDomain(in); got != want {
+			t.Errorf("registrableDomain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPhone(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct {
+		in, country string
+		want        uint64
+	}{
+		{"(415) 555-2671", "United States", 14155552671},
+		{"+1 415 555 2671 ext. 42", "", 14155552671},
+		{"415.555.2671 x12", "US", 14155552671},
+		{"020 7946 0958", "United Kingdom", 442079460958},
+		{"+44 20 7946 0958", "Germany", 442079460958},
+		{"030 1234567", "DE", 49301234567},
+		{"12", "US", 0},
+		{"not a phone", "US", 0},
+		{"", "US", 0},
+	}
+	for _, tt := range tests {
+		if got := n.phone(tt.in, n.regionOf(tt.country)); got != tt.want {
+			t.Errorf("phone(%q, %q) = %d, want %d", tt.in, tt.country, got, tt.want)
+		}
+	}
+}
+
+func TestCompany(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct{ in, name, acr string }{
+		{"Acme, Inc.", "acme", ""},
+		{"The Acme Corporation", "acme", ""},
+		{"Johnson & Johnson", "johnson and johnson", "jj"},
+		{"Johnson and Johnson LLC", "johnson and johnson", "jj"},
+		{"Siemens AG", "siemens", ""},
+		{"Nestlé S.A.", "nestle", ""},
+		{"Foo Co., Ltd.", "foo", ""},
+		{"I.B.M.", "ibm", ""},
+		{"International Business Machines Corp", "international business machines", "ibm"},
+		{"Smith & Co", "smith", ""},
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		name, acr := n.company(tt.in)
+		if name != tt.name || acr != tt.acr {
+			t.Errorf("company(%q) = %q, %q; want %q, %q", tt.in, name, acr, tt.name, tt.acr)
+		}
+	}
+}
+
+func TestTitle(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct {
+		in, norm string
+		sen, fn  uint8
+	}{
+		{"Sr. VP, Sales", "senior vice president sales", senCLevel, fnSales},
+		{"VP of Engineering", "vice president engineering", senCLevel, fnEngineering},
+		{"Mktg Mgr", "marketing manager", senManager, fnMarketing},
+		{"Director, Human Resources", "director human resources", senDirector, fnHR},
+		{"CFO", "cfo", senCLevel, fnFinance},
+		{"", "", senNone, fnNone},
+	}
+	for _, tt := range tests {
+		norm, sen, fn := n.title(tt.in)
+		if norm != tt.norm || sen != tt.sen || fn != tt.fn {
+			t.Errorf("title(%q) = %q, %d, %d; want %q, %d, %d", tt.in, norm, sen, fn, tt.norm, tt.sen, tt.fn)
+		}
+	}
+}
+
+func TestPlaceAndPostal(t *testing.T) {
+	n := newNormalizer()
+	if got := n.place("California", true); got != "ca" {
+		t.Errorf("state California = %q", got)
+	}
+	if got := n.place("São Paulo", false); got != "sao paulo" {
+		t.Errorf("city São Paulo = %q", got)
+	}
+	if got := n.street("123 North Main Street, Suite 5"); got != "123 n main st ste 5" {
+		t.Errorf("street = %q", got)
+	}
+	for in, want := range map[string]string{"94105-1234": "94105", "sw1a 1aa": "SW1A1AA", " 10115 ": "10115"} {
+		if got := postal(in); got != want {
+			t.Errorf("postal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFirstInitials(t *testing.T) {
+	n := newNormalizer()
+	p := n.prepLead(&Lead{FirstName: "Bob", LastName: "Jones"})
+	got := firstInitials(&p, nil)
+	if !slices.Contains(got, 'b') || !slices.Contains(got, 'r') {
+		t.Errorf("initials of bob = %q, want b and r", got)
+	}
+}
