@@ -1,0 +1,8 @@
+// Package report writes navsync's Parquet reports (matches, accounts,
+// rejects, and later actions and quota) through Arrow and pqarrow: a small
+// generic Writer over a list of typed columns streams rows into row groups
+// with reserved builder capacity, compresses with ZSTD, and writes to a
+// temporary name in the target folder that is renamed into place only when
+// the file is complete, so a reader never sees half a file. A new report is
+// a column list over its row type.
+package report

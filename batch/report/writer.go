@@ -1,0 +1,393 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// Column is one report column over rows of type T: an Arrow field and how
+// to append a row's value to that field's builder.
+type Column[T any] struct {
+	Field arrow.Field
+	// bind is called once per builder and returns the per-row appender, so
+	// the builder's concrete type is asserted once, not once a row.
+	bind func(b array.Builder) func(row *T)
+}
+
+// String is a non-null string column.
+func String[T any](name string, get func(*T) string) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.BinaryTypes.String},
+		bind: func(b array.Builder) func(*T) {
+			sb := b.(*array.StringBuilder)
+			return func(r *T) { sb.Append(get(r)) }
+		},
+	}
+}
+
+// OptString is a string column that is null where get returns "".
+func OptString[T any](name string, get func(*T) string) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true},
+		bind: func(b array.Builder) func(*T) {
+			sb := b.(*array.StringBuilder)
+			return func(r *T) {
+				if v := get(r); v != "" {
+					sb.Append(v)
+				} else {
+					sb.AppendNull()
+				}
+			}
+		},
+	}
+}
+
+// Float64 is a non-null double column.
+func Float64[T any](name string, get func(*T) float64) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64},
+		bind: func(b array.Builder) func(*T) {
+			fb := b.(*array.Float64Builder)
+			return func(r *T) { fb.Append(get(r)) }
+		},
+	}
+}
+
+// OptFloat64 is a double column that is null where get returns false.
+func OptFloat64[T any](name string, get func(*T) (float64, bool)) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		bind: func(b array.Builder) func(*T) {
+			fb := b.(*array.Float64Builder)
+			return func(r *T) {
+				if v, ok := get(r); ok {
+					fb.Append(v)
+				} else {
+					fb.AppendNull()
+				}
+			}
+		},
+	}
+}
+
+// Int64 is a non-null 64-bit integer column.
+func Int64[T any](name string, get func(*T) int64) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64},
+		bind: func(b array.Builder) func(*T) {
+			ib := b.(*array.Int64Builder)
+			return func(r *T) { ib.Append(get(r)) }
+		},
+	}
+}
+
+// OptInt64 is a 64-bit integer column that is null where get returns false.
+func OptInt64[T any](name string, get func(*T) (int64, bool)) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		bind: func(b array.Builder) func(*T) {
+			ib := b.(*array.Int64Builder)
+			return func(r *T) {
+				if v, ok := get(r); ok {
+					ib.Append(v)
+				} else {
+					ib.AppendNull()
+				}
+			}
+		},
+	}
+}
+
+// Bool is a non-null boolean column.
+func Bool[T any](name string, get func(*T) bool) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.FixedWidthTypes.Boolean},
+		bind: func(b array.Builder) func(*T) {
+			bb := b.(*array.BooleanBuilder)
+			return func(r *T) { bb.Append(get(r)) }
+		},
+	}
+}
+
+// Timestamp is a timestamp column in microseconds, UTC; null where get
+// returns the zero time.
+func Timestamp[T any](name string, get func(*T) time.Time) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
+		bind: func(b array.Builder) func(*T) {
+			tb := b.(*array.TimestampBuilder)
+			return func(r *T) {
+				if v := get(r); !v.IsZero() {
+					tb.Append(arrow.Timestamp(v.UnixMicro()))
+				} else {
+					tb.AppendNull()
+				}
+			}
+		},
+	}
+}
+
+// StringList is a list<string> column, null where get returns no values.
+func StringList[T any](name string, get func(*T) []string) Column[T] {
+	return Column[T]{
+		Field: arrow.Field{Name: name, Type: arrow.ListOfField(arrow.Field{Name: "element", Type: arrow.BinaryTypes.String, Nullable: true}), Nullable: true},
+		bind: func(b array.Builder) func(*T) {
+			lb := b.(*array.ListBuilder)
+			vb := lb.ValueBuilder().(*array.StringBuilder)
+			return func(r *T) {
+				vs := get(r)
+				if len(vs) == 0 {
+					lb.AppendNull()
+					return
+				}
+				lb.Append(true)
+				for _, v := range vs {
+					vb.Append(v)
+				}
+			}
+		},
+	}
+}
+
+// Schema returns the Arrow schema of a column list.
+func Schema[T any](cols []Column[T], meta map[string]string) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = c.Field
+	}
+	if len(meta) == 0 {
+		return arrow.NewSchema(fields, nil)
+	}
+	md := arrow.MetadataFrom(meta)
+	return arrow.NewSchema(fields, &md)
+}
+
+// Options tune a report file.
+type Options struct {
+	RowGroupRows int               // rows per row group; default DefaultRowGroupRows
+	Metadata     map[string]string // Parquet key-value metadata (e.g. run id, report name)
+	Alloc        memory.Allocator  // default memory.DefaultAllocator
+}
+
+// DefaultRowGroupRows is the default row group size.
+const DefaultRowGroupRows = 128 * 1024
+
+// Writer streams rows of T into a Parquet file, ZSTD-compressed, one row
+// group per RowGroupRows rows. It writes to a temporary name in the target
+// folder and renames it into place on Close, so a reader never sees half a
+// file; Abort (or any failed call) removes the temporary file.
+type Writer[T any] struct {
+	path, tmp string
+	f         *os.File
+	bw        *bufio.Writer
+	fw        *pqarrow.FileWriter
+	rb        *array.RecordBuilder
+	appenders []func(*T)
+	dataLen   []int // bytes of string data per column in the last row group, to reserve
+	group     int
+	n         int   // rows in the current batch
+	rows      int64 // rows written in all
+	err       error // sticky: once set, Close aborts
+	done      bool
+}
+
+// Create starts a report file at path.
+func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], error) {
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = DefaultRowGroupRows
+	}
+	if opts.Alloc == nil {
+		opts.Alloc = memory.DefaultAllocator
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", base, err)
+	}
+	w := &Writer[T]{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriterSize(f, 1<<20), group: opts.RowGroupRows}
+	schema := Schema(cols, opts.Metadata)
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
+		parquet.WithAllocator(opts.Alloc),
+		parquet.WithCreatedBy("navsync"),
+	)
+	w.fw, err = pqarrow.NewFileWriter(schema, w.bw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Alloc)))
+	if err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("report %s: %w", base, err)
+	}
+	w.rb = array.NewRecordBuilder(opts.Alloc, schema)
+	w.appenders = make([]func(*T), len(cols))
+	w.dataLen = make([]int, len(cols))
+	for i, c := range cols {
+		w.appenders[i] = c.bind(w.rb.Field(i))
+	}
+	w.reserve()
+	return w, nil
+}
+
+// Append adds one row; every RowGroupRows rows a row group is written.
+func (w *Writer[T]) Append(row *T) error {
+	if w.err != nil {
+		return w.err
+	}
+	for _, a := range w.appenders {
+		a(row)
+	}
+	w.n++
+	if w.n >= w.group {
+		return w.flush()
+	}
+	return nil
+}
+
+// Rows is the number of rows appended so far.
+func (w *Writer[T]) Rows() int64 { return w.rows + int64(w.n) }
+
+func (w *Writer[T]) flush() error {
+	if w.n == 0 {
+		return nil
+	}
+	for i, b := range w.rb.Fields() {
+		w.dataLen[i] = dataLen(b)
+	}
+	rec := w.rb.NewRecordBatch()
+	err := w.fw.Write(rec)
+	rec.Release()
+	w.rows += int64(w.n)
+	w.n = 0
+	if err != nil {
+		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
+		return w.err
+	}
+	w.reserve()
+	return nil
+}
+
+// reserve sizes the builders for a full row group, and string data for as
+// much as the previous row group held.
+func (w *Writer[T]) reserve() {
+	w.rb.Reserve(w.group)
+	for i, b := range w.rb.Fields() {
+		switch b := b.(type) {
+		case *array.StringBuilder:
+			b.ReserveData(w.dataLen[i])
+		case *array.ListBuilder:
+			b.ValueBuilder().Reserve(w.group)
+		}
+	}
+}
+
+func dataLen(b array.Builder) int {
+	if sb, ok := b.(*array.StringBuilder); ok {
+		return sb.DataLen()
+	}
+	return 0
+}
+
+// Close writes the last row group and the footer, syncs the file and
+// renames it into place. After a failure nothing is left at path or at the
+// temporary name.
+func (w *Writer[T]) Close() error {
+	if w.done {
+		return w.err
+	}
+	if w.err == nil {
+		w.flush()
+	}
+	if w.err != nil {
+		w.Abort()
+		return w.err
+	}
+	w.done = true
+	w.rb.Release()
+	err := w.fw.Close()
+	if err == nil {
+		err = w.bw.Flush()
+	}
+	if err == nil {
+		err = w.f.Chmod(0o644)
+	}
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(w.tmp, w.path)
+	}
+	if err != nil {
+		os.Remove(w.tmp)
+		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
+		return w.err
+	}
+	syncDir(filepath.Dir(w.path))
+	return nil
+}
+
+// Abort drops the file being written. It is safe to call after Close.
+func (w *Writer[T]) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.err == nil {
+		w.err = errors.New("report: aborted")
+	}
+	if w.rb != nil {
+		w.rb.Release()
+	}
+	w.f.Close()
+	os.Remove(w.tmp)
+}
+
+// syncDir makes a rename durable; errors are ignored (not every file
+// system supports syncing a directory).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// WriteFile writes rows to path in one go, checking ctx between row groups.
+func WriteFile[T any](ctx context.Context, path string, cols []Column[T], rows []T, opts Options) error {
+	w, err := Create(path, cols, opts)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				w.Abort()
+				return err
+			}
+		}
+		if err := w.Append(&rows[i]); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}
