@@ -323,11 +323,21 @@ func (c *Client) send(ctx context.Context, r *request, tok *Token) (*http.Respon
 		u += "?" + r.query.Encode()
 	}
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
-		if i.Err == nil {
-			wrote.Store(true)
-		}
-	}}
+	trace := &httptrace.ClientTrace{
+		// Counted per write, so the transport's own silent resend of an
+		// idempotent request on a broken keep-alive connection counts too.
+		WroteHeaders: func() {
+			c.calls.Add(1)
+			if c.cfg.OnCall != nil {
+				c.cfg.OnCall(c.ident.UserID)
+			}
+		},
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	}
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -351,10 +361,6 @@ func (c *Client) send(ctx context.Context, r *request, tok *Token) (*http.Respon
 		accept = "application/json"
 	}
 	req.Header.Set("Accept", accept)
-	c.calls.Add(1)
-	if c.cfg.OnCall != nil {
-		c.cfg.OnCall(c.ident.UserID)
-	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -294,4 +295,8 @@ func signFor(secret, id, issued string) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(id + issued))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
