@@ -1,11 +1,325 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/batch/report"
+	"github.com/navsync/navsync/matcher"
+	"golang.org/x/sync/errgroup"
 )
 
-// runMatch is filled in by its issue; until then the command says so.
+// matchConfig is one offline matching run.
+type matchConfig struct {
+	crmDir   string
+	leads    []string
+	accounts []string
+	outDir   string
+	train    bool
+	runID    string
+	opts     matcher.Options
+}
+
+// stageTiming is how long one stage took.
+type stageTiming struct {
+	stage string
+	took  time.Duration
+}
+
+// matchOutcome is what a run read, decided and wrote.
+type matchOutcome struct {
+	runID   string
+	in      *input.Inputs
+	res     *matcher.Result
+	params  *matcher.Params // trained parameters, nil without --train
+	reports []string        // files written
+	timings []stageTiming
+}
+
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// newRunID returns a time-based run id such as 20261123T064500Z-ab12.
+func newRunID(now time.Time) string {
+	var b [2]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
 func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
-	return errors.New("match: not built yet")
+	flags := newFlagSet("match", env)
+	var cfg matchConfig
+	cfg.opts = matcher.DefaultOptions()
+	flags.StringVar(&cfg.crmDir, "crm", "", "`DIR` holding the org snapshot: Contact.csv, Lead.csv, Account.csv (required), User.csv, Opportunity.csv")
+	flags.Var((*stringList)(&cfg.leads), "leads", "Sales Navigator lead export, CSV or Parquet (`FILE`; repeatable)")
+	flags.Var((*stringList)(&cfg.accounts), "accounts", "Sales Navigator account export, CSV or Parquet (`FILE`; repeatable, optional)")
+	flags.StringVar(&cfg.outDir, "out", "", "`DIR` to write matches.parquet, accounts.parquet, rejects.parquet (and params.json) into")
+	flags.BoolVar(&cfg.train, "train", false, "re-estimate the m/u parameters by EM on these inputs before matching; writes params.json")
+	flags.Float64Var(&cfg.opts.AutoThreshold, "auto-threshold", cfg.opts.AutoThreshold, "probability at or above which a clear best candidate is a match")
+	flags.Float64Var(&cfg.opts.ReviewThreshold, "review-threshold", cfg.opts.ReviewThreshold, "probability at or above which the best candidate is a possible match")
+	flags.IntVar(&cfg.opts.Parallelism, "parallelism", 0, "matcher goroutines (0: one per CPU); the result does not depend on it")
+	flags.StringVar(&cfg.runID, "run-id", "", "run id written into every report row (default: time-based, e.g. 20261123T064500Z-ab12)")
+	flags.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: navsync match --crm DIR --leads FILE... [--accounts FILE...] --out DIR [--train] [--auto-threshold X --review-threshold Y]")
+		flags.PrintDefaults()
+	}
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if cfg.runID == "" {
+		cfg.runID = newRunID(time.Now())
+	}
+	out, err := doMatch(ctx, env.log, cfg)
+	if err != nil {
+		return err
+	}
+	printMatchSummary(env.stdout, out)
+	return nil
+}
+
+func (c *matchConfig) validate() error {
+	switch {
+	case c.crmDir == "":
+		return usagef("match: --crm DIR is required")
+	case len(c.leads) == 0:
+		return usagef("match: at least one --leads FILE is required")
+	case c.outDir == "":
+		return usagef("match: --out DIR is required")
+	case !(c.opts.AutoThreshold > 0 && c.opts.AutoThreshold <= 1):
+		return usagef("match: --auto-threshold %v: want a probability in (0, 1]", c.opts.AutoThreshold)
+	case !(c.opts.ReviewThreshold > 0 && c.opts.ReviewThreshold <= 1):
+		return usagef("match: --review-threshold %v: want a probability in (0, 1]", c.opts.ReviewThreshold)
+	case c.opts.ReviewThreshold > c.opts.AutoThreshold:
+		return usagef("match: --review-threshold %v is above --auto-threshold %v", c.opts.ReviewThreshold, c.opts.AutoThreshold)
+	case c.opts.Parallelism < 0:
+		return usagef("match: --parallelism %d: want 0 or more", c.opts.Parallelism)
+	case c.runID != "" && !runIDPattern.MatchString(c.runID):
+		return usagef("match: --run-id %q: use letters, digits, '.', '_' and '-' only", c.runID)
+	}
+	return nil
+}
+
+// doMatch reads the inputs, optionally trains, matches and writes the
+// reports. An unusable input stops it before anything is written (exit 5).
+func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutcome, error) {
+	out := &matchOutcome{runID: cfg.runID}
+	start := time.Now()
+	stage := func(name string, since time.Time) {
+		out.timings = append(out.timings, stageTiming{name, time.Since(since)})
+	}
+
+	t := time.Now()
+	in, err := input.Read(ctx, input.Sources{CRMDir: cfg.crmDir, Leads: cfg.leads, Accounts: cfg.accounts}, input.SnapshotOptions{})
+	if err != nil {
+		if errors.Is(err, input.ErrSchema) || errors.Is(err, fs.ErrNotExist) {
+			return nil, badInput(fmt.Errorf("match: %w", err))
+		}
+		return nil, fmt.Errorf("match: read inputs: %w", err)
+	}
+	out.in = in
+	stage("read", t)
+	log.Info("inputs read", "run_id", cfg.runID, "leads", len(in.Input.Leads), "companies", len(in.Input.Companies),
+		"crm_people", len(in.Input.People), "crm_accounts", len(in.Input.Accounts), "rejects", len(in.Rejects),
+		"took", time.Since(t).Round(time.Millisecond).String())
+
+	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("match: %w", err)
+	}
+
+	opts := cfg.opts
+	if cfg.train {
+		t = time.Now()
+		params, err := matcher.Train(ctx, in.Input, opts)
+		if err != nil {
+			return nil, fmt.Errorf("match: train: %w", err)
+		}
+		out.params, opts.Params = params, params
+		stage("train", t)
+		log.Info("parameters trained", "run_id", cfg.runID, "took", time.Since(t).Round(time.Millisecond).String())
+	}
+
+	t = time.Now()
+	res, err := matcher.Match(ctx, in.Input, opts)
+	if err != nil {
+		return nil, fmt.Errorf("match: %w", err)
+	}
+	out.res = res
+	stage("match", t)
+	log.Info("matched", "run_id", cfg.runID, "match", res.Stats.Matches, "possible", res.Stats.Possible, "none", res.Stats.None,
+		"candidate_pairs", res.Stats.CandidatePairs, "took", time.Since(t).Round(time.Millisecond).String())
+
+	t = time.Now()
+	paths := []string{
+		filepath.Join(cfg.outDir, report.MatchesFile),
+		filepath.Join(cfg.outDir, report.AccountsFile),
+		filepath.Join(cfg.outDir, report.RejectsFile),
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return report.WriteMatches(gctx, paths[0], cfg.runID, res.Leads) })
+	g.Go(func() error { return report.WriteAccounts(gctx, paths[1], cfg.runID, res.Companies) })
+	g.Go(func() error { return report.WriteRejects(gctx, paths[2], cfg.runID, in.Rejects) })
+	if out.params != nil {
+		p := filepath.Join(cfg.outDir, "params.json")
+		paths = append(paths, p)
+		g.Go(func() error { return writeJSON(p, out.params) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("match: write reports: %w", err)
+	}
+	out.reports = paths
+	stage("write", t)
+	stage("total", start)
+	log.Info("reports written", "run_id", cfg.runID, "dir", cfg.outDir, "took", time.Since(t).Round(time.Millisecond).String())
+	return out, nil
+}
+
+// writeJSON writes v as indented JSON to path through a temporary file.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// printMatchSummary prints counts per decision, rejects, candidate pairs,
+// blocking keys, timings and the files written. No names or emails.
+func printMatchSummary(w io.Writer, o *matchOutcome) {
+	in, res := o.in, o.res
+	fmt.Fprintf(w, "navsync match — run %s\n\n", o.runID)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "input\tkind\trows\trejected\t")
+	for _, f := range in.Files {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)))
+	}
+	tw.Flush()
+
+	leadCounts := countDecisions(len(res.Leads), func(i int) matcher.Decision { return res.Leads[i].Decision })
+	fmt.Fprintf(w, "\nleads     %s: %s match, %s possible, %s none\n", num(int64(len(res.Leads))),
+		num(leadCounts[matcher.DecisionMatch]), num(leadCounts[matcher.DecisionPossible]), num(leadCounts[matcher.DecisionNone]))
+	if len(res.Companies) > 0 {
+		c := countDecisions(len(res.Companies), func(i int) matcher.Decision { return res.Companies[i].Decision })
+		fmt.Fprintf(w, "accounts  %s: %s match, %s possible, %s none\n", num(int64(len(res.Companies))),
+			num(c[matcher.DecisionMatch]), num(c[matcher.DecisionPossible]), num(c[matcher.DecisionNone]))
+	}
+	fmt.Fprintf(w, "rejects   %s%s\n", num(int64(len(in.Rejects))), rejectBreakdown(in.Rejects))
+	fmt.Fprintf(w, "pairs     %s candidate pairs scored\n", num(res.Stats.CandidatePairs))
+
+	printBlocks := func(title string, bs []matcher.BlockStats) {
+		if len(bs) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s\n", title)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "key\tpairs\tblocks\tcapped blocks\tcapped records\t")
+		for _, b := range bs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", b.Key, num(b.Pairs), num(b.Blocks), num(b.CappedBlocks), num(b.CappedRecords))
+		}
+		tw.Flush()
+	}
+	printBlocks("blocking keys (leads)", res.Stats.LeadBlocks)
+	printBlocks("blocking keys (accounts)", res.Stats.CompanyBlocks)
+
+	var ts []string
+	for _, t := range o.timings {
+		ts = append(ts, fmt.Sprintf("%s %s", t.stage, roundDuration(t.took)))
+	}
+	fmt.Fprintf(w, "\ntimings   %s\n", strings.Join(ts, ", "))
+	fmt.Fprintln(w, "reports")
+	for _, p := range o.reports {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+func countDecisions(n int, at func(int) matcher.Decision) map[matcher.Decision]int64 {
+	m := map[matcher.Decision]int64{}
+	for i := range n {
+		m[at(i)]++
+	}
+	return m
+}
+
+func rejectBreakdown(rs []input.Reject) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	m := map[string]int64{}
+	for _, r := range rs {
+		m[r.Reason]++
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b)) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %s", k, num(m[k]))
+	}
+	return " (" + strings.Join(parts, ", ") + ") — see rejects.parquet"
+}
+
+// num formats n with thousands separators.
+func num(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }

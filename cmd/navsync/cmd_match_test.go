@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/navsync/navsync/matcher"
+)
+
+// parquetRows reads a Parquet file back as rows of column name → value
+// (strings, float64, int64, bool, []string; nil for null).
+func parquetRows(t *testing.T, path string) (names []string, rows []map[string]any) {
+	t.Helper()
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	rows = make([]map[string]any, tbl.NumRows())
+	for i := range rows {
+		rows[i] = map[string]any{}
+	}
+	for c, f := range tbl.Schema().Fields() {
+		names = append(names, f.Name)
+		r := 0
+		for _, chunk := range tbl.Column(c).Data().Chunks() {
+			for j := 0; j < chunk.Len(); j++ {
+				rows[r][f.Name] = cell(chunk, j)
+				r++
+			}
+		}
+	}
+	return names, rows
+}
+
+func cell(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch a := a.(type) {
+	case *array.String:
+		return a.Value(i)
+	case *array.Float64:
+		return a.Value(i)
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Boolean:
+		return a.Value(i)
+	case *array.List:
+		s, e := a.ValueOffsets(i)
+		var out []string
+		for j := s; j < e; j++ {
+			out = append(out, cell(a.ListValues(), int(j)).(string))
+		}
+		return out
+	}
+	return a.ValueStr(i)
+}
+
+// smallWorld writes an org snapshot and a Sales Navigator export: leads
+// sn-000..sn-059 are CRM contacts 003…000..059 (same email and name),
+// sn-060..sn-079 are nobody in the org, and the export ends with one row
+// that has a field too few (line 82).
+func smallWorld(t *testing.T) (crm, leads, accounts string) {
+	t.Helper()
+	dir := t.TempDir()
+	crm = filepath.Join(dir, "crm")
+	os.MkdirAll(crm, 0o755)
+	q := func(vals ...string) string {
+		for i, v := range vals {
+			vals[i] = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+		return strings.Join(vals, ",") + "\n"
+	}
+	first := []string{"Anna", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas"}
+	last := []string{"Keller", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi", "Svensson", "Tanaka", "Umarov", "Varga"}
+	companies := []string{"Acme Robotics", "Borealis Energy", "Cobalt Labs", "Delta Freight", "Evergreen Foods"}
+	person := func(i int) (fn, ln, co, email string) {
+		fn, ln, co = first[i%len(first)], last[(i/len(first))%len(last)], companies[i%len(companies)]
+		email = strings.ToLower(fmt.Sprintf("%s.%s%d@%s.example", fn, ln, i, strings.Fields(co)[0]))
+		return
+	}
+	var contact, account strings.Builder
+	contact.WriteString(q("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "AccountId", "Account.Name", "Title", "MailingCity", "MailingState", "MailingCountry", "OwnerId"))
+	account.WriteString(q("Id", "Name", "Website", "Phone", "BillingStreet", "BillingCity", "BillingState", "BillingPostalCode", "BillingCountry", "NumberOfEmployees", "Industry"))
+	for i, co := range companies {
+		account.WriteString(q(fmt.Sprintf("001%015d", i), co, "https://www."+strings.ToLower(strings.Fields(co)[0])+".example", "", "", "Berlin", "", "", "Germany", "250", "Software"))
+	}
+	for i := range 100 {
+		fn, ln, co, email := person(i)
+		contact.WriteString(q(fmt.Sprintf("003%015d", i), fn, ln, email, "", "", fmt.Sprintf("001%015d", i%len(companies)), co, "Engineer", "Berlin", "", "Germany", "005000000000001AAA"))
+	}
+	os.WriteFile(filepath.Join(crm, "Contact.csv"), []byte(contact.String()), 0o644)
+	os.WriteFile(filepath.Join(crm, "Account.csv"), []byte(account.String()), 0o644)
+	os.WriteFile(filepath.Join(crm, "Lead.csv"), []byte(q("Id", "FirstName", "LastName", "Email", "Company", "IsConverted")), 0o644)
+
+	var sn strings.Builder
+	sn.WriteString("lead_id,first_name,last_name,email,current_company,current_title,country\n")
+	for i := range 60 {
+		fn, ln, co, email := person(i)
+		fmt.Fprintf(&sn, "sn-%03d,%s,%s,%s,%s,Engineer,DE\n", i, fn, ln, email, co)
+	}
+	for i := 60; i < 80; i++ {
+		fmt.Fprintf(&sn, "sn-%03d,Zed%d,Nobody%d,,Unknown Co %d,Cook,FR\n", i, i, i, i)
+	}
+	sn.WriteString("sn-bad,Only,Four,fields\n")
+	leads = filepath.Join(dir, "leads.csv")
+	os.WriteFile(leads, []byte(sn.String()), 0o644)
+
+	accounts = filepath.Join(dir, "accounts.csv")
+	os.WriteFile(accounts, []byte("account_id,name,domain,employees\nsa-1,Acme Robotics,acme.example,201-500\nsa-2,Nowhere Inc,nowhere.example,11-50\n"), 0o644)
+	return crm, leads, accounts
+}
+
+func TestMatchEndToEnd(t *testing.T) {
+	crm, leads, accounts := smallWorld(t)
+	out := filepath.Join(t.TempDir(), "reports")
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"match", "--crm", crm, "--leads", leads, "--accounts", accounts, "--out", out, "--run-id", "test-run"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("match: %v\nstderr: %s", err, stderr.String())
+	}
+
+	names, rows := parquetRows(t, filepath.Join(out, "matches.parquet"))
+	if len(rows) != 80 {
+		t.Fatalf("%d rows in matches.parquet, want 80 (one per readable lead)", len(rows))
+	}
+	for _, col := range []string{"run_id", "lead_id", "decision", "crm_object", "crm_id", "probability", "match_weight",
+		"runner_up_id", "runner_up_probability", "email_level", "email_weight", "past_title_level", "past_title_weight",
+		"blocking_keys", "job_change", "converted", "account_id", "account_probability", "reason"} {
+		if !slices.Contains(names, col) {
+			t.Errorf("matches.parquet has no column %s", col)
+		}
+	}
+	correct := 0
+	for _, r := range rows {
+		d := r["decision"]
+		if d != "match" && d != "possible" && d != "none" {
+			t.Errorf("lead %v: decision %v", r["lead_id"], d)
+		}
+		if r["run_id"] != "test-run" {
+			t.Errorf("run_id %v", r["run_id"])
+		}
+		var n int
+		fmt.Sscanf(r["lead_id"].(string), "sn-%d", &n)
+		switch {
+		case n < 60:
+			if d == "match" && r["crm_id"] == fmt.Sprintf("003%015d", n) && r["crm_object"] == "Contact" {
+				correct++
+			} else if d == "match" {
+				t.Errorf("lead %v matched to %v, want 003%015d", r["lead_id"], r["crm_id"], n)
+			}
+			if r["email_level"] == nil {
+				t.Errorf("lead %v: email_level null though it has a candidate", r["lead_id"])
+			}
+		default:
+			if d == "match" {
+				t.Errorf("lead %v (nobody in the org) matched to %v", r["lead_id"], r["crm_id"])
+			}
+			if r["crm_id"] == nil && r["probability"] != nil {
+				t.Errorf("lead %v: probability %v without a candidate", r["lead_id"], r["probability"])
+			}
+		}
+	}
+	if correct < 55 {
+		t.Errorf("%d of 60 same-email leads matched to their contact", correct)
+	}
+
+	_, accRows := parquetRows(t, filepath.Join(out, "accounts.parquet"))
+	if len(accRows) != 2 {
+		t.Errorf("%d rows in accounts.parquet, want 2", len(accRows))
+	}
+
+	_, rj := parquetRows(t, filepath.Join(out, "rejects.parquet"))
+	if len(rj) != 1 {
+		t.Fatalf("%d rejects, want 1", len(rj))
+	}
+	if r := rj[0]; r["file"] != leads || r["line"] != int64(82) || r["lead_id"] != "sn-bad" || r["reason"] != "wrong_column_count" || r["raw"] != "sn-bad,Only,Four,fields" {
+		t.Errorf("reject %v", r)
+	}
+
+	s := stdout.String()
+	for _, want := range []string{"run test-run", "leads     80:", "rejects   1 (wrong_column_count 1)", "candidate pairs", "blocking keys (leads)", "timings", filepath.Join(out, "matches.parquet")} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(stderr.String(), "anna") || strings.Contains(s, "Keller") {
+		t.Error("a name or email reached the output")
+	}
+	if e, _ := os.ReadDir(out); len(e) != 3 {
+		t.Errorf("out has %d entries, want the 3 reports", len(e))
+	}
+}
+
+func TestMatchTrainWritesParams(t *testing.T) {
+	crm, leads, _ := smallWorld(t)
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	if err := Run(context.Background(), []string{"match", "--crm", crm, "--leads", leads, "--out", out, "--train"}, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "params.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p matcher.Params
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("params.json: %v", err)
+	}
+	if len(p.Lead) == 0 {
+		t.Error("params.json has no lead field parameters")
+	}
+	if !strings.Contains(stdout.String(), "train ") {
+		t.Errorf("no train timing in summary:\n%s", stdout.String())
+	}
+	_, rows := parquetRows(t, filepath.Join(out, "matches.parquet"))
+	if len(rows) != 80 {
+		t.Errorf("%d rows", len(rows))
+	}
+}
+
+func TestMatchBadInput(t *testing.T) {
+	crm, leads, _ := smallWorld(t)
+	noLast := filepath.Join(t.TempDir(), "leads.csv")
+	os.WriteFile(noLast, []byte("lead_id,first_name\nx,y\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"missing column", []string{"--crm", crm, "--leads", noLast}, exitBadInput, `missing required column "last_name"`},
+		{"missing leads file", []string{"--crm", crm, "--leads", leads + ".nope"}, exitBadInput, "leads.csv.nope"},
+		{"missing crm file", []string{"--crm", filepath.Dir(leads), "--leads", leads}, exitBadInput, "Contact.csv"},
+		{"no crm", []string{"--leads", leads}, exitUsage, "--crm"},
+		{"no leads", []string{"--crm", crm}, exitUsage, "--leads"},
+		{"thresholds", []string{"--crm", crm, "--leads", leads, "--auto-threshold", "0.5", "--review-threshold", "0.8"}, exitUsage, "above --auto-threshold"},
+		{"bad run id", []string{"--crm", crm, "--leads", leads, "--run-id", "../x"}, exitUsage, "--run-id"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"match", "--out", out}, tc.args...)
+			err := Run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+			var msg bytes.Buffer
+			if code := exitCode(context.Background(), err, &msg); code != tc.code {
+				t.Errorf("exit %d, want %d (%v)", code, tc.code, err)
+			}
+			if !strings.Contains(msg.String(), tc.msg) {
+				t.Errorf("message %q lacks %q", msg.String(), tc.msg)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("out folder created though the run stopped")
+			}
+		})
+	}
+}
