@@ -225,24 +225,27 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		return nil, fmt.Errorf("salesforce token: %w", err)
 	}
 	refreshed := false
-	maxState := NotSent
+	// st is how far the request got over all attempts: MaybeSent as soon as
+	// one attempt may have been applied without an answer, else Answered
+	// once Salesforce answered, else NotSent.
+	var st sendTracker
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, c.ctxErr(r, maxState, err)
+			return nil, c.ctxErr(r, st.state(), err)
 		}
 		if err := c.reserve(); err != nil {
 			return nil, err
 		}
 		resp, sent, err := c.send(ctx, r, tok)
-		maxState = max(maxState, sent)
+		st.note(sent)
 		var retryAfter time.Duration
 		var lastErr error
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, c.ctxErr(r, maxState, ctx.Err())
+				return nil, c.ctxErr(r, st.state(), ctx.Err())
 			}
-			lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: maxState, Err: err}
-			if !transientNetErr(err) || r.noRetry || (maxState == MaybeSent && !r.idempotent) {
+			lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: st.state(), Err: err}
+			if !transientNetErr(err) || r.noRetry || (st.ambiguous && !r.idempotent) {
 				return nil, lastErr
 			}
 			c.log.Warn("salesforce request failed", "method", r.method, "route", r.route(), "attempt", attempt, "sent", sent.String(), "err", err.Error())
@@ -274,10 +277,13 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			lastErr = apiErr
 			// A gateway 502/504 may have forwarded the request.
 			if resp.StatusCode == 502 || resp.StatusCode == 504 {
-				maxState = max(maxState, MaybeSent)
+				st.note(MaybeSent)
 			}
-			if !apiErr.Retryable() || r.noRetry || (maxState == MaybeSent && !r.idempotent) {
-				if maxState == MaybeSent && !r.idempotent {
+			if st.ambiguous {
+				lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
+			}
+			if !apiErr.Retryable() || r.noRetry || (st.ambiguous && !r.idempotent) {
+				if st.ambiguous {
 					return nil, &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
 				}
 				return nil, apiErr
@@ -290,9 +296,30 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		}
 		c.retries.Add(1)
 		if err := sleep(ctx, c.retry.Backoff(attempt, retryAfter)); err != nil {
-			return nil, c.ctxErr(r, maxState, err)
+			return nil, c.ctxErr(r, st.state(), err)
 		}
 	}
+}
+
+type sendTracker struct{ ambiguous, answered bool }
+
+func (t *sendTracker) note(s SendState) {
+	switch s {
+	case MaybeSent:
+		t.ambiguous = true
+	case Answered:
+		t.answered = true
+	}
+}
+
+func (t *sendTracker) state() SendState {
+	switch {
+	case t.ambiguous:
+		return MaybeSent
+	case t.answered:
+		return Answered
+	}
+	return NotSent
 }
 
 func (c *Client) ctxErr(r *request, st SendState, err error) error {

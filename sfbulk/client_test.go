@@ -126,7 +126,10 @@ func okLimits(w http.ResponseWriter) {
 
 func TestRetryPolicyByError(t *testing.T) {
 	unavailable := func(w http.ResponseWriter) { writeErr(w, 503, "SERVER_UNAVAILABLE", "Server Unavailable") }
-	gateway := func(w http.ResponseWriter) { w.WriteHeader(502); w.Write([]byte("<html><body>Bad Gateway</body></html>")) }
+	gateway := func(w http.ResponseWriter) {
+		w.WriteHeader(502)
+		w.Write([]byte("<html><body>Bad Gateway</body></html>"))
+	}
 	retryAfter := func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "0")
 		writeErr(w, 503, "SERVER_UNAVAILABLE", "Server Unavailable")
@@ -134,7 +137,9 @@ func TestRetryPolicyByError(t *testing.T) {
 	concurrent := func(w http.ResponseWriter) {
 		writeErr(w, 403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded")
 	}
-	daily := func(w http.ResponseWriter) { writeErr(w, 403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.") }
+	daily := func(w http.ResponseWriter) {
+		writeErr(w, 403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+	}
 	perm := func(w http.ResponseWriter) {
 		writeErr(w, 403, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
 	}

@@ -353,8 +353,12 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// Is: a transport failure that outlived the retries counts as ErrUnavailable.
-func (e *RequestError) Is(target error) bool { return target == ErrUnavailable }
+// Is: a transport failure that outlived the retries counts as ErrUnavailable
+// (a wrapped APIError answers for itself through Unwrap).
+func (e *RequestError) Is(target error) bool {
+	var ae *APIError
+	return target == ErrUnavailable && !errors.As(e.Err, &ae)
+}
 
 // SendStateOf reports how far the request behind err got: Answered for an
 // APIError, the recorded state for a RequestError, NotSent otherwise (budget,
