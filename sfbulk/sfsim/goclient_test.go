@@ -101,13 +101,12 @@ func (o *conformanceOrg) count(method, sub string) int {
 	return n
 }
 
-// goVersion is the API version the go-salesforce tests pin, as navsync pins
-// its own; TestGoClientDefaultAPIVersion covers the library's default.
-const goVersion = "v62.0"
-
+// goClient connects go-salesforce with the admin's access token at the
+// library's default API version (v63.0 in v3.1.0). The default matters: the
+// library strips only "/services/data/v63.0" from nextRecordsUrl, so REST
+// paging works at no other version.
 func goClient(t *testing.T, o *conformanceOrg, opts ...salesforce.Option) *salesforce.Salesforce {
 	t.Helper()
-	opts = append([]salesforce.Option{salesforce.WithAPIVersion(goVersion)}, opts...)
 	sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, AccessToken: o.token}, opts...)
 	if err != nil {
 		t.Fatalf("go-salesforce Init with an access token: %v", err)
@@ -363,8 +362,7 @@ func TestGoClientOAuthFlows(t *testing.T) {
 	admin := o.srv.AdminUser().Username
 
 	t.Run("client credentials", func(t *testing.T) {
-		sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, ConsumerKey: app.ClientID, ConsumerSecret: app.ClientSecret},
-			salesforce.WithAPIVersion(goVersion))
+		sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, ConsumerKey: app.ClientID, ConsumerSecret: app.ClientSecret})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,7 +377,7 @@ func TestGoClientOAuthFlows(t *testing.T) {
 	})
 	t.Run("JWT bearer", func(t *testing.T) {
 		sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, Username: admin, ConsumerKey: app.ClientID,
-			ConsumerRSAPem: string(app.PrivateKeyPEM)}, salesforce.WithAPIVersion(goVersion))
+			ConsumerRSAPem: string(app.PrivateKeyPEM)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,8 +390,7 @@ func TestGoClientOAuthFlows(t *testing.T) {
 		}
 	})
 	t.Run("expired session is refreshed once", func(t *testing.T) {
-		sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, ConsumerKey: app.ClientID, ConsumerSecret: app.ClientSecret},
-			salesforce.WithAPIVersion(goVersion))
+		sf, err := salesforce.Init(salesforce.Creds{Domain: o.ts.URL, ConsumerKey: app.ClientID, ConsumerSecret: app.ClientSecret})
 		if err != nil {
 			t.Fatal(err)
 		}
