@@ -18,12 +18,13 @@ type prepCompany struct {
 	phone       uint64
 	empMin      int32
 	empMax      int32
-	nameCount   int32 // CRM frequency of the name (CRM side)
+	nameCount   int32   // CRM frequency of the name (CRM side)
+	tfW         float32 // exact name weight after term-frequency adjustment (CRM side)
 }
 
 func (n *normalizer) prepAccount(a *Account) prepCompany {
 	var c prepCompany
-	c.name.name, c.name.acr = n.company(a.Name)
+	c.name = newCompName(n.company(a.Name))
 	c.domain = registrableDomain(a.Website)
 	c.host = hostOf(a.Website)
 	c.phone = n.phone(a.Phone, n.regionOf(a.Country))
@@ -38,7 +39,7 @@ func (n *normalizer) prepAccount(a *Account) prepCompany {
 
 func (n *normalizer) prepSNCompany(a *Company) prepCompany {
 	var c prepCompany
-	c.name.name, c.name.acr = n.company(a.Name)
+	c.name = newCompName(n.company(a.Name))
 	c.domain = registrableDomain(a.Domain)
 	if c.domain == "" {
 		c.domain = registrableDomain(a.Website)

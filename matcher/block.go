@@ -23,7 +23,7 @@ const (
 )
 
 var leadKeyNames = [numLeadKeys]string{
-	"email", "phone", "surname_phonetic+initial", "swapped_phonetic+initial", "company+surname",
+	"email", "phone", "name_phonetic", "swapped_name_phonetic", "company+surname",
 	"domain+surname", "past_company+surname", "company+first_name",
 }
 
@@ -153,7 +153,8 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 		}
 	}
 	if p.last != "" && p.first != "" {
-		emit(ixName, keyHash(ixName, soundex(p.last), p.first[:1]))
+		sx := soundex(p.last)
+		forGivenKeys(p, func(g string) { emit(ixName, keyHash(ixName, sx, g)) })
 	}
 	if p.last != "" && p.company.name != "" {
 		emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
@@ -170,8 +171,33 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 	}
 }
 
+// forGivenKeys calls f with the phonetic keys of a given name: the Soundex
+// of the name and of each of its nickname roots, so "Bob", "Bobby" and
+// "Robert" meet under the key of "robert". A bare initial has no key.
+func forGivenKeys(p *prepPerson, f func(string)) {
+	if p.firstInit {
+		return
+	}
+	own := soundex(p.first)
+	f(own)
+	names := nicknames().names
+	var done [4]string
+	n := 0
+	for _, r := range p.firstRoots {
+		sx := soundex(names[r])
+		if sx == own || slices.Contains(done[:n], sx) {
+			continue
+		}
+		f(sx)
+		if n < len(done) {
+			done[n] = sx
+			n++
+		}
+	}
+}
+
 // leadQueries calls q for every (key, index, hash) a lead looks up.
-func leadQueries(p *prepPerson, initials []byte, q func(key, ix int, h uint64)) {
+func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 	if p.email != "" {
 		q(kEmail, ixEmail, keyHash(ixEmail, p.email))
 	}
@@ -180,11 +206,11 @@ func leadQueries(p *prepPerson, initials []byte, q func(key, ix int, h uint64)) 
 	}
 	if p.last != "" && p.first != "" {
 		sx := soundex(p.last)
-		for _, c := range initials {
-			q(kNamePhonetic, ixName, keyHash(ixName, sx, string(rune(c))))
-		}
+		forGivenKeys(p, func(g string) { q(kNamePhonetic, ixName, keyHash(ixName, sx, g)) })
 		if !p.firstInit {
-			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.first), p.last[:1]))
+			// first and last name exchanged: the lead's first name is the
+			// CRM surname
+			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.first), soundex(p.last)))
 		}
 	}
 	if p.last != "" {

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math/bits"
 	"strings"
 )
 
@@ -163,7 +164,7 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 	}
 	if a.name == "" || b.name == "" {
 		// only domains on one side: a domain label equal to the other name
-		return domainNameLevel(a.name, ad, b.name, bd)
+		return domainNameLevel(a, ad, b, bd)
 	}
 	if (a.acr != "" && a.acr == b.name) || (b.acr != "" && b.acr == a.name) {
 		return lvFuzzyStrong
@@ -178,7 +179,7 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 	case jw >= jwWeak:
 		return lvFuzzyWeak
 	}
-	if l := domainNameLevel(a.name, ad, b.name, bd); l != lvDifferent {
+	if l := domainNameLevel(a, ad, b, bd); l != lvDifferent {
 		return l
 	}
 	fa, _, _ := strings.Cut(a.name, " ")
@@ -200,23 +201,28 @@ func nonEmpty(ds []string) bool {
 
 // domainNameLevel: "acme.com" against the name "Acme" is a strong fuzzy
 // agreement.
-func domainNameLevel(an string, ad []string, bn string, bd []string) level {
+func domainNameLevel(a *compName, ad []string, b *compName, bd []string) level {
 	for _, d := range ad {
-		if d != "" && bn != "" && domainLabel(d) == strings.ReplaceAll(bn, " ", "") {
+		if d != "" && b.compact != "" && labelIs(d, b.compact) {
 			return lvFuzzyStrong
 		}
 	}
 	for _, d := range bd {
-		if d != "" && an != "" && domainLabel(d) == strings.ReplaceAll(an, " ", "") {
+		if d != "" && a.compact != "" && labelIs(d, a.compact) {
 			return lvFuzzyStrong
 		}
 	}
 	return lvDifferent
 }
 
-func domainLabel(d string) string {
+// labelIs reports whether the first label of domain d, hyphens ignored,
+// is name.
+func labelIs(d, name string) bool {
 	label, _, _ := strings.Cut(d, ".")
-	return strings.ReplaceAll(label, "-", "")
+	if strings.IndexByte(label, '-') >= 0 {
+		label = strings.ReplaceAll(label, "-", "")
+	}
+	return label == name
 }
 
 // tokenPrefix reports whether short's words are the leading words of long
@@ -232,13 +238,22 @@ func compareTitle(a, b *titleInfo) level {
 	case a.norm == b.norm:
 		return lvExact
 	}
-	if tokenJaccard(a.norm, b.norm) >= 0.6 || jaroWinkler(a.norm, b.norm) >= 0.94 {
+	if sigJaccard(a.sig, b.sig) >= 0.6 {
 		return lvFuzzyStrong
 	}
 	if a.function != fnNone && a.function == b.function && a.sen == b.sen {
 		return lvFuzzyWeak
 	}
 	return lvDifferent
+}
+
+// sigJaccard estimates the word Jaccard similarity from word signatures.
+func sigJaccard(a, b uint64) float64 {
+	u := bits.OnesCount64(a | b)
+	if u == 0 {
+		return 0
+	}
+	return float64(bits.OnesCount64(a&b)) / float64(u)
 }
 
 // tokenJaccard is the Jaccard similarity of the space-separated word sets.

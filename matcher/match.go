@@ -149,6 +149,18 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if r.cix, err = buildCompanyIndexes(ctx, r.accts, opts.MaxBlockSize, r.limit); err != nil {
 		return nil, fmt.Errorf("block accounts: %w", err)
 	}
+	for i := range r.crm {
+		c := &r.crm[i]
+		m, n := r.model, len(r.crm)
+		c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], c.firstCount, n, m.leadTF[fFirst]))
+		c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], c.lastCount, n, m.leadTF[fLast]))
+		c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], c.companyCnt, n, m.leadTF[fCompany]))
+	}
+	for i := range r.accts {
+		a := &r.accts[i]
+		m := r.model
+		a.tfW = float32(m.tfWeight(m.company[cName][lvExact], m.companyM[cName][lvExact], a.nameCount, len(r.accts), m.companyTF[cName]))
+	}
 	r.leadPrior = priorWeight(params.LeadMatchRate, len(r.crm))
 	r.compPrior = priorWeight(params.CompanyMatchRate, len(r.accts))
 	return r, nil
@@ -168,18 +180,17 @@ func priorWeight(rate float64, n int) float64 {
 // (without the prior).
 func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLeadFields]float64, total float64) {
 	m := r.model
-	n := len(r.crm)
 	for f := range numLeadFields {
 		w := m.lead[f][lv[f]]
-		if lv[f] == lvExact && m.leadTF[f] {
+		if lv[f] == lvExact {
 			switch f {
 			case fFirst:
-				w = m.tfWeight(w, m.leadM[f][lvExact], c.firstCount, n)
+				w = float64(c.tfW[0])
 			case fLast:
-				w = m.tfWeight(w, m.leadM[f][lvExact], c.lastCount, n)
+				w = float64(c.tfW[1])
 			case fCompany:
 				if l.company.name == c.company.name {
-					w = m.tfWeight(w, m.leadM[f][lvExact], c.companyCnt, n)
+					w = float64(c.tfW[2])
 				}
 			}
 		}
@@ -193,8 +204,8 @@ func (r *run) companyWeights(s, a *prepCompany, lv *[numCompanyFields]level) (fw
 	m := r.model
 	for f := range numCompanyFields {
 		w := m.company[f][lv[f]]
-		if f == cName && lv[f] == lvExact && m.companyTF[f] {
-			w = m.tfWeight(w, m.companyM[f][lvExact], a.nameCount, len(r.accts))
+		if f == cName && lv[f] == lvExact {
+			w = float64(a.tfW)
 		}
 		fw[f] = w
 		total += w
@@ -265,12 +276,10 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 			pats[lo/leadChunk] = pat
 		}
 		var hits []hit
-		var initials []byte
 		for i := lo; i < hi; i++ {
 			l := &r.leads[i]
 			hits = hits[:0]
-			initials = firstInitials(l, initials[:0])
-			leadQueries(l, initials, func(key, ix int, h uint64) {
+			leadQueries(l, func(key, ix int, h uint64) {
 				ids := r.pix[ix].lookup(h)
 				st.keyPairs[key] += int64(len(ids))
 				for _, id := range ids {

@@ -260,9 +260,9 @@ func TestParamsJSONRoundTrip(t *testing.T) {
 func TestBlockCapReported(t *testing.T) {
 	var people []Person
 	for i := range 50 {
-		people = append(people, Person{ID: "P" + strconv.Itoa(i), Object: "Contact", FirstName: "Ann", LastName: "Lee", Company: "Co" + strconv.Itoa(i)})
+		people = append(people, Person{ID: "P" + strconv.Itoa(i), Object: "Contact", FirstName: "Zorya", LastName: "Lee", Company: "Co" + strconv.Itoa(i)})
 	}
-	in := Input{People: people, Leads: []Lead{{LeadID: "L", FirstName: "Ann", LastName: "Lee"}}}
+	in := Input{People: people, Leads: []Lead{{LeadID: "L", FirstName: "Zorya", LastName: "Lee"}}}
 	opts := DefaultOptions()
 	opts.MaxBlockSize = 10
 	res, err := Match(context.Background(), in, opts)
@@ -271,7 +271,7 @@ func TestBlockCapReported(t *testing.T) {
 	}
 	var found bool
 	for _, b := range res.Stats.LeadBlocks {
-		if b.Key == "surname_phonetic+initial" {
+		if b.Key == "name_phonetic" {
 			found = true
 			if b.CappedBlocks != 1 || b.CappedRecords != 40 || b.Pairs != 10 {
 				t.Errorf("capped block stats %+v, want 1 capped block, 40 records, 10 pairs", b)

@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"slices"
 	"testing"
 )
 
@@ -213,14 +212,5 @@ func TestPlaceAndPostal(t *testing.T) {
 		if got := postal(in); got != want {
 			t.Errorf("postal(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestFirstInitials(t *testing.T) {
-	n := newNormalizer()
-	p := n.prepLead(&Lead{FirstName: "Bob", LastName: "Jones"})
-	got := firstInitials(&p, nil)
-	if !slices.Contains(got, 'b') || !slices.Contains(got, 'r') {
-		t.Errorf("initials of bob = %q, want b and r", got)
 	}
 }

@@ -141,7 +141,7 @@ func DefaultParams() *Params {
 		fPastTitle:   {lvExact: {0.10, 0.02}, lvFuzzyStrong: {0.05, 0.03}, lvFuzzyWeak: {0.10, 0.08}, lvDifferent: {0.75, 0.87}},
 	}
 	company := [numCompanyFields]map[level]mu{
-		cName:      {lvExact: {0.80, 0.0005}, lvFuzzyStrong: {0.10, 0.001}, lvFuzzyWeak: {0.05, 0.01}, lvDifferent: {0.05, 0.9885}},
+		cName:      {lvExact: {0.80, 1e-7}, lvFuzzyStrong: {0.10, 1e-5}, lvFuzzyWeak: {0.05, 0.002}, lvDifferent: {0.05, 0.99799}},
 		cDomain:    {lvExact: {0.92, 1e-5}, lvDifferent: {0.08, 0.99999}},
 		cWebsite:   {lvExact: {0.85, 1e-5}, lvFuzzyWeak: {0.08, 1e-4}, lvDifferent: {0.07, 0.99989}},
 		cPhone:     {lvExact: {0.75, 1e-5}, lvFuzzyWeak: {0.05, 1e-4}, lvDifferent: {0.20, 0.99989}},
@@ -168,7 +168,7 @@ func DefaultParams() *Params {
 		p.Lead = append(p.Lead, fp)
 	}
 	for f := range numCompanyFields {
-		fp := FieldParams{Field: CompanyFields[f], TermFrequency: f == cName}
+		fp := FieldParams{Field: CompanyFields[f]}
 		for _, l := range companyLevels[f] {
 			v := company[f][l]
 			fp.Levels = append(fp.Levels, LevelParams{Level: l.String(), M: v.m, U: v.u})
@@ -268,8 +268,8 @@ func levelList(ls []level) []string {
 // tfWeight is the exact-level weight of a value seen count times among n
 // records: log2(m / max(count/n, TFMinimum)), within TFMaxBoost bits of the
 // average exact weight.
-func (c *compiled) tfWeight(base, m float64, count int32, n int) float64 {
-	if count <= 0 || n <= 0 {
+func (c *compiled) tfWeight(base, m float64, count int32, n int, on bool) float64 {
+	if !on || count <= 0 || n <= 0 {
 		return base
 	}
 	u := max(float64(count)/float64(n), c.p.TFMinimum)

@@ -1,21 +1,41 @@
 package matcher
 
 import (
-	"bytes"
 	"context"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// compName is a normalised company name with its acronym.
+// compName is a normalised company name with its acronym and its words
+// run together ("acme robotics" → "acmerobotics", to compare with domains).
 type compName struct {
-	name, acr string
+	name, acr, compact string
 }
 
-// titleInfo is a normalised job title with its seniority and function.
+func newCompName(name, acr string) compName {
+	c := compName{name: name, acr: acr, compact: name}
+	if strings.IndexByte(name, ' ') >= 0 {
+		c.compact = strings.ReplaceAll(name, " ", "")
+	}
+	return c
+}
+
+// titleInfo is a normalised job title with its seniority, function and a
+// 64-bit signature of its words (one hashed bit per word) for a fast
+// word-overlap estimate.
 type titleInfo struct {
 	norm          string
+	sig           uint64
 	sen, function uint8
+}
+
+func newTitleInfo(norm string, sen, function uint8) titleInfo {
+	t := titleInfo{norm: norm, sen: sen, function: function}
+	for w := range strings.FieldsSeq(norm) {
+		t.sig |= 1 << (hashStr(fnvOffset, w) % 64)
+	}
+	return t
 }
 
 // prepPerson is a normalised CRM person or Sales Navigator lead.
@@ -34,7 +54,8 @@ type prepPerson struct {
 	firstCount  int32 // CRM frequency of first, last and company name (CRM side only)
 	lastCount   int32
 	companyCnt  int32
-	family      int32 // CRM: index of the record this one is the same person as (converted lead → contact), else itself
+	tfW         [3]float32 // exact-level weights of first, last, company after term-frequency adjustment (CRM side)
+	family      int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
 	isConverted bool
 	isLead      bool // CRM Lead (Contacts win ties)
 }
@@ -47,23 +68,21 @@ func (n *normalizer) prepLead(l *Lead) prepPerson {
 	p.email = normEmail(l.Email)
 	region := n.regionOf(l.Country)
 	p.phones[0] = n.phone(l.Phone, region)
-	p.company.name, p.company.acr = n.company(l.CurrentCompany)
+	p.company = newCompName(n.company(l.CurrentCompany))
 	p.domains[0] = registrableDomain(l.CurrentCompanyDomain)
 	p.domains[1] = workDomain(p.email)
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
-	p.title.norm, p.title.sen, p.title.function = n.title(l.CurrentTitle)
+	p.title = newTitleInfo(n.title(l.CurrentTitle))
 	for _, c := range l.PastCompanies {
-		var cn compName
-		cn.name, cn.acr = n.company(c)
+		cn := newCompName(n.company(c))
 		if cn.name != "" {
 			p.past = append(p.past, cn)
 		}
 	}
 	for _, t := range l.PastTitles {
-		var ti titleInfo
-		ti.norm, ti.sen, ti.function = n.title(t)
+		ti := newTitleInfo(n.title(t))
 		if ti.norm != "" {
 			p.pastTitles = append(p.pastTitles, ti)
 		}
@@ -83,13 +102,13 @@ func (n *normalizer) prepCRM(c *Person) prepPerson {
 	if p.phones[1] == p.phones[0] {
 		p.phones[1] = 0
 	}
-	p.company.name, p.company.acr = n.company(c.Company)
+	p.company = newCompName(n.company(c.Company))
 	p.domains[0] = registrableDomain(c.Website)
 	p.domains[1] = workDomain(p.email)
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
-	p.title.norm, p.title.sen, p.title.function = n.title(c.Title)
+	p.title = newTitleInfo(n.title(c.Title))
 	p.isConverted = c.IsConverted
 	return p
 }
@@ -150,6 +169,7 @@ func prepareCRM(ctx context.Context, people []Person, limit int) ([]prepPerson, 
 		p.last = in.get(p.last)
 		p.company.name = in.get(p.company.name)
 		p.company.acr = in.get(p.company.acr)
+		p.company.compact = in.get(p.company.compact)
 		p.domains[0] = in.get(p.domains[0])
 		p.domains[1] = in.get(p.domains[1])
 		p.title.norm = in.get(p.title.norm)
@@ -191,21 +211,4 @@ func prepareLeads(ctx context.Context, leads []Lead, limit int) ([]prepPerson, e
 		return nil
 	})
 	return out, err
-}
-
-// firstInitials returns the distinct first letters of a given name and of
-// its nickname roots, for the phonetic blocking key.
-func firstInitials(p *prepPerson, buf []byte) []byte {
-	if p.first == "" {
-		return buf
-	}
-	buf = append(buf, p.first[0])
-	names := nicknames().names
-	for _, r := range p.firstRoots {
-		c := names[r][0]
-		if bytes.IndexByte(buf, c) < 0 {
-			buf = append(buf, c)
-		}
-	}
-	return buf
 }
