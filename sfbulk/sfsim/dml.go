@@ -30,6 +30,9 @@ func (e *dmlError) json() map[string]any {
 
 // bulkString is the failedResults form "CODE:message:f1,f2 --".
 func (e *dmlError) bulkString() string {
+	if len(e.fields) == 0 {
+		return e.code + ":" + e.msg + ":--"
+	}
 	return e.code + ":" + e.msg + ":" + strings.Join(e.fields, ",") + " --"
 }
 

@@ -38,11 +38,11 @@ func TestVersionsAndResources(t *testing.T) {
 	var vs []map[string]string
 	r.json(t, &vs)
 	last := vs[len(vs)-1]
-	if last["version"] != "62.0" || last["label"] != "Winter '25" || last["url"] != "/services/data/v62.0" {
+	if last["version"] != "66.0" || last["label"] != "Spring '26" || last["url"] != "/services/data/v66.0" {
 		t.Errorf("last version %v", last)
 	}
 	for _, x := range vs {
-		if x["version"] == "60.0" && x["label"] != "Spring '24" {
+		if x["version"] == "60.0" && x["label"] != "Spring '24" || x["version"] == "62.0" && x["label"] != "Winter '25" {
 			t.Errorf("v60 label %q", x["label"])
 		}
 	}

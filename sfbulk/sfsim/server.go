@@ -66,7 +66,7 @@ type Options struct {
 // Supported API versions (GET /services/data).
 const (
 	minVersion = 31
-	maxVersion = 62
+	maxVersion = 66
 )
 
 // Server is one simulator org. It is safe for concurrent use.

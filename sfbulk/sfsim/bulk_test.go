@@ -1,0 +1,327 @@
+package sfsim
+
+import (
+	"encoding/csv"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+type jobInfo struct {
+	ID                     string  `json:"id"`
+	State                  string  `json:"state"`
+	Object                 string  `json:"object"`
+	APIVersion             float64 `json:"apiVersion"`
+	ContentURL             string  `json:"contentUrl"`
+	ErrorMessage           string  `json:"errorMessage"`
+	NumberRecordsProcessed int     `json:"numberRecordsProcessed"`
+	NumberRecordsFailed    int     `json:"numberRecordsFailed"`
+	JobType                string  `json:"jobType"`
+}
+
+// waitJob polls until the job reaches a terminal state.
+func (h *harness) waitJob(kind, id, token string) jobInfo {
+	h.t.Helper()
+	for i := 0; i < 500; i++ {
+		var j jobInfo
+		h.do("GET", v+"/jobs/"+kind+"/"+id, token, nil).json(h.t, &j)
+		if terminal(j.State) {
+			return j
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	h.t.Fatalf("job %s never finished", id)
+	return jobInfo{}
+}
+
+func parseCSV(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil {
+		t.Fatalf("csv %q: %v", b, err)
+	}
+	return recs
+}
+
+func TestBulkQueryJob(t *testing.T) {
+	h := newHarness(t, Options{}, 25)
+	tok := h.token("std@example.com")
+	r := h.do("POST", v+"/jobs/query", tok, map[string]any{"operation": "query", "query": "SELECT Id, LastName, Account.Name, CreatedDate, IsDeleted FROM Contact"})
+	var j jobInfo
+	r.json(t, &j)
+	if r.status != 200 || j.State != "UploadComplete" || j.APIVersion != 62 || !strings.Contains(string(r.body), `"apiVersion":62.0`) {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	j = h.waitJob("query", j.ID, tok)
+	if j.State != "JobComplete" || j.NumberRecordsProcessed != 25 || j.JobType != "V2Query" {
+		t.Fatalf("job %+v", j)
+	}
+	var rows [][]string
+	locator := ""
+	pages := 0
+	var firstPage []byte
+	for {
+		path := v + "/jobs/query/" + j.ID + "/results?maxRecords=10"
+		if locator != "" {
+			path += "&locator=" + locator
+		}
+		r := h.do("GET", path, tok, nil, "Accept", "text/csv")
+		if r.status != 200 || r.header.Get("Content-Type") != "text/csv" {
+			t.Fatalf("results: %d %s", r.status, r.body)
+		}
+		if pages == 0 {
+			firstPage = r.body
+		}
+		recs := parseCSV(t, r.body)
+		if strings.Join(recs[0], ",") != "Id,LastName,Account.Name,CreatedDate,IsDeleted" {
+			t.Fatalf("page %d header %v", pages, recs[0])
+		}
+		if !strings.HasPrefix(string(r.body), `"Id","LastName","Account.Name","CreatedDate","IsDeleted"`+"\n") {
+			t.Fatalf("header not quoted: %q", r.body[:60])
+		}
+		if n := r.header.Get("Sforce-NumberOfRecords"); n != strconv.Itoa(len(recs)-1) {
+			t.Fatalf("Sforce-NumberOfRecords %s for %d rows", n, len(recs)-1)
+		}
+		rows = append(rows, recs[1:]...)
+		pages++
+		locator = r.header.Get("Sforce-Locator")
+		if locator == "" {
+			t.Fatal("Sforce-Locator missing")
+		}
+		if locator == "null" {
+			break
+		}
+	}
+	if pages != 3 || len(rows) != 25 {
+		t.Fatalf("pages %d rows %d", pages, len(rows))
+	}
+	if rows[0][1] != "O\"Hara, Jr" || rows[0][2] != "Acme Corp" || rows[0][3] != "2026-03-01T10:00:00.000Z" || rows[0][4] != "false" {
+		t.Errorf("row %v", rows[0])
+	}
+	if !strings.Contains(string(firstPage), `"O""Hara, Jr"`) {
+		t.Errorf("embedded quote not doubled: %s", firstPage)
+	}
+	// Pages can be fetched again.
+	if again := h.do("GET", v+"/jobs/query/"+j.ID+"/results?maxRecords=10", tok, nil); string(again.body) != string(firstPage) {
+		t.Error("re-fetched page differs")
+	}
+	if r := h.do("GET", "/services/data/v58.0/jobs/query/"+j.ID+"/results", tok, nil); r.status != 409 {
+		t.Errorf("other API version: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", v+"/jobs/query/"+j.ID+"/results?locator=%25%25", tok, nil); r.status != 400 {
+		t.Errorf("bad locator: %d", r.status)
+	}
+	// Without maxRecords: one page, locator null.
+	r = h.do("GET", v+"/jobs/query/"+j.ID+"/results", tok, nil)
+	if r.header.Get("Sforce-Locator") != "null" || r.header.Get("Sforce-NumberOfRecords") != "25" {
+		t.Errorf("default page: %v", r.header)
+	}
+	// Job list, abort of a finished job, delete.
+	var list struct {
+		Done    bool      `json:"done"`
+		Records []jobInfo `json:"records"`
+	}
+	h.do("GET", v+"/jobs/query", tok, nil).json(t, &list)
+	if !list.Done || len(list.Records) != 1 || list.Records[0].ID != j.ID {
+		t.Errorf("list %+v", list)
+	}
+	if r := h.do("PATCH", v+"/jobs/query/"+j.ID, tok, map[string]any{"state": "Aborted"}); r.status != 400 || r.errorCode() != "INVALIDJOBSTATE" {
+		t.Errorf("abort finished job: %d %s", r.status, r.body)
+	}
+	if r := h.do("DELETE", v+"/jobs/query/"+j.ID, tok, nil); r.status != 204 {
+		t.Errorf("delete: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", v+"/jobs/query/"+j.ID, tok, nil); r.status != 404 {
+		t.Errorf("deleted job: %d", r.status)
+	}
+}
+
+func TestBulkQueryAbortAndStates(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	h.s.jobs.hold = make(chan struct{})
+	r := h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "queryAll", "query": "SELECT Id FROM Contact", "columnDelimiter": "PIPE", "lineEnding": "CRLF"})
+	var j jobInfo
+	r.json(t, &j)
+	if r := h.do("GET", v+"/jobs/query/"+j.ID+"/results", h.admin, nil); r.status != 400 || r.errorCode() != "INVALIDJOBSTATE" {
+		t.Errorf("results before completion: %d %s", r.status, r.body)
+	}
+	if r := h.do("DELETE", v+"/jobs/query/"+j.ID, h.admin, nil); r.status != 400 {
+		t.Errorf("delete of a running job: %d", r.status)
+	}
+	r = h.do("PATCH", v+"/jobs/query/"+j.ID, h.admin, map[string]any{"state": "Aborted"})
+	r.json(t, &j)
+	if r.status != 200 || j.State != "Aborted" {
+		t.Errorf("abort: %d %s", r.status, r.body)
+	}
+	close(h.s.jobs.hold)
+	if j = h.waitJob("query", j.ID, h.admin); j.State != "Aborted" {
+		t.Errorf("aborted job went on to %s", j.State)
+	}
+	// Delimiter and line ending are honoured.
+	r = h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id, LastName FROM Contact WHERE LastName = 'Last0002'", "columnDelimiter": "PIPE", "lineEnding": "CRLF"})
+	r.json(t, &j)
+	h.waitJob("query", j.ID, h.admin)
+	r = h.do("GET", v+"/jobs/query/"+j.ID+"/results", h.admin, nil)
+	if !strings.HasPrefix(string(r.body), `"Id"|"LastName"`+"\r\n") {
+		t.Errorf("PIPE/CRLF: %q", r.body)
+	}
+}
+
+func TestBulkIngestJobs(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	tok := h.token("std@example.com")
+	create := func(body map[string]any) jobInfo {
+		t.Helper()
+		r := h.do("POST", v+"/jobs/ingest", tok, body)
+		var j jobInfo
+		r.json(t, &j)
+		if r.status != 200 || j.State != "Open" || j.ContentURL != "services/data/v62.0/jobs/ingest/"+j.ID+"/batches" {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		return j
+	}
+	// Chunked upload: no Content-Length.
+	upload := func(id, data string) {
+		t.Helper()
+		pr, pw := io.Pipe()
+		go func() {
+			for _, line := range strings.SplitAfter(data, "\n") {
+				_, _ = pw.Write([]byte(line))
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest("PUT", h.ts.URL+v+"/jobs/ingest/"+id+"/batches", pr)
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := h.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 201 || req.ContentLength != -1 && req.ContentLength != 0 {
+			t.Fatalf("upload: %d (content length %d)", res.StatusCode, req.ContentLength)
+		}
+	}
+	closeJob := func(id string) jobInfo {
+		t.Helper()
+		if r := h.do("PATCH", v+"/jobs/ingest/"+id, tok, map[string]any{"state": "UploadComplete"}); r.status != 200 {
+			t.Fatalf("close: %d %s", r.status, r.body)
+		}
+		return h.waitJob("ingest", id, tok)
+	}
+	results := func(id, which string) [][]string {
+		t.Helper()
+		r := h.do("GET", v+"/jobs/ingest/"+id+"/"+which+"/", tok, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", which, r.status, r.body)
+		}
+		return parseCSV(t, r.body)
+	}
+
+	// Insert, with an empty Id column as go-salesforce sends, and one bad row.
+	j := create(map[string]any{"object": "Contact", "operation": "insert", "contentType": "CSV", "lineEnding": "LF"})
+	upload(j.ID, "Id,LastName,Email,Sales_Navigator_Lead_Id__c,Account.Id\n,Alpha,a@x.example,urn:1,"+acc1+"\n,,b@x.example,urn:2,\n,Gamma,,urn:3,\n")
+	if r := h.do("PUT", v+"/jobs/ingest/"+j.ID+"/batches", tok, "LastName\nX\n"); r.status != 400 || !strings.Contains(string(r.body), "Found multiple contents") {
+		t.Errorf("second upload: %d %s", r.status, r.body)
+	}
+	done := closeJob(j.ID)
+	if done.State != "JobComplete" || done.NumberRecordsProcessed != 3 || done.NumberRecordsFailed != 1 {
+		t.Fatalf("insert job %+v", done)
+	}
+	ok := results(j.ID, "successfulResults")
+	if strings.Join(ok[0], ",") != "sf__Id,sf__Created,Id,LastName,Email,Sales_Navigator_Lead_Id__c,Account.Id" || len(ok) != 3 || ok[1][1] != "true" {
+		t.Errorf("successfulResults %v", ok)
+	}
+	alpha, _ := h.s.Get("Contact", ok[1][0])
+	if alpha["AccountId"] != acc1 || alpha["OwnerId"] != uStd {
+		t.Errorf("inserted record %v", alpha)
+	}
+	bad := results(j.ID, "failedResults")
+	if len(bad) != 2 || bad[1][0] != "" || bad[1][1] != "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --" {
+		t.Errorf("failedResults %v", bad)
+	}
+	if un := results(j.ID, "unprocessedrecords"); len(un) != 1 {
+		t.Errorf("unprocessedrecords %v", un)
+	}
+
+	// Update: empty leaves alone, #N/A nulls.
+	j = create(map[string]any{"object": "Contact", "operation": "update"})
+	upload(j.ID, "Id,Email,Title\n"+ok[1][0]+",#N/A,\n"+ok[2][0]+",,VP\n")
+	if done := closeJob(j.ID); done.NumberRecordsFailed != 0 {
+		t.Fatalf("update job %+v", done)
+	}
+	alpha, _ = h.s.Get("Contact", ok[1][0])
+	gamma, _ := h.s.Get("Contact", ok[2][0])
+	if alpha["Email"] != "" || alpha["LastName"] != "Alpha" || gamma["Title"] != "VP" {
+		t.Errorf("after update: %v %v", alpha, gamma)
+	}
+
+	// Upsert by external id: one update, one create.
+	j = create(map[string]any{"object": "Contact", "operation": "upsert", "externalIdFieldName": "Sales_Navigator_Lead_Id__c"})
+	upload(j.ID, "Sales_Navigator_Lead_Id__c,LastName,LinkedIn_Profile_URL__c\nurn:1,Alpha2,https://linkedin.example/in/a\nurn:9,Nine,\n")
+	closeJob(j.ID)
+	ok = results(j.ID, "successfulResults")
+	created := map[string]string{}
+	for _, row := range ok[1:] {
+		created[row[2]] = row[1]
+	}
+	if created["urn:1"] != "false" || created["urn:9"] != "true" {
+		t.Errorf("upsert created flags %v", ok)
+	}
+
+	// Read-only users' rows fail; an unknown column fails the job.
+	ro := h.token("ro@example.com")
+	r := h.do("POST", v+"/jobs/ingest", ro, map[string]any{"object": "Contact", "operation": "insert"})
+	var jr jobInfo
+	r.json(t, &jr)
+	h.do("PUT", v+"/jobs/ingest/"+jr.ID+"/batches", ro, "LastName\nX\n")
+	h.do("PATCH", v+"/jobs/ingest/"+jr.ID, ro, map[string]any{"state": "UploadComplete"})
+	if done := h.waitJob("ingest", jr.ID, ro); done.NumberRecordsFailed != 1 {
+		t.Errorf("read-only ingest %+v", done)
+	}
+	j = create(map[string]any{"object": "Contact", "operation": "insert"})
+	upload(j.ID, "LastName,Bogus__c\nX,1\n")
+	if done := closeJob(j.ID); done.State != "Failed" || !strings.Contains(done.ErrorMessage, "Bogus__c") {
+		t.Errorf("unknown column %+v", done)
+	}
+	if un := results(j.ID, "unprocessedrecords"); len(un) != 2 {
+		t.Errorf("unprocessed of failed job %v", un)
+	}
+
+	// Converted lead update fails per row.
+	j2 := h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Lead", "operation": "update"})
+	var lj jobInfo
+	j2.json(t, &lj)
+	h.do("PUT", v+"/jobs/ingest/"+lj.ID+"/batches", h.admin, "Id,Title\n"+leadConv+",X\n")
+	h.do("PATCH", v+"/jobs/ingest/"+lj.ID, h.admin, map[string]any{"state": "UploadComplete"})
+	h.waitJob("ingest", lj.ID, h.admin)
+	r = h.do("GET", v+"/jobs/ingest/"+lj.ID+"/failedResults", h.admin, nil)
+	if rows := parseCSV(t, r.body); len(rows) != 2 || rows[1][1] != "CANNOT_UPDATE_CONVERTED_LEAD:cannot reference converted lead:--" {
+		t.Errorf("converted lead via bulk: %s", r.body)
+	}
+}
+
+func TestBulkIngestAbortLeavesUnprocessed(t *testing.T) {
+	h := newHarness(t, Options{}, 0)
+	h.s.jobs.hold = make(chan struct{})
+	r := h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"})
+	var j jobInfo
+	r.json(t, &j)
+	h.do("PUT", v+"/jobs/ingest/"+j.ID+"/batches", h.admin, "Name\nA\nB\n")
+	h.do("PATCH", v+"/jobs/ingest/"+j.ID, h.admin, map[string]any{"state": "UploadComplete"})
+	if r := h.do("PATCH", v+"/jobs/ingest/"+j.ID, h.admin, map[string]any{"state": "Aborted"}); r.status != 200 {
+		t.Fatalf("abort: %d %s", r.status, r.body)
+	}
+	close(h.s.jobs.hold)
+	h.waitJob("ingest", j.ID, h.admin)
+	r = h.do("GET", v+"/jobs/ingest/"+j.ID+"/unprocessedrecords", h.admin, nil)
+	if rows := parseCSV(t, r.body); len(rows) != 3 || rows[0][0] != "Name" {
+		t.Errorf("unprocessed after abort: %q", r.body)
+	}
+	if h.s.Count("Account") != 2 {
+		t.Errorf("aborted job wrote records: %d", h.s.Count("Account"))
+	}
+}
