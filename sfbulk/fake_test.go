@@ -58,14 +58,10 @@ type fakeOrg struct {
 
 func newFakeOrg(t *testing.T) *fakeOrg {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &fakeOrg{
 		t: t, mux: http.NewServeMux(),
 		orgID: sfid.New(sfid.Organization, "5g", 7), userID: sfid.New(sfid.User, "5g", 9),
-		clientID: "3MVG9.consumer", secret: "s3cret", jwtKey: key,
+		clientID: "3MVG9.consumer", secret: "s3cret",
 		refreshToken: "5Aep861.refresh-1", access: map[string]bool{}, apiUsed: 100,
 	}
 	f.srv = httptest.NewServer(f)
@@ -221,7 +217,13 @@ func (f *fakeOrg) verifyJWT(a string) (map[string]any, error) {
 	}
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(&f.jwtKey.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+	f.mu.Lock()
+	key := f.jwtKey
+	f.mu.Unlock()
+	if key == nil {
+		return nil, fmt.Errorf("no certificate uploaded")
+	}
+	if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
 		return nil, fmt.Errorf("invalid assertion signature")
 	}
 	var claims map[string]any
@@ -249,7 +251,17 @@ func (f *fakeOrg) expireAll() {
 	f.mu.Unlock()
 }
 
+// keyPEM generates the connected app's certificate key on first use.
 func (f *fakeOrg) keyPEM() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.jwtKey == nil {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.jwtKey = key
+	}
 	b, _ := x509.MarshalPKCS8PrivateKey(f.jwtKey)
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
 }
