@@ -19,12 +19,13 @@ const (
 	kDomainSurname
 	kPastCompanySurname
 	kCompanyFirst
+	kLinked
 	numLeadKeys
 )
 
 var leadKeyNames = [numLeadKeys]string{
 	"email", "phone", "name_phonetic", "swapped_name_phonetic", "company+surname",
-	"domain+surname", "past_company+surname", "company+first_name",
+	"domain+surname", "past_company+surname", "company+first_name", "linked_lead_id",
 }
 
 // CRM indexes.
@@ -35,6 +36,7 @@ const (
 	ixCompanySurname
 	ixDomainSurname
 	ixCompanyFirst
+	ixLinked
 	numLeadIndexes
 )
 
@@ -144,6 +146,9 @@ func (ix *index) lookup(key uint64) []int32 {
 
 // personKeys returns the index keys of a CRM person, per index.
 func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
+	if p.linked != "" {
+		emit(ixLinked, keyHash(ixLinked, p.linked))
+	}
 	if p.email != "" {
 		emit(ixEmail, keyHash(ixEmail, p.email))
 	}
@@ -198,6 +203,9 @@ func forGivenKeys(p *prepPerson, f func(string)) {
 
 // leadQueries calls q for every (key, index, hash) a lead looks up.
 func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
+	if p.linked != "" {
+		q(kLinked, ixLinked, keyHash(ixLinked, p.linked))
+	}
 	if p.email != "" {
 		q(kEmail, ixEmail, keyHash(ixEmail, p.email))
 	}

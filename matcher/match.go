@@ -197,6 +197,9 @@ func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLe
 		fw[f] = w
 		total += w
 	}
+	if c.linked != "" && c.linked == l.linked {
+		total += linkedWeight
+	}
 	return fw, total
 }
 
@@ -466,7 +469,14 @@ type compQueryKey struct{ name, domain string }
 var leadKeyIndex = [numLeadKeys]int{
 	kEmail: ixEmail, kPhone: ixPhone, kNamePhonetic: ixName, kSwappedPhonetic: ixName, kCompanySurname: ixCompanySurname,
 	kDomainSurname: ixDomainSurname, kPastCompanySurname: ixCompanySurname, kCompanyFirst: ixCompanyFirst,
+	kLinked: ixLinked,
 }
+
+// linkedWeight is added to the match weight of a pair whose CRM record
+// already carries this lead's id in the writeback field: the link was made
+// (or confirmed) before, so it stands unless the fields contradict it
+// overwhelmingly.
+const linkedWeight = 30
 
 func keyNames(bits uint16, names []string) []string {
 	var out []string
@@ -551,7 +561,9 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	switch {
 	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
 		lr.Decision = DecisionMatch
-		if dup {
+		if c.linked != "" && c.linked == l.linked {
+			lr.Reason = "already linked to this lead"
+		} else if dup {
 			lr.Reason = "crm duplicates: best of several records of this person"
 		}
 	case lr.Probability >= r.opts.AutoThreshold:

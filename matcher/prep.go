@@ -57,7 +57,8 @@ type prepPerson struct {
 	tfW         [3]float32 // exact-level weights of first, last, company after term-frequency adjustment (CRM side)
 	family      int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
 	isConverted bool
-	isLead      bool // CRM Lead (Contacts win ties)
+	isLead      bool   // CRM Lead (Contacts win ties)
+	linked      string // CRM: the Sales Navigator lead id already written back; lead: its lead id
 }
 
 func (n *normalizer) prepLead(l *Lead) prepPerson {
@@ -65,6 +66,7 @@ func (n *normalizer) prepLead(l *Lead) prepPerson {
 	p.first, p.firstInit = n.givenName(l.FirstName)
 	p.last = n.surname(l.LastName)
 	p.firstRoots = nicknames().Roots(p.first)
+	p.linked = strings.TrimSpace(l.LeadID)
 	p.email = normEmail(l.Email)
 	region := n.regionOf(l.Country)
 	p.phones[0] = n.phone(l.Phone, region)
@@ -95,6 +97,7 @@ func (n *normalizer) prepCRM(c *Person) prepPerson {
 	p.first, p.firstInit = n.givenName(c.FirstName)
 	p.last = n.surname(c.LastName)
 	p.firstRoots = nicknames().Roots(p.first)
+	p.linked = strings.TrimSpace(c.LinkedLeadID)
 	p.email = normEmail(c.Email)
 	region := n.regionOf(c.Country)
 	p.phones[0] = n.phone(c.Phone, region)
