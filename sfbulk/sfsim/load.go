@@ -190,6 +190,12 @@ func (s *Server) LoadDir(dir string) error {
 	}
 	for _, n := range names {
 		obj := strings.TrimSuffix(n, filepath.Ext(n))
+		if t := s.st.table(obj); t == nil || obj == "Organization" || obj == "Profile" {
+			return fmt.Errorf("%s: sfsim: load %s: %w", filepath.Join(dir, n), obj, ErrUnknownObject)
+		}
+	}
+	for _, n := range names {
+		obj := strings.TrimSuffix(n, filepath.Ext(n))
 		f, err := os.Open(filepath.Join(dir, n))
 		if err != nil {
 			return fmt.Errorf("sfsim: load dir: %w", err)
