@@ -2,10 +2,138 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/sfbulk/sfsim"
 )
 
-// runSim is filled in by its issue; until then the command says so.
+// simInfo is the first line `navsync sim` prints on stdout.
+type simInfo struct {
+	InstanceURL  string `json:"instance_url"`
+	LoginURL     string `json:"login_url"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	Username     string `json:"username"`
+	OrgID        string `json:"org_id"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+// runSim seeds a simulator org, serves it and prints how to reach it.
 func runSim(ctx context.Context, env *cmdEnv, args []string) error {
-	return errors.New("sim: not built yet")
+	fs := newFlagSet("sim", env)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback unless --allow-remote)")
+	size := fs.Int("size", 1000, "people (Contacts and Leads) of the generated world")
+	seed := fs.Int64("seed", 1, "seed of the generated world")
+	world := fs.String("world", "", "load the org snapshot CSVs of `DIR`/crm/ instead of generating a world")
+	faultSpec := fs.String("faults", "", "faults to inject, e.g. 'unavailable=0.05,lock=0.02,latency=20ms,drop=0.01,session-expiry=30s,bulk-fail=0.1'")
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen address")
+	baseURL := fs.String("base-url", "", "URL clients use to reach the server (default http://<listen address>)")
+	sessionTimeout := fs.Duration("session-timeout", 2*time.Hour, "access token lifetime")
+	dailyLimit := fs.Int("daily-api-limit", 15000, "the org's daily API request limit")
+	perUserLimit := fs.Int("per-user-daily-limit", 0, "each user's daily API request limit (0: none)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *world != "" && (set["seed"] || set["size"]) {
+		return usagef("sim: --world loads a snapshot; it cannot be combined with --seed or --size")
+	}
+	if *size < 0 {
+		return usagef("sim: --size must not be negative")
+	}
+	faults, err := sfsim.ParseFaults(*faultSpec)
+	if err != nil {
+		return usagef("sim: --faults: %v", err)
+	}
+	if !*allowRemote && !loopbackAddr(*addr) {
+		return usagef("sim: refusing to listen on non-loopback address %q without --allow-remote", *addr)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("sim: listen: %w", err)
+	}
+	defer ln.Close()
+	base := strings.TrimRight(*baseURL, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	srv, err := sfsim.New(sfsim.Options{Logger: env.log, Faults: faults, BaseURL: base, SessionTimeout: *sessionTimeout,
+		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if *world != "" {
+		if err := srv.LoadDir(filepath.Join(*world, "crm")); err != nil {
+			return badInput(fmt.Errorf("sim: %w", err))
+		}
+	} else {
+		w, err := fixtures.Generate(fixtures.Options{Seed: *seed, People: *size})
+		if err != nil {
+			return fmt.Errorf("sim: generate world: %w", err)
+		}
+		for _, tb := range w.CRMTables() {
+			if err := srv.Load(tb.Object, tb.Header, tb.Rows); err != nil {
+				return fmt.Errorf("sim: seed world: %w", err)
+			}
+		}
+	}
+	admin := srv.AdminUser()
+	access, refresh, err := srv.IssueToken(admin.Username)
+	if err != nil {
+		return err
+	}
+	app := srv.ConnectedApp()
+	line, err := json.Marshal(simInfo{InstanceURL: base, LoginURL: base, AccessToken: access, RefreshToken: refresh,
+		Username: admin.Username, OrgID: srv.OrgID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret})
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(env.stdout, "%s\n", line); err != nil {
+		return fmt.Errorf("sim: write stdout: %w", err)
+	}
+	env.log.Info("simulator org serving", "addr", ln.Addr().String(), "contacts", srv.Count("Contact"),
+		"leads", srv.Count("Lead"), "accounts", srv.Count("Account"), "users", srv.Count("User"), "faults", faults.String())
+
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("sim: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sim: shutdown: %w", err)
+	}
+	env.log.Info("simulator org stopped")
+	return nil
+}
+
+// loopbackAddr reports whether a listen address only accepts local clients.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

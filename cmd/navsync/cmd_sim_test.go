@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/navsync/navsync/internal/sfid"
+)
+
+func TestSimUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{"--addr", "0.0.0.0:0"},
+		{"--addr", ":8080"},
+		{"--faults", "explode=1"},
+		{"--world", "x", "--seed", "3"},
+		{"extra"},
+	}
+	for _, args := range cases {
+		env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+		err := runSim(context.Background(), env, args)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("sim %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestSimServesWorldDirUntilCancelled(t *testing.T) {
+	dir := t.TempDir()
+	crm := filepath.Join(dir, "crm")
+	if err := os.MkdirAll(crm, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := sfid.New(sfid.User, "3t", 1)
+	acc := sfid.New(sfid.Account, "3t", 1)
+	files := map[string]string{
+		"User.csv":    `"Id","Username","Email","FirstName","LastName","IsActive","ProfileId"` + "\n" + `"` + user + `","u@x.example","u@x.example","U","V","true","` + sfid.ProfileStandard + `"` + "\n",
+		"Account.csv": `"Id","Name"` + "\n" + `"` + acc + `","Acme"` + "\n",
+		"Contact.csv": `"Id","FirstName","LastName","AccountId","Account.Name","OwnerId"` + "\n" + `"` + sfid.New(sfid.Contact, "3t", 1) + `","Ann","Lee","` + acc + `","Acme","` + user + `"` + "\n",
+	}
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(crm, n), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pr, pw := io.Pipe()
+	env := &cmdEnv{stdout: pw, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runSim(ctx, env, []string{"--world", dir, "--faults", "latency=1ms"}) }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]string
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	for _, k := range []string{"instance_url", "login_url", "access_token", "username", "org_id", "client_id"} {
+		if info[k] == "" {
+			t.Errorf("first line lacks %s: %s", k, line)
+		}
+	}
+	if !strings.HasPrefix(info["access_token"], info["org_id"][:15]+"!") || !strings.HasPrefix(info["instance_url"], "http://127.0.0.1:") {
+		t.Errorf("first line %s", line)
+	}
+	req, _ := http.NewRequest("GET", info["instance_url"]+"/services/data/v62.0/query?q=SELECT+Id,Account.Name+FROM+Contact", nil)
+	req.Header.Set("Authorization", "Bearer "+info["access_token"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"totalSize":1`) || !strings.Contains(string(body), `"Name":"Acme"`) {
+		t.Errorf("query: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("runSim after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runSim did not stop")
+	}
+}
+
+func TestSimBadWorldIsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(dir, "crm"), 0o755)
+	_ = os.WriteFile(filepath.Join(dir, "crm", "Contact.csv"), []byte("LastName,Shoe_Size__c\nX,9\n"), 0o600)
+	env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	err := runSim(context.Background(), env, []string{"--world", dir})
+	var ie *inputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "Shoe_Size__c") || !strings.Contains(err.Error(), "Contact.csv") {
+		t.Errorf("bad world: %v", err)
+	}
+}
