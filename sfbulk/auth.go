@@ -275,12 +275,23 @@ func VerifySignature(secret, id, issuedAt, signature string) bool {
 	return hmac.Equal(m.Sum(nil), want)
 }
 
+// tokenTransportError marks a token request that got no usable answer
+// (connection dropped, body cut). x/oauth2 flattens such errors with %v, so
+// their cause cannot be inspected; they are retried.
+type tokenTransportError struct{ err error }
+
+func (e *tokenTransportError) Error() string { return e.err.Error() }
+func (e *tokenTransportError) Unwrap() error { return e.err }
+
 // authErr converts an x/oauth2 error into an AuthError when the token
-// endpoint answered, leaving transport errors as they are.
+// endpoint answered, and marks every other failure as a transport error.
 func authErr(flow string, err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return err
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return &tokenTransportError{err: err}
 	}
 	code, desc := re.ErrorCode, re.ErrorDescription
 	if code == "" {
@@ -302,13 +313,16 @@ func authErr(flow string, err error) error {
 	return &AuthError{Flow: flow, HTTPStatus: status, Code: code, Description: desc, Hint: authHint(flow, code, desc)}
 }
 
-// retryableAuth: network failures and 5xx from the token endpoint.
+// retryableAuth: transport failures and 5xx from the token endpoint. A
+// refresh whose answer was lost is sent again; with refresh-token rotation
+// on, Salesforce may then answer invalid_grant (the first call rotated it).
 func retryableAuth(err error) bool {
 	var ae *AuthError
 	if errors.As(err, &ae) {
 		return ae.HTTPStatus >= 500
 	}
-	return transientNetErr(err)
+	var te *tokenTransportError
+	return errors.As(err, &te)
 }
 
 // mintWithRetry calls mint, retrying transient failures per policy.

@@ -30,6 +30,8 @@ type AuthCodeFlow struct {
 	Scopes []string
 	// Open is given the authorize URL: open a browser or print it.
 	Open func(authURL string) error
+	// LoginHint pre-fills the username on Salesforce's login page (optional).
+	LoginHint string
 	// Store receives the token (with its refresh token).
 	Store TokenStore
 	// Timeout bounds the wait for the browser (default 5 minutes).
@@ -66,7 +68,11 @@ func (f *AuthCodeFlow) Run(ctx context.Context) (*Token, error) {
 	conf := f.OAuth.oauth2Config(redirect, scopes)
 	verifier := oauth2.GenerateVerifier()
 	state := randomState()
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	if f.LoginHint != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", f.LoginHint))
+	}
+	authURL := conf.AuthCodeURL(state, opts...)
 
 	type result struct {
 		code string
