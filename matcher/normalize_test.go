@@ -2,6 +2,8 @@ package matcher
 
 import (
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestGivenName(t *testing.T) {
@@ -212,5 +214,60 @@ func TestPlaceAndPostal(t *testing.T) {
 		if got := postal(in); got != want {
 			t.Errorf("postal(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestFastPhoneAgreesWithPhonenumbers checks the fast path against the full
+// phonenumbers parse on many shapes, regions and random numbers.
+func TestFastPhoneAgreesWithPhonenumbers(t *testing.T) {
+	n := newNormalizer()
+	shapes := []func(cc, nat string) string{
+		func(cc, nat string) string { return "+" + cc + " " + nat },
+		func(cc, nat string) string { return "+" + cc + "-" + nat[:3] + "-" + nat[3:] },
+		func(cc, nat string) string { return "+" + cc + nat + " ext. 12" },
+		func(cc, nat string) string { return "+" + cc + " " + nat + " x7" },
+		func(cc, nat string) string { return "0" + nat },
+		func(cc, nat string) string { return "(" + nat[:3] + ") " + nat[3:6] + "-" + nat[6:] },
+		func(cc, nat string) string { return nat[:3] + "." + nat[3:6] + "." + nat[6:] },
+		func(cc, nat string) string { return "1 " + nat },
+		func(cc, nat string) string { return nat + " #3" },
+		func(cc, nat string) string { return "0" + nat[:4] + " " + nat[4:] },
+		func(cc, nat string) string { return nat[:5] },
+		func(cc, nat string) string { return "+" + cc + " (0)" + nat },
+		func(cc, nat string) string { return "00" + cc + nat },
+	}
+	regions := map[string]string{"US": "1", "CA": "1", "GB": "44", "DE": "49", "FR": "33", "ES": "34", "IT": "39", "NL": "31", "AU": "61", "IN": "91", "JP": "81", "SE": "46", "CH": "41", "PL": "48", "SG": "65", "BR": "55", "MX": "52"}
+	seed := uint64(1)
+	next := func() uint64 { seed = seed*6364136223846793005 + 1442695040888963407; return seed >> 33 }
+	checked, fast := 0, 0
+	for region, cc := range regions {
+		for range 120 {
+			l := 7 + int(next()%5)
+			nat := make([]byte, l)
+			nat[0] = byte('2' + next()%8)
+			for i := 1; i < l; i++ {
+				nat[i] = byte('0' + next()%10)
+			}
+			for _, shape := range shapes {
+				in := shape(cc, string(nat))
+				want := n.slowPhone(in, region)
+				var pn phonenumbers.PhoneNumber
+				if phonenumbers.ParseToNumber(in, region, &pn) != nil || !phonenumbers.IsValidNumber(&pn) {
+					continue // invalid numbers: both paths only need to be consistent
+				}
+				got, ok := n.fastPhone(in, region)
+				checked++
+				if !ok {
+					continue
+				}
+				fast++
+				if got != want {
+					t.Errorf("phone(%q, %s): fast path %d, phonenumbers %d", in, region, got, want)
+				}
+			}
+		}
+	}
+	if fast < checked/2 {
+		t.Errorf("fast path took only %d of %d numbers", fast, checked)
 	}
 }
