@@ -22,6 +22,67 @@ type normalizer struct {
 	pn    phonenumbers.PhoneNumber
 	// nddCache holds national dialling prefixes by region.
 	nddCache map[string]string
+	// Memos of company names, titles and websites, which repeat across a
+	// company's people; cleared when they grow large.
+	companyMemo map[string]compName
+	titleMemo   map[string]titleInfo
+	domainMemo  map[string]string
+}
+
+const memoLimit = 1 << 16
+
+func (n *normalizer) companyName(s string) compName {
+	if v, ok := n.companyMemo[s]; ok {
+		return v
+	}
+	if len(n.companyMemo) >= memoLimit || n.companyMemo == nil {
+		n.companyMemo = make(map[string]compName, 1024)
+	}
+	v := newCompName(n.company(s))
+	n.companyMemo[s] = v
+	return v
+}
+
+func (n *normalizer) titleInfo(s string) titleInfo {
+	if v, ok := n.titleMemo[s]; ok {
+		return v
+	}
+	if len(n.titleMemo) >= memoLimit || n.titleMemo == nil {
+		n.titleMemo = make(map[string]titleInfo, 1024)
+	}
+	v := newTitleInfo(n.title(s))
+	n.titleMemo[s] = v
+	return v
+}
+
+// domain is registrableDomain, memoised.
+func (n *normalizer) domain(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := n.domainMemo[s]; ok {
+		return v
+	}
+	if len(n.domainMemo) >= memoLimit || n.domainMemo == nil {
+		n.domainMemo = make(map[string]string, 1024)
+	}
+	v := registrableDomain(s)
+	n.domainMemo[s] = v
+	return v
+}
+
+// workDomain returns the registrable domain of a work email, or "" for free
+// mail and invalid addresses. The input is already normalised.
+func (n *normalizer) workDomain(email string) string {
+	_, host, ok := strings.Cut(email, "@")
+	if !ok {
+		return ""
+	}
+	d := n.domain(host)
+	if d == "" || isFreeMail(d) {
+		return ""
+	}
+	return d
 }
 
 func newNormalizer() *normalizer {
@@ -62,27 +123,52 @@ func (n *normalizer) foldText(s string) string {
 // "S.A." → "sa"), every other character separates words.
 func (n *normalizer) tokens(s string, buf []string) []string {
 	s = n.foldText(s)
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			buf = append(buf, b.String())
-			b.Reset()
+	start := -1    // start of the current word in s
+	dirty := false // the current word contains characters to drop
+	emit := func(end int) {
+		if start < 0 {
+			return
 		}
+		w := s[start:end]
+		if dirty {
+			w = strings.Map(func(r rune) rune {
+				if isWordChar(r) {
+					return r
+				}
+				return -1
+			}, w)
+		}
+		if w != "" {
+			buf = append(buf, w)
+		}
+		start, dirty = -1, false
 	}
-	for _, r := range s {
+	for i, r := range s {
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
+		case isWordChar(r):
+			if start < 0 {
+				start = i
+			}
 		case r == '\'' || r == '’' || r == '.' || r == '`':
+			if start >= 0 {
+				dirty = true
+			}
 		case r == '&':
-			flush()
+			emit(i)
 			buf = append(buf, "and")
 		default:
-			flush()
+			emit(i)
 		}
 	}
-	flush()
+	emit(len(s))
 	return buf
+}
+
+func isWordChar(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 var honorifics = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "mme", "mlle", "herr", "frau", "rev", "fr", "hon", "capt", "col", "lt", "sr", "sra", "srta")
@@ -201,20 +287,6 @@ func isFreeMail(regDomain string) bool {
 	}
 	label, _, _ := strings.Cut(regDomain, ".")
 	return has(freeMailFamilies, label)
-}
-
-// workDomain returns the registrable domain of a work email, or "" for free
-// mail and invalid addresses. The input is already normalised.
-func workDomain(email string) string {
-	_, host, ok := strings.Cut(email, "@")
-	if !ok {
-		return ""
-	}
-	d := registrableDomain(host)
-	if d == "" || isFreeMail(d) {
-		return ""
-	}
-	return d
 }
 
 // hostOf extracts a lower-case host name from a website, URL, bare domain or

@@ -107,7 +107,7 @@ func TestEmail(t *testing.T) {
 		if got != tt.norm {
 			t.Errorf("normEmail(%q) = %q, want %q", tt.in, got, tt.norm)
 		}
-		if w := workDomain(got); w != tt.work {
+		if w := newNormalizer().workDomain(got); w != tt.work {
 			t.Errorf("workDomain(%q) = %q, want %q", got, w, tt.work)
 		}
 	}

@@ -70,21 +70,21 @@ func (n *normalizer) prepLead(l *Lead) prepPerson {
 	p.email = normEmail(l.Email)
 	region := n.regionOf(l.Country)
 	p.phones[0] = n.phone(l.Phone, region)
-	p.company = newCompName(n.company(l.CurrentCompany))
-	p.domains[0] = registrableDomain(l.CurrentCompanyDomain)
-	p.domains[1] = workDomain(p.email)
+	p.company = n.companyName(l.CurrentCompany)
+	p.domains[0] = n.domain(l.CurrentCompanyDomain)
+	p.domains[1] = n.workDomain(p.email)
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
-	p.title = newTitleInfo(n.title(l.CurrentTitle))
+	p.title = n.titleInfo(l.CurrentTitle)
 	for _, c := range l.PastCompanies {
-		cn := newCompName(n.company(c))
+		cn := n.companyName(c)
 		if cn.name != "" {
 			p.past = append(p.past, cn)
 		}
 	}
 	for _, t := range l.PastTitles {
-		ti := newTitleInfo(n.title(t))
+		ti := n.titleInfo(t)
 		if ti.norm != "" {
 			p.pastTitles = append(p.pastTitles, ti)
 		}
@@ -105,13 +105,13 @@ func (n *normalizer) prepCRM(c *Person) prepPerson {
 	if p.phones[1] == p.phones[0] {
 		p.phones[1] = 0
 	}
-	p.company = newCompName(n.company(c.Company))
-	p.domains[0] = registrableDomain(c.Website)
-	p.domains[1] = workDomain(p.email)
+	p.company = n.companyName(c.Company)
+	p.domains[0] = n.domain(c.Website)
+	p.domains[1] = n.workDomain(p.email)
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
-	p.title = newTitleInfo(n.title(c.Title))
+	p.title = n.titleInfo(c.Title)
 	p.isConverted = c.IsConverted
 	return p
 }
