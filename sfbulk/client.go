@@ -258,7 +258,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				}
 				return resp, nil
 			}
-			apiErr := readAPIError(resp, r)
+			apiErr, bodyErr := readAPIError(resp, r)
 			if resp.StatusCode == http.StatusUnauthorized && !refreshed {
 				refreshed = true
 				c.refreshes.Add(1)
@@ -279,6 +279,18 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			if resp.StatusCode == 502 || resp.StatusCode == 504 {
 				st.note(MaybeSent)
 			}
+			if bodyErr != nil {
+				// The error status arrived but its body was cut: the code is
+				// unknown, so the request is sent again (a refused request
+				// was not applied, and a gateway status marked it ambiguous).
+				lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: st.state(),
+					Err: fmt.Errorf("status %d with a cut error body: %w", resp.StatusCode, bodyErr)}
+				if r.noRetry || (st.ambiguous && !r.idempotent) {
+					return nil, lastErr
+				}
+				c.log.Warn("salesforce error body cut; will retry", "method", r.method, "route", r.route(), "attempt", attempt, "status", resp.StatusCode)
+				goto backoff
+			}
 			if st.ambiguous {
 				lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
 			}
@@ -291,6 +303,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			c.log.Warn("salesforce request refused; will retry", "method", r.method, "route", r.route(), "attempt", attempt, "status", apiErr.HTTPStatus, "code", apiErr.ErrorCode)
 		}
+	backoff:
 		if attempt >= c.retry.MaxAttempts {
 			return nil, lastErr
 		}
@@ -425,14 +438,18 @@ type gzipBody struct {
 func (g *gzipBody) Read(p []byte) (int, error) { return g.zr.Read(p) }
 func (g *gzipBody) Close() error               { g.zr.Close(); return g.raw.Close() }
 
-// readAPIError reads (and closes) an error response into an APIError.
-func readAPIError(resp *http.Response, r *request) *APIError {
+// readAPIError reads (and closes) an error response into an APIError. A
+// body cut by a dropped connection is reported as bodyErr.
+func readAPIError(resp *http.Response, r *request) (e *APIError, bodyErr error) {
 	defer resp.Body.Close()
-	if wrapGzip(resp) != nil {
-		return &APIError{HTTPStatus: resp.StatusCode, Method: r.method, Path: r.route(), Message: "undecodable gzip error body"}
+	if err := wrapGzip(resp); err != nil {
+		return &APIError{HTTPStatus: resp.StatusCode, Method: r.method, Path: r.route(), Message: "undecodable gzip error body"}, err
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	e := &APIError{HTTPStatus: resp.StatusCode, Method: r.method, Path: r.route()}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	e = &APIError{HTTPStatus: resp.StatusCode, Method: r.method, Path: r.route()}
+	if err != nil && transientNetErr(err) {
+		bodyErr = err
+	}
 	var arr []struct {
 		Message   string   `json:"message"`
 		ErrorCode string   `json:"errorCode"`
@@ -440,7 +457,7 @@ func readAPIError(resp *http.Response, r *request) *APIError {
 	}
 	if json.Unmarshal(b, &arr) == nil && len(arr) > 0 {
 		e.ErrorCode, e.Message, e.Fields = arr[0].ErrorCode, arr[0].Message, arr[0].Fields
-		return e
+		return e, nil
 	}
 	var one struct {
 		Message   string `json:"message"`
@@ -448,7 +465,7 @@ func readAPIError(resp *http.Response, r *request) *APIError {
 	}
 	if json.Unmarshal(b, &one) == nil && one.ErrorCode != "" {
 		e.ErrorCode, e.Message = one.ErrorCode, one.Message
-		return e
+		return e, nil
 	}
 	// A gateway page or plain text: keep a short printable excerpt.
 	s := strings.Join(strings.Fields(string(b)), " ")
@@ -456,7 +473,7 @@ func readAPIError(resp *http.Response, r *request) *APIError {
 		s = s[:200] + "..."
 	}
 	e.Message = s
-	return e
+	return e, bodyErr
 }
 
 // doJSON sends r (marshalling in as the body when non-nil) and decodes the

@@ -147,6 +147,12 @@ func TestRetryPolicyByError(t *testing.T) {
 		writeErr(w, 403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization.")
 	}
 	drop := func(w http.ResponseWriter) { panic(http.ErrAbortHandler) }
+	cutBody := func(w http.ResponseWriter) {
+		w.WriteHeader(403)
+		w.Write([]byte(`[{"errorCode":"REQUEST_LIMIT_EX`))
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}
 	tests := []struct {
 		name      string
 		seq       []func(http.ResponseWriter)
@@ -157,6 +163,7 @@ func TestRetryPolicyByError(t *testing.T) {
 		{"502 gateway page", []func(http.ResponseWriter){gateway}, 2, nil},
 		{"dropped connection", []func(http.ResponseWriter){drop, drop}, 3, nil},
 		{"concurrency limit", []func(http.ResponseWriter){concurrent}, 2, nil},
+		{"error body cut off", []func(http.ResponseWriter){cutBody}, 2, nil},
 		{"503 beyond attempts", []func(http.ResponseWriter){unavailable, unavailable, unavailable, unavailable, unavailable, unavailable}, 5, ErrUnavailable},
 		{"daily limit not retried", []func(http.ResponseWriter){daily}, 1, ErrLimitExhausted},
 		{"permission not retried", []func(http.ResponseWriter){perm}, 1, ErrInsufficientAccess},

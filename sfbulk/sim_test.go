@@ -542,7 +542,7 @@ func TestSimExportUnderFaults(t *testing.T) {
 		t.Fatalf("%d rows without faults", rows)
 	}
 	for _, spec := range []string{
-		"unavailable=0.05,lock=0.02,latency=20ms,drop=0.01,session-expiry=30s,bulk-fail=0.1", // the rates
+		"unavailable=0.05,lock=0.02,latency=20ms,drop=0.01,session-expiry=30s,bulk-fail=0.1",         // the rates
 		"unavailable=0.2,latency=1ms,drop=0.1,session-expiry=150ms,bulk-fail=0.5,limit=0.05,seed=11", // harsher, with sessions expiring mid-export
 	} {
 		t.Run(spec, func(t *testing.T) {
