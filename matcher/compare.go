@@ -238,7 +238,7 @@ func compareTitle(a, b *titleInfo) level {
 	case a.norm == b.norm:
 		return lvExact
 	}
-	if sigJaccard(a.sig, b.sig) >= 0.6 {
+	if sigJaccard(a.sig, b.sig) >= 0.6 && (a.function == b.function || a.function == fnNone || b.function == fnNone) {
 		return lvFuzzyStrong
 	}
 	if a.function != fnNone && a.function == b.function && a.sen == b.sen {

@@ -498,14 +498,16 @@ func sameCRMPerson(a, b *prepPerson) bool {
 	if a.email != "" && a.email == b.email {
 		return true
 	}
-	if a.email != "" && b.email != "" {
-		return false // different addresses: do not guess
-	}
 	if a.phones[0] != 0 && (a.phones[0] == b.phones[0] || a.phones[0] == b.phones[1]) {
 		return true
 	}
-	return a.last != "" && a.last == b.last && a.company.name != "" && a.company.name == b.company.name &&
-		(a.first == b.first || rootsIntersect(a.firstRoots, b.firstRoots))
+	if a.last == "" || a.last != b.last || a.company.name == "" || a.company.name != b.company.name ||
+		!(a.first == b.first || rootsIntersect(a.firstRoots, b.firstRoots)) {
+		return false
+	}
+	// Same name at the same company: one person entered twice, unless both
+	// have different work addresses (two namesakes at one employer).
+	return a.email == "" || b.email == "" || a.domains[1] == "" || b.domains[1] == ""
 }
 
 // runnerUp returns the best candidate after top[0] that is not the same CRM
@@ -558,7 +560,11 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 		lr.RunnerUpProbability = round6(probability(ru.w))
 	}
 	ambiguous := hasRU && best.w-ru.w < r.model.p.RunnerUpMargin
+	namesOnly := !corroborated(&lv) && !(c.linked != "" && c.linked == l.linked)
 	switch {
+	case lr.Probability >= r.opts.AutoThreshold && namesOnly:
+		lr.Decision = DecisionPossible
+		lr.Reason = "names only: no email, phone or company agreement"
 	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
 		lr.Decision = DecisionMatch
 		if c.linked != "" && c.linked == l.linked {
@@ -579,6 +585,14 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 		lr.Reason = "below review threshold"
 	}
 	return lr
+}
+
+// corroborated reports whether a pair agrees on more than names: email,
+// phone, current company or past company. Names alone never make a match,
+// however rare they are: a namesake at another company is too likely.
+func corroborated(lv *[numLeadFields]level) bool {
+	strong := func(l level) bool { return l == lvExact || l == lvFuzzyStrong }
+	return strong(lv[fEmail]) || lv[fPhone] == lvExact || strong(lv[fCompany]) || strong(lv[fPastCompany])
 }
 
 // oneToOneLeads keeps at most one matched lead per CRM person (a converted
