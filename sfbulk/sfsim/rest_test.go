@@ -318,3 +318,35 @@ func TestSingleRecordCRUD(t *testing.T) {
 		t.Errorf("ambiguous upsert: %d %s", r.status, r.body)
 	}
 }
+
+// TestBadRequestsNeverPanic sends malformed and odd requests: each gets a
+// Salesforce-shaped answer, never a 500 or a Go stack.
+func TestBadRequestsNeverPanic(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	bodies := []any{nil, "", []byte("null"), []byte("[]"), []byte(`{"records":null}`), []byte(`{"records":[null]}`),
+		[]byte(`{"records":[{"attributes":"x"}]}`), []byte(`{"LastName":{"a":1}}`), []byte(`{"LastName":[1]}`),
+		[]byte(`{"state":7}`), []byte(`{"query":5}`), []byte("\x00\xff"), map[string]any{"Id": 5}}
+	paths := []string{
+		v, v + "/sobjects", v + "/sobjects/Contact", v + "/sobjects/Contact/describe", v + "/sobjects/Contact/" + con1,
+		v + "/sobjects/Contact/Sales_Navigator_Lead_Id__c/x", v + "/sobjects/Contact/Id/" + con1, v + "/sobjects/Contact/a/b/c/d",
+		v + "/composite/sobjects", v + "/composite/sobjects/Contact", v + "/composite/sobjects/Contact/Sales_Navigator_Lead_Id__c",
+		v + "/composite", v + "/query", v + "/query/x", v + "/queryAll?q=SELECT", v + "/query?q=%27", v + "/search/suggestions?q=%22%22%22&sobject=Contact",
+		v + "/jobs", v + "/jobs/query", v + "/jobs/query/x", v + "/jobs/query/x/results", v + "/jobs/ingest", v + "/jobs/ingest/x/batches",
+		v + "/jobs/ingest/750/successfulResults", v + "/limits/x", "/services/oauth2/token", "/services/oauth2/authorize",
+		"/services/oauth2/revoke", "/services/oauth2/userinfo", "/services/oauth2/nope", "/id/x", "/id/" + h.s.OrgID() + "/x", "/", "/services",
+		"/services/data/vx", "/services/data/v62", "/services/data/v62.1",
+	}
+	for _, p := range paths {
+		for _, m := range []string{"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"} {
+			for _, b := range bodies {
+				r := h.do(m, p, h.admin, b)
+				if r.status >= 500 || strings.Contains(string(r.body), "goroutine ") || strings.Contains(string(r.body), "panic") {
+					t.Fatalf("%s %s %v: %d %s", m, p, b, r.status, r.body)
+				}
+			}
+		}
+	}
+	if r := h.do("GET", v+"/query?q="+strings.Repeat("x", 17000), h.admin, nil); r.status != 414 {
+		t.Errorf("long URI: %d", r.status)
+	}
+}

@@ -408,6 +408,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			writeAPIError(w, &apiError{status: 500, code: "UNKNOWN_EXCEPTION", message: "An unexpected error occurred. Please include this ErrorId if you contact support: 0-0 (0)", noField: true})
 		}
 	}()
+	if len(r.RequestURI) > maxURI {
+		writeAPIError(w, &apiError{status: http.StatusRequestURITooLong, code: "URI_TOO_LONG", message: fmt.Sprintf("The request URI is longer than %d bytes", maxURI), noField: true})
+		return
+	}
+	if r.Method == http.MethodHead {
+		// Answer as GET on a shallow copy: net/http still sees the HEAD
+		// request and drops the body.
+		r = r.WithContext(r.Context())
+		r.Method = http.MethodGet
+	}
 	path := cleanPath(r.URL.Path)
 	fw, proceed := s.applyFaults(w, r)
 	if !proceed {
@@ -427,6 +437,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound())
 	}
 }
+
+// maxURI is Salesforce's limit on the request URI (salesforce-api.md §3).
+const maxURI = 16384
 
 // call is one authenticated API request.
 type call struct {
