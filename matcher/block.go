@@ -163,6 +163,9 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 	}
 	if p.last != "" && p.company.name != "" {
 		emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
+		if len(p.company.acr) >= 3 {
+			emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.acr, p.last))
+		}
 	}
 	if p.last != "" {
 		for _, d := range p.domains {
@@ -173,6 +176,9 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 	}
 	if p.first != "" && !p.firstInit && p.company.name != "" {
 		emit(ixCompanyFirst, keyHash(ixCompanyFirst, p.company.name, p.first))
+		if len(p.company.acr) >= 3 {
+			emit(ixCompanyFirst, keyHash(ixCompanyFirst, p.company.acr, p.first))
+		}
 	}
 }
 
@@ -215,10 +221,10 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 	if p.last != "" && p.first != "" {
 		sx := soundex(p.last)
 		forGivenKeys(p, func(g string) { q(kNamePhonetic, ixName, keyHash(ixName, sx, g)) })
-		if !p.firstInit {
-			// first and last name exchanged: the lead's first name is the
-			// CRM surname
-			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.first), soundex(p.last)))
+		if p.swapFirst != "" && p.swapLast != "" {
+			// first and last name exchanged: the lead's first-name field is
+			// the CRM surname
+			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.swapLast), soundex(p.swapFirst)))
 		}
 	}
 	if p.last != "" {

@@ -134,11 +134,11 @@ func compareSurname(a, b string) level {
 // swapped reports whether first and last name are exchanged between the
 // two records.
 func swapped(l, c *prepPerson) bool {
-	if l.first == "" || l.last == "" || c.first == "" || c.last == "" || l.firstInit || c.firstInit {
+	if l.swapFirst == "" || l.swapLast == "" || c.first == "" || c.last == "" || c.firstInit {
 		return false
 	}
-	return (l.first == c.last || jaroWinkler(l.first, c.last) >= jwStrong) &&
-		(l.last == c.first || jaroWinkler(l.last, c.first) >= jwStrong)
+	return (l.swapLast == c.last || jaroWinkler(l.swapLast, c.last) >= jwStrong) &&
+		(l.swapFirst == c.first || rootsIntersect(nicknames().Roots(l.swapFirst), c.firstRoots) || jaroWinkler(l.swapFirst, c.first) >= jwStrong)
 }
 
 // compareCompany compares two company names and, when given, their

@@ -186,10 +186,13 @@ func setOf(words ...string) map[string]struct{} {
 func has(m map[string]struct{}, w string) bool { _, ok := m[w]; return ok }
 
 // givenName normalises a first-name field: accents, case and punctuation
-// folded, honorifics and suffixes removed. It returns the first remaining
+// folded, hyphenated names joined, honorifics and suffixes removed. It returns the first remaining
 // word and whether that word is a bare initial ("J." → "j", true).
 func (n *normalizer) givenName(s string) (string, bool) {
 	var arr [8]string
+	if strings.IndexByte(s, '-') >= 0 {
+		s = strings.ReplaceAll(s, "-", "") // "Ji-woo", "Lars-Erik": one given name
+	}
 	toks := n.tokens(s, arr[:0])
 	for len(toks) > 1 && has(honorifics, toks[0]) {
 		toks = toks[1:]

@@ -15,7 +15,9 @@ func TestGivenName(t *testing.T) {
 	}{
 		{"John", "john", false},
 		{"  JOSÉ ", "jose", false},
-		{"Dr. Anna-Maria", "anna", false},
+		{"Dr. Anna-Maria", "annamaria", false},
+		{"Ji-woo", "jiwoo", false},
+		{"Mary Ann", "mary", false},
 		{"J.", "j", true},
 		{"J. Robert", "robert", false},
 		{"Mr", "mr", false},

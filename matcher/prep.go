@@ -59,12 +59,16 @@ type prepPerson struct {
 	isConverted bool
 	isLead      bool   // CRM Lead (Contacts win ties)
 	linked      string // CRM: the Sales Navigator lead id already written back; lead: its lead id
+	swapFirst   string // lead: its last-name field read as a given name
+	swapLast    string // lead: its first-name field read as a surname
 }
 
 func (n *normalizer) prepLead(l *Lead) prepPerson {
 	var p prepPerson
 	p.first, p.firstInit = n.givenName(l.FirstName)
 	p.last = n.surname(l.LastName)
+	p.swapFirst, _ = n.givenName(l.LastName)
+	p.swapLast = n.surname(l.FirstName)
 	p.firstRoots = nicknames().Roots(p.first)
 	p.linked = strings.TrimSpace(l.LeadID)
 	p.email = normEmail(l.Email)
