@@ -3,7 +3,6 @@ package sfsim
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +127,7 @@ func canon(f *Field, v any) (string, bool, *dmlError) {
 	case tReference, tID:
 		return s, false, nil
 	case tEmail:
-		if a, err := mail.ParseAddress(s); err != nil || a.Address != s || strings.ContainsAny(s, " <>") {
+		if !validEmail(s) {
 			return "", false, fieldErr("INVALID_EMAIL_ADDRESS", f, "invalid email address: %s", s)
 		}
 	case tAddress:
@@ -436,4 +435,16 @@ func (s *Server) lockFault(id string) *dmlError {
 		return errLockRow(id)
 	}
 	return nil
+}
+
+// validEmail is Salesforce's loose check: local@domain.tld, no spaces,
+// brackets, commas or quotes.
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t<>(),;:\"[]\\") || strings.Count(s, "@") != 1 {
+		return false
+	}
+	dom := s[at+1:]
+	dot := strings.LastIndexByte(dom, '.')
+	return dot > 0 && dot < len(dom)-1 && !strings.Contains(dom, "..")
 }

@@ -55,7 +55,20 @@ func (s *Server) Load(object string, header []string, rows [][]string) error {
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	defaults := map[string]string{"OwnerId": s.adminID, "CreatedById": s.adminID, "LastModifiedById": s.adminID, "CreatedDate": now, "LastModifiedDate": now}
+	type def struct {
+		i int
+		v string
+	}
+	var defaults []def
+	for _, d := range []struct{ n, v string }{{"OwnerId", s.adminID}, {"CreatedById", s.adminID}, {"LastModifiedById", s.adminID}, {"CreatedDate", now}, {"LastModifiedDate", now}} {
+		if f := o.Field(d.n); f != nil {
+			defaults = append(defaults, def{f.index, d.v})
+		}
+	}
+	iCreated, iLastMod := -1, o.iLastMod
+	if f := o.Field("CreatedDate"); f != nil {
+		iCreated = f.index
+	}
 	for n, row := range rows {
 		if len(row) != len(header) {
 			return fmt.Errorf("sfsim: load %s row %d: %d values for %d columns: %w", o.Name, n+1, len(row), len(header), ErrBadValue)
@@ -78,13 +91,14 @@ func (s *Server) Load(object string, header []string, rows [][]string) error {
 			}
 			vals[f.index] = v
 		}
-		for k, v := range defaults {
-			if f := o.Field(k); f != nil && vals[f.index] == "" {
-				vals[f.index] = v
+		lastModGiven := iLastMod >= 0 && vals[iLastMod] != ""
+		for _, d := range defaults {
+			if vals[d.i] == "" {
+				vals[d.i] = d.v
 			}
 		}
-		if lm := o.Field("LastModifiedDate"); lm != nil && vals[o.Field("CreatedDate").index] != now && vals[lm.index] == now {
-			vals[lm.index] = vals[o.Field("CreatedDate").index]
+		if iLastMod >= 0 && iCreated >= 0 && !lastModGiven {
+			vals[iLastMod] = vals[iCreated]
 		}
 		if id := vals[0]; id == "" {
 			vals[0] = t.newID()

@@ -99,6 +99,8 @@ type Object struct {
 	byRel     map[string]*Field // lower-case relationship name → reference field
 	nameField *Field
 	raw       map[string]any // top-level describe keys other than fields
+
+	iFirst, iLast, iLastMod int // indexes of FirstName, LastName, LastModifiedDate (-1: none)
 }
 
 // Field returns the named field (case-insensitive) or nil.
@@ -126,6 +128,16 @@ func (o *Object) finish() {
 	}
 	if o.nameField == nil {
 		o.nameField = o.byName["name"]
+	}
+	o.iFirst, o.iLast, o.iLastMod = -1, -1, -1
+	if f := o.byName["firstname"]; f != nil {
+		o.iFirst = f.index
+	}
+	if f := o.byName["lastname"]; f != nil {
+		o.iLast = f.index
+	}
+	if f := o.byName["lastmodifieddate"]; f != nil {
+		o.iLastMod = f.index
 	}
 }
 

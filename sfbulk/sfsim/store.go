@@ -204,8 +204,7 @@ func (t *table) deleted(row int32) bool {
 func (t *table) insert(vals []string) int32 {
 	r := int32(len(t.rows))
 	t.rows = append(t.rows, encodeRow(vals))
-	id := vals[t.obj.Field("Id").index]
-	t.byID[strings.Clone(id)] = r
+	t.byID[strings.Clone(vals[0])] = r
 	deleted := t.isDel >= 0 && vals[t.isDel] == "true"
 	if !deleted {
 		t.live++
@@ -312,10 +311,10 @@ func (v *view) get(f *Field) string {
 	if f.derived {
 		switch {
 		case f.Name == "SystemModstamp":
-			return v.vals[v.t.obj.Field("LastModifiedDate").index]
+			return v.vals[v.t.obj.iLastMod]
 		case f.Name == "Name":
-			first := v.vals[v.t.obj.Field("FirstName").index]
-			last := v.vals[v.t.obj.Field("LastName").index]
+			first := v.vals[v.t.obj.iFirst]
+			last := v.vals[v.t.obj.iLast]
 			if first == "" {
 				return last
 			}
