@@ -201,6 +201,7 @@ func TestParseErrors(t *testing.T) {
 		{"OFFSET before LIMIT", "SELECT Id FROM Contact OFFSET 1 LIMIT 10", soql.CodeMalformedQuery, "unexpected token: 'LIMIT'", 1, 33},
 		{"COUNT with fields", "SELECT COUNT(), Id FROM Contact", soql.CodeMalformedQuery, "unexpected token: ','", 1, 15},
 		{"COUNT(field)", "SELECT COUNT(Id) FROM Contact", soql.CodeMalformedQuery, "unsupported SOQL feature: COUNT(field) aggregate (only COUNT() is supported)", 1, 8},
+		{"COUNT(field) after a field", "SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY LeadSource", soql.CodeMalformedQuery, "unsupported SOQL feature: COUNT(field) aggregate (only COUNT() is supported)", 1, 20},
 		{"FIELDS(ALL)", "SELECT FIELDS(ALL) FROM Contact LIMIT 200", soql.CodeMalformedQuery, "unsupported SOQL feature: FIELDS() (list the fields explicitly)", 1, 8},
 		{"subquery", "SELECT Id, (SELECT Id FROM Contacts) FROM Account", soql.CodeMalformedQuery, "unsupported SOQL feature: parent-child subquery", 1, 12},
 		{"semi-join", "SELECT Id FROM Contact WHERE AccountId IN (SELECT Id FROM Account)", soql.CodeMalformedQuery, "unsupported SOQL feature: semi-join subquery", 1, 44},

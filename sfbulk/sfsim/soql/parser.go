@@ -344,8 +344,11 @@ func (p *parser) selectItem() (FieldRef, *Error) {
 		}
 	case t.kind == tokIdent && p.peekAt(1).kind == tokLParen:
 		name := strings.ToUpper(t.text)
-		if name == "FIELDS" {
+		switch name {
+		case "FIELDS":
 			return FieldRef{}, unsupported(p.src, t.pos, "FIELDS() (list the fields explicitly)")
+		case "COUNT":
+			return FieldRef{}, unsupported(p.src, t.pos, "COUNT(field) aggregate (only COUNT() is supported)")
 		}
 		return FieldRef{}, unsupported(p.src, t.pos, "function "+name+"()")
 	case isKw(t, "TYPEOF"):
