@@ -405,3 +405,33 @@ func TestGoClientOAuthFlows(t *testing.T) {
 		}
 	})
 }
+
+func TestGoClientCompoundAddress(t *testing.T) {
+	o := newConformanceOrg(t, sfsim.Options{}, 0)
+	id := sfid.New(sfid.Contact, confPod, 1)
+	if err := o.srv.Load("Contact", []string{"Id", "LastName", "MailingCity", "MailingCountry"}, [][]string{{id, "Addressed", "Paris", "France"}}); err != nil {
+		t.Fatal(err)
+	}
+	sf := goClient(t, o)
+	type address struct {
+		City    string  `salesforce:"city"`
+		Country string  `salesforce:"country"`
+		Street  *string `salesforce:"street"`
+	}
+	var recs []struct {
+		Id             string   `salesforce:"Id"`
+		MailingAddress *address `salesforce:"MailingAddress"`
+	}
+	if err := sf.Query("SELECT Id, MailingAddress FROM Contact", &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].MailingAddress == nil || recs[0].MailingAddress.City != "Paris" ||
+		recs[0].MailingAddress.Country != "France" || recs[0].MailingAddress.Street != nil {
+		t.Errorf("MailingAddress %+v, want {city: Paris, country: France, street: null} (docs/sim-bugs.md #2)", recs)
+	}
+	// Bulk 2.0 refuses compound fields.
+	err := sf.QueryBulkExport("SELECT Id, MailingAddress FROM Contact", filepath.Join(t.TempDir(), "x.csv"))
+	if err == nil || !strings.Contains(err.Error(), "Selecting compound data not supported in Bulk Query") {
+		t.Errorf("Bulk 2.0 query of a compound field: %v, want a refusal (docs/sim-bugs.md #2)", err)
+	}
+}
