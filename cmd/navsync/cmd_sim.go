@@ -33,7 +33,7 @@ type simInfo struct {
 func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlagSet("sim", env)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback unless --allow-remote)")
-	size := fs.Int("size", 1000, "people (Contacts and Leads) of the generated world")
+	size := fs.Int("size", 20000, "people (Contacts and Leads) of the generated world, as navsync fixtures --size")
 	seed := fs.Int64("seed", 1, "seed of the generated world")
 	world := fs.String("world", "", "load the org snapshot CSVs of `DIR`/crm/ instead of generating a world")
 	faultSpec := fs.String("faults", "", "faults to inject, e.g. 'unavailable=0.05,lock=0.02,latency=20ms,drop=0.01,session-expiry=30s,bulk-fail=0.1'")

@@ -793,6 +793,7 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 		locked := s.faults.roll(func(f *Faults) float64 { return f.Lock })
 		s.st.mu.Lock()
 		w := s.newWriteCtx(u)
+		w.prefix = "/services/data/v" + j.apiVersion
 		var ok, bad [][]string
 		for _, row := range batch {
 			if locked {

@@ -150,3 +150,37 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("unknown object file: %v", err)
 	}
 }
+
+func TestDuplicateRules(t *testing.T) {
+	h := newHarness(t, Options{DuplicateRules: true}, 3)
+	std := h.token("std@example.com")
+	// con2 is First2 Last0002 at acc1 with c2@acme.example.
+	dup := map[string]any{"FirstName": "first2", "LastName": "LAST0002", "Email": "other@x.example", "AccountId": acc1}
+	r := h.do("POST", v+"/sobjects/Contact", std, dup)
+	var e []struct {
+		ErrorCode       string `json:"errorCode"`
+		DuplicateResult struct {
+			AllowSave    bool `json:"allowSave"`
+			MatchResults []struct {
+				MatchRecords []struct {
+					Record map[string]any `json:"record"`
+				} `json:"matchRecords"`
+			} `json:"matchResults"`
+		} `json:"duplicateResult"`
+	}
+	r.json(t, &e)
+	if r.status != 400 || e[0].ErrorCode != "DUPLICATES_DETECTED" || e[0].DuplicateResult.AllowSave ||
+		e[0].DuplicateResult.MatchResults[0].MatchRecords[0].Record["Id"] != sfid.New(sfid.Contact, "3t", 2) {
+		t.Fatalf("duplicate create: %d %s", r.status, r.body)
+	}
+	r = h.do("POST", v+"/composite/sobjects", std, map[string]any{"records": []map[string]any{contactRec(dup)}})
+	if !strings.Contains(string(r.body), `"statusCode":"DUPLICATES_DETECTED"`) || !strings.Contains(string(r.body), `"duplicateResult"`) {
+		t.Errorf("duplicate in collection: %s", r.body)
+	}
+	if r := h.do("POST", v+"/sobjects/Contact", std, dup, "Sforce-Duplicate-Rule-Header", "allowSave=true"); r.status != 201 {
+		t.Errorf("allowSave: %d %s", r.status, r.body)
+	}
+	if r := h.do("POST", v+"/sobjects/Contact", std, map[string]any{"FirstName": "first2", "LastName": "Last0002"}); r.status != 201 {
+		t.Errorf("same name elsewhere is not a duplicate: %d %s", r.status, r.body)
+	}
+}

@@ -15,6 +15,7 @@ import (
 type dmlError struct {
 	code, msg string
 	fields    []string
+	dup       *duplicateResult // DUPLICATES_DETECTED
 }
 
 func (e *dmlError) Error() string { return e.code + ": " + e.msg }
@@ -24,7 +25,11 @@ func (e *dmlError) json() map[string]any {
 	if f == nil {
 		f = []string{}
 	}
-	return map[string]any{"statusCode": e.code, "message": e.msg, "fields": f}
+	m := map[string]any{"statusCode": e.code, "message": e.msg, "fields": f}
+	if e.dup != nil {
+		m["duplicateResult"] = e.dup.json()
+	}
+	return m
 }
 
 // bulkString is the failedResults form "CODE:message:f1,f2 --".
@@ -41,7 +46,7 @@ func (e *dmlError) api() *apiError {
 	case "ENTITY_IS_DELETED", "NOT_FOUND":
 		status = 404
 	}
-	return &apiError{status: status, code: e.code, message: e.msg, fields: e.fields}
+	return &apiError{status: status, code: e.code, message: e.msg, fields: e.fields, dup: e.dup}
 }
 
 func fieldErr(code string, f *Field, format string, args ...any) *dmlError {
@@ -159,14 +164,77 @@ func parseDatetime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// duplicateResult is the duplicateResult member of a DUPLICATES_DETECTED error.
+type duplicateResult struct {
+	object, rule, matchRule string
+	prefix                  string // "/services/data/vNN.N"
+	ids                     []string
+}
+
+func (d *duplicateResult) json() map[string]any {
+	recs := make([]any, 0, len(d.ids))
+	for _, id := range d.ids {
+		recs = append(recs, map[string]any{"additionalInformation": []any{}, "fieldDiffs": []any{}, "matchConfidence": 100.0,
+			"record": map[string]any{"attributes": map[string]any{"type": d.object, "url": d.prefix + "/sobjects/" + d.object + "/" + id}, "Id": id}})
+	}
+	return map[string]any{"allowSave": false, "duplicateRule": d.rule, "duplicateRuleEntityType": d.object,
+		"errorMessage": dupMessage, "matchResults": []any{map[string]any{"entityType": d.object, "errors": []any{},
+			"matchEngine": "FuzzyMatchEngine", "matchRecords": recs, "rule": d.matchRule, "size": len(d.ids), "success": true}}}
+}
+
+const dupMessage = "You're creating a duplicate record. We recommend you use an existing record instead."
+
+// checkDuplicates applies the standard Contact and Lead duplicate rules
+// (when the org has them on): same first and last name (case-insensitive)
+// and the same email, or, for Contacts, the same account. Store lock held.
+func (w *writeCtx) checkDuplicates(t *table, vals []string) *dmlError {
+	if !w.s.opts.DuplicateRules || w.allowDup {
+		return nil
+	}
+	o := t.obj
+	if o.Name != "Contact" && o.Name != "Lead" {
+		return nil
+	}
+	first, last := vals[o.iFirst], vals[o.iLast]
+	same := func(r int32) bool {
+		row := t.rows[r]
+		return strings.EqualFold(rowValue(row, o.iFirst), first) && strings.EqualFold(rowValue(row, o.iLast), last)
+	}
+	var ids []string
+	seen := map[int32]bool{}
+	probe := func(field string) {
+		f := o.Field(field)
+		if f == nil || vals[f.index] == "" || t.idx[f.index] == nil {
+			return
+		}
+		for _, r := range t.idx[f.index].lookup(vals[f.index], nil) {
+			if !seen[r] && t.visible(r, false) && same(r) {
+				seen[r] = true
+				ids = append(ids, rowValue(t.rows[r], 0))
+			}
+		}
+	}
+	probe("Email")
+	if o.Name == "Contact" {
+		probe("AccountId")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return &dmlError{code: "DUPLICATES_DETECTED", msg: dupMessage, dup: &duplicateResult{object: o.Name,
+		rule: "Standard_" + o.Name + "_Duplicate_Rule", matchRule: "Standard_" + o.Name + "_Match_Rule_v1_1", prefix: w.prefix, ids: ids}}
+}
+
 // writeCtx is one write: the caller, the clock, and an undo log for
 // all-or-none requests. The store lock is held for writing.
 type writeCtx struct {
-	s    *Server
-	user *User
-	prof *profile
-	now  string
-	undo []undoStep
+	s        *Server
+	user     *User
+	prof     *profile
+	now      string
+	undo     []undoStep
+	prefix   string // "/services/data/vNN.N" of the request
+	allowDup bool   // Sforce-Duplicate-Rule-Header: allowSave=true
 }
 
 type undoStep struct {
@@ -324,6 +392,9 @@ func (w *writeCtx) create(t *table, in []input) (string, *dmlError) {
 		return "", e
 	}
 	if e := w.finish(t, -1, vals); e != nil {
+		return "", e
+	}
+	if e := w.checkDuplicates(t, vals); e != nil {
 		return "", e
 	}
 	w.setAudit(t, vals, true)

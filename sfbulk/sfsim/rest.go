@@ -347,7 +347,7 @@ func (c *call) createOne(t *table) error {
 	st := c.s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	id, de := w.create(t, in)
 	if de != nil {
 		return de.api()
@@ -374,7 +374,7 @@ func (c *call) updateOne(t *table, id string) error {
 	if de := c.s.lockFault(rowValue(t.rows[r], 0)); de != nil {
 		return de.api()
 	}
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	if de := w.update(t, r, in); de != nil {
 		return de.api()
 	}
@@ -393,7 +393,7 @@ func (c *call) deleteOne(t *table, id string) error {
 	if de := c.s.lockFault(rowValue(t.rows[r], 0)); de != nil {
 		return de.api()
 	}
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	if de := w.remove(t, r); de != nil {
 		return de.api()
 	}
@@ -468,7 +468,7 @@ func (c *call) deleteByExternal(t *table, field, val string) error {
 	case 0:
 		return errNotFound()
 	case 1:
-		w := c.s.newWriteCtx(c.user)
+		w := c.writeCtx()
 		if de := w.remove(t, rows[0]); de != nil {
 			return de.api()
 		}
@@ -502,7 +502,7 @@ func (c *call) upsertOne(t *table, field, val string) error {
 		return de.api()
 	}
 	rows := matchExternal(t, f, val)
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	switch len(rows) {
 	case 0:
 		if f.Name == "Id" {
@@ -667,7 +667,7 @@ func (c *call) collectionWrite(op string, upsertTable *table, extField *Field) e
 	st := c.s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	results := make([]recordResult, len(ps))
 	locked := c.s.faults.roll(func(f *Faults) float64 { return f.Lock })
 	failed := false
@@ -771,7 +771,7 @@ func (c *call) collectionDelete() error {
 	st := c.s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w := c.s.newWriteCtx(c.user)
+	w := c.writeCtx()
 	results := make([]recordResult, len(ids))
 	locked := c.s.faults.roll(func(f *Faults) float64 { return f.Lock })
 	failed := false
@@ -983,4 +983,17 @@ func suggestMatch(ws, terms []string) bool {
 		}
 	}
 	return true
+}
+
+// writeCtx starts a write for this request (duplicate-rule header, version).
+func (c *call) writeCtx() *writeCtx {
+	w := c.s.newWriteCtx(c.user)
+	w.prefix = c.prefix()
+	for _, part := range strings.Split(c.r.Header.Get("Sforce-Duplicate-Rule-Header"), ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		if strings.EqualFold(k, "allowSave") && strings.EqualFold(strings.TrimSpace(val), "true") {
+			w.allowDup = true
+		}
+	}
+	return w
 }

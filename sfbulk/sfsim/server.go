@@ -61,6 +61,12 @@ type Options struct {
 	BulkPageSize int
 	// QueryBatchSize is the REST query page size (default 2,000).
 	QueryBatchSize int
+	// DuplicateRules turns on the standard Contact and Lead duplicate rules:
+	// creating a record with the first and last name of an existing one
+	// and its email (or, for Contacts, its account) fails with
+	// DUPLICATES_DETECTED unless the request sends
+	// Sforce-Duplicate-Rule-Header: allowSave=true.
+	DuplicateRules bool
 }
 
 // Supported API versions (GET /services/data).
@@ -323,7 +329,8 @@ type apiError struct {
 	code    string
 	message string
 	fields  []string
-	noField bool // omit "fields" (e.g. INVALID_SESSION_ID)
+	noField bool             // omit "fields" (e.g. INVALID_SESSION_ID)
+	dup     *duplicateResult // DUPLICATES_DETECTED
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -344,6 +351,10 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 			f = []string{}
 		}
 		m["fields"] = f
+	}
+	if e.dup != nil {
+		m["duplicateResult"] = e.dup.json()
+		delete(m, "fields")
 	}
 	writeJSON(w, e.status, []any{m})
 }
