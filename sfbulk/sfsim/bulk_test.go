@@ -325,3 +325,45 @@ func TestBulkIngestAbortLeavesUnprocessed(t *testing.T) {
 		t.Errorf("aborted job wrote records: %d", h.s.Count("Account"))
 	}
 }
+
+func TestBulkIngestDelete(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	run := func(op, csvData string) jobInfo {
+		t.Helper()
+		var j jobInfo
+		h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Contact", "operation": op}).json(t, &j)
+		h.do("PUT", v+"/jobs/ingest/"+j.ID+"/batches", h.admin, csvData)
+		h.do("PATCH", v+"/jobs/ingest/"+j.ID, h.admin, map[string]any{"state": "UploadComplete"})
+		return h.waitJob("ingest", j.ID, h.admin)
+	}
+	c2, c3 := "0033t0000000002AAA", "0033t0000000003AAA"
+	if done := run("delete", "Id\n"+c2+"\n0033t0000000999AAA\n"); done.NumberRecordsProcessed != 2 || done.NumberRecordsFailed != 1 {
+		t.Errorf("delete %+v", done)
+	}
+	if done := run("hardDelete", "Id\n"+c3+"\n"); done.NumberRecordsFailed != 0 {
+		t.Errorf("hardDelete %+v", done)
+	}
+	p := queryPage{}
+	h.do("GET", v+"/queryAll?q=SELECT+Id,IsDeleted+FROM+Contact", h.admin, nil).json(t, &p)
+	ids := map[string]any{}
+	for _, r := range p.Records {
+		ids[r["Id"].(string)] = r["IsDeleted"]
+	}
+	if ids[c2] != true || ids[c3] != nil || ids[con1] != false {
+		t.Errorf("queryAll after delete/hardDelete: %v", ids)
+	}
+	if h.s.Count("Contact") != 1 {
+		t.Errorf("count %d", h.s.Count("Contact"))
+	}
+	var list struct {
+		Records []jobInfo `json:"records"`
+	}
+	h.do("GET", v+"/jobs/ingest", h.admin, nil).json(t, &list)
+	if len(list.Records) != 2 {
+		t.Errorf("ingest job list %+v", list)
+	}
+	std := h.token("std@example.com")
+	if r := h.do("POST", v+"/jobs/ingest", std, map[string]any{"object": "Contact", "operation": "hardDelete"}); r.status != 400 {
+		t.Errorf("hardDelete by a standard user: %d %s", r.status, r.body)
+	}
+}
