@@ -229,6 +229,12 @@ func (c *call) createQueryJob() error {
 	if q.Offset >= 0 {
 		return &apiError{status: 400, code: "API_ERROR", message: "OFFSET is not supported by Bulk API 2.0", noField: true}
 	}
+	for i := range q.Fields {
+		f := &q.Fields[i]
+		if o := c.s.schema.object(f.Object); o != nil && o.Fields[f.Field.Index].Type == tAddress {
+			return &apiError{status: 400, code: "API_ERROR", message: "Selecting compound data not supported in Bulk Query", noField: true}
+		}
+	}
 	now := c.s.now()
 	j := &queryJob{q: q, t: t}
 	j.jobBase = jobBase{id: c.s.jobs.newID(), operation: body.Operation, object: t.obj.Name, createdBy: c.user.ID,

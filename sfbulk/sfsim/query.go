@@ -392,7 +392,7 @@ func (c *call) writeQueryRecord(buf *bytes.Buffer, rec *qrec, v *view, n *selNod
 		jsonString(buf, k.name)
 		buf.WriteByte(':')
 		if k.ref != nil {
-			jsonValue(buf, v.t.obj.Fields[k.ref.Field.Index], v.get(v.t.obj.Fields[k.ref.Field.Index]))
+			fieldJSON(buf, v, v.t.obj.Fields[k.ref.Field.Index])
 			continue
 		}
 		pv := rec.parent(k.hops)

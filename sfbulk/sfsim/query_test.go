@@ -161,3 +161,22 @@ func TestSearchSuggestions(t *testing.T) {
 		t.Errorf("wildcard stripped: %v", m)
 	}
 }
+
+func TestCompoundAddress(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	if r := h.do("PATCH", v+"/sobjects/Contact/"+con1, h.admin, map[string]any{"MailingCity": "Paris", "MailingCountry": "France", "MailingLatitude": 48.85}); r.status != 204 {
+		t.Fatal(string(r.body))
+	}
+	r := h.do("GET", v+"/query?q="+url.QueryEscape("SELECT Id, MailingAddress, OtherAddress FROM Contact WHERE Id = '"+con1+"'"), h.admin, nil)
+	want := `"MailingAddress":{"city":"Paris","country":"France","geocodeAccuracy":null,"latitude":48.85,"longitude":null,"postalCode":null,"state":null,"street":null},"OtherAddress":null`
+	if !strings.Contains(string(r.body), want) {
+		t.Errorf("compound address: %s", r.body)
+	}
+	if r := h.do("GET", v+"/sobjects/Contact/"+con1, h.admin, nil); !strings.Contains(string(r.body), `"MailingAddress":{"city":"Paris"`) {
+		t.Errorf("record get: %s", r.body)
+	}
+	r = h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id, MailingAddress FROM Contact"})
+	if r.status != 400 || r.errorCode() != "API_ERROR" || !strings.Contains(string(r.body), "Selecting compound data not supported in Bulk Query") {
+		t.Errorf("bulk compound: %d %s", r.status, r.body)
+	}
+}

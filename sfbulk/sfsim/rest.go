@@ -252,6 +252,45 @@ func jsonValue(buf *bytes.Buffer, f *Field, v string) {
 	}
 }
 
+// fieldJSON writes one field of a record; compound addresses are built
+// from their components (null when all are null).
+func fieldJSON(buf *bytes.Buffer, v *view, f *Field) {
+	if f.Type != tAddress {
+		jsonValue(buf, f, v.get(f))
+		return
+	}
+	parts := v.t.obj.addressParts(f)
+	some := false
+	for _, p := range parts {
+		if p != nil && v.get(p) != "" {
+			some = true
+		}
+	}
+	if !some {
+		buf.WriteString("null")
+		return
+	}
+	// Keys in Salesforce's order: city, country, geocodeAccuracy, latitude, longitude, postalCode, state, street.
+	order := []struct {
+		key string
+		i   int
+	}{{"city", 1}, {"country", 4}, {"geocodeAccuracy", 7}, {"latitude", 5}, {"longitude", 6}, {"postalCode", 3}, {"state", 2}, {"street", 0}}
+	buf.WriteByte('{')
+	for n, o := range order {
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		jsonString(buf, o.key)
+		buf.WriteByte(':')
+		if p := parts[o.i]; p != nil {
+			jsonValue(buf, p, v.get(p))
+		} else {
+			buf.WriteString("null")
+		}
+	}
+	buf.WriteByte('}')
+}
+
 func (c *call) attributes(buf *bytes.Buffer, obj, id string) {
 	buf.WriteString(`{"attributes":{"type":`)
 	jsonString(buf, obj)
@@ -270,7 +309,7 @@ func (c *call) recordJSON(buf *bytes.Buffer, v *view, fields []*Field) {
 		buf.WriteByte(',')
 		jsonString(buf, f.Name)
 		buf.WriteByte(':')
-		jsonValue(buf, f, v.get(f))
+		fieldJSON(buf, v, f)
 	}
 	buf.WriteByte('}')
 }

@@ -106,6 +106,18 @@ type Object struct {
 // Field returns the named field (case-insensitive) or nil.
 func (o *Object) Field(name string) *Field { return o.byName[strings.ToLower(name)] }
 
+// addressParts returns the component fields of a compound address field:
+// Street, City, State, PostalCode, Country, Latitude, Longitude,
+// GeocodeAccuracy (nil where the object has none).
+func (o *Object) addressParts(f *Field) [8]*Field {
+	prefix := strings.TrimSuffix(f.Name, "Address")
+	var out [8]*Field
+	for i, n := range []string{"Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude", "GeocodeAccuracy"} {
+		out[i] = o.Field(prefix + n)
+	}
+	return out
+}
+
 // Relationship returns the reference field whose relationshipName is name
 // (case-insensitive), or nil.
 func (o *Object) Relationship(name string) *Field { return o.byRel[strings.ToLower(name)] }
