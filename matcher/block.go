@@ -314,9 +314,26 @@ func buildCompanyIndexes(ctx context.Context, accts []prepCompany, maxBlock, lim
 	return out, err
 }
 
-// companyQueries calls q for every (key, hash) a company looks up.
+// companyQueries calls q for every (key, hash) a company looks up. The
+// name_token key pairs a one-word name with the accounts whose name starts
+// with it, and the first word of a longer name with the account of that
+// one-word name ("acme" and "acme robotics"), never two long names through
+// a shared first word, which would pair every "global ..." with every other.
 func companyQueries(c *prepCompany, q func(k int, h uint64)) {
-	companyKeys(c, q)
+	if c.name.name != "" {
+		q(ckName, keyHash(ckName, c.name.name))
+		if t := firstToken(c.name.name); t != "" {
+			q(ckNameToken, keyHash(ckName, t)) // looked up in the name index
+		} else {
+			q(ckNameToken, keyHash(ckNameToken, c.name.name))
+		}
+	}
+	if c.domain != "" {
+		q(ckDomain, keyHash(ckDomain, c.domain))
+	}
+	if c.phone != 0 {
+		q(ckPhone, hashU64(hashU64(fnvOffset, ckPhone), c.phone))
+	}
 	if len(c.name.acr) >= 3 {
 		q(ckAcronym, keyHash(ckAcronym, c.name.acr))
 	} else if len(c.name.name) >= 3 && c.name.acr == "" {

@@ -335,7 +335,11 @@ func (r *run) scoreCompanies(ctx context.Context, qs []prepCompany, collect bool
 			q := &qs[i]
 			hits = hits[:0]
 			companyQueries(q, func(k int, h uint64) {
-				ids := r.cix[k].lookup(h)
+				ix := k
+				if k == ckNameToken && q.name.name != "" && firstToken(q.name.name) != "" {
+					ix = ckName // first word of a long name against whole one-word names
+				}
+				ids := r.cix[ix].lookup(h)
 				st.keyPairs[k] += int64(len(ids))
 				for _, id := range ids {
 					hits = append(hits, hit{id, 1 << k})

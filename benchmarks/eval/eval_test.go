@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/navsync/navsync/benchmarks/internal/worldinput"
+	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/matcher"
+)
+
+// TestQualityTargets runs the matcher on one small generated world and
+// holds it to the targets, so make test guards matching quality.
+func TestQualityTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a world")
+	}
+	w, err := fixtures.Generate(fixtures.Options{Seed: 11, People: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := worldinput.FromWorld(w)
+	res, err := matcher.Match(context.Background(), in, matcher.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := score(w, res, baseline(&in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if miss := rep.meetsTargets(); len(miss) > 0 {
+		var b strings.Builder
+		rep.print(&b)
+		t.Errorf("targets missed: %s\n%s", strings.Join(miss, "; "), b.String())
+	}
+	if rep.Total.InOrg == 0 || rep.ByScenario[fixtures.ScenarioNamesake] == nil {
+		t.Errorf("world has no in-org leads or no namesakes: %+v", rep.Total)
+	}
+}
+
+func TestScoreAndBaseline(t *testing.T) {
+	w := &fixtures.World{
+		LeadTruth: []fixtures.LeadTruth{
+			{LeadID: "a", Scenario: "exact", CRMIDs: []string{"1"}},
+			{LeadID: "b", Scenario: "namesake"},
+			{LeadID: "c", Scenario: "crm_duplicate", CRMIDs: []string{"3", "4"}},
+			{LeadID: "d", Scenario: "typo", CRMIDs: []string{"5"}},
+		},
+	}
+	res := &matcher.Result{Leads: []matcher.LeadResult{
+		{LeadID: "a", Decision: matcher.DecisionMatch, CRMID: "1"},
+		{LeadID: "b", Decision: matcher.DecisionMatch, CRMID: "2"},
+		{LeadID: "c", Decision: matcher.DecisionPossible, CRMID: "4"},
+		{LeadID: "d", Decision: matcher.DecisionNone},
+	}}
+	rep, err := score(w, res, []string{"1", "", "3", ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt := rep.Total
+	if tt.Precision() != 0.5 || tt.Recall() != 1.0/3 || tt.RecallPossible() != 2.0/3 || rep.NamesakeMatches != 1 {
+		t.Errorf("precision %v recall %v recall+possible %v namesakes %d", tt.Precision(), tt.Recall(), tt.RecallPossible(), rep.NamesakeMatches)
+	}
+	if tt.BaselinePrecision() != 1 || tt.BaselineRecall() != 2.0/3 {
+		t.Errorf("baseline precision %v recall %v", tt.BaselinePrecision(), tt.BaselineRecall())
+	}
+	if len(rep.meetsTargets()) == 0 {
+		t.Error("a bad result met the targets")
+	}
+	if _, err := score(w, &matcher.Result{}, nil); err == nil {
+		t.Error("length mismatch: no error")
+	}
+
+	in := &matcher.Input{
+		People: []matcher.Person{
+			{ID: "1", FirstName: "Ann", LastName: "Lee", Email: "ANN@x.com", Company: "X"},
+			{ID: "2", FirstName: "Bob", LastName: "Ray", Company: "Y"},
+		},
+		Leads: []matcher.Lead{
+			{LeadID: "a", Email: " ann@x.com"},
+			{LeadID: "b", FirstName: "bob", LastName: "RAY", CurrentCompany: "y"},
+			{LeadID: "c", FirstName: "Bob", LastName: "Ray", CurrentCompany: "Z"},
+		},
+	}
+	if got := baseline(in); strings.Join(got, ",") != "1,2," {
+		t.Errorf("baseline = %q", got)
+	}
+}
