@@ -184,3 +184,24 @@ func TestDuplicateRules(t *testing.T) {
 		t.Errorf("same name elsewhere is not a duplicate: %d %s", r.status, r.body)
 	}
 }
+
+func TestSetDirectly(t *testing.T) {
+	h := newHarness(t, Options{}, 1)
+	if err := h.s.Set("User", uStd, map[string]string{"IsActive": "false"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := h.s.LookupUser("std@example.com"); u.IsActive {
+		t.Error("user still active")
+	}
+	if err := h.s.Set("Lead", leadOpen, map[string]string{"IsConverted": "true", "ConvertedContactId": con1[:15]}); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.do("PATCH", v+"/sobjects/Lead/"+leadOpen, h.admin, map[string]any{"Title": "x"}); r.errorCode() != "CANNOT_UPDATE_CONVERTED_LEAD" {
+		t.Errorf("converted by Set: %s", r.body)
+	}
+	for _, bad := range []map[string]string{{"Nope": "1"}, {"IsConverted": "perhaps"}, {"Name": "derived"}} {
+		if err := h.s.Set("Lead", leadOpen, bad); err == nil {
+			t.Errorf("Set %v accepted", bad)
+		}
+	}
+}

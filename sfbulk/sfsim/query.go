@@ -253,9 +253,15 @@ type cursorState struct {
 	m     map[string]*cursor
 	order []string
 	seq   uint64
+	rows  int // row references held by all cursors
 }
 
-const maxCursors = 500
+// Open cursors are bounded by count and by the rows they hold; the oldest
+// go first (a later nextRecordsUrl then answers INVALID_QUERY_LOCATOR).
+const (
+	maxCursors    = 200
+	maxCursorRows = 20_000_000
+)
 
 func (cs *cursorState) add(c *cursor) string {
 	cs.mu.Lock()
@@ -264,7 +270,9 @@ func (cs *cursorState) add(c *cursor) string {
 	id := sfid.New("01g", "5g", cs.seq)
 	cs.m[id] = c
 	cs.order = append(cs.order, id)
-	for len(cs.order) > maxCursors {
+	cs.rows += len(c.rows)
+	for len(cs.order) > 1 && (len(cs.order) > maxCursors || cs.rows > maxCursorRows) {
+		cs.rows -= len(cs.m[cs.order[0]].rows)
 		delete(cs.m, cs.order[0])
 		cs.order = cs.order[1:]
 	}
