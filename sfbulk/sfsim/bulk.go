@@ -402,24 +402,35 @@ func (c *call) queryResults(j *queryJob) error {
 	out.end()
 	st := c.s.st
 	rec := newQrec(st, j.t)
+	if err := out.w.Flush(); err != nil {
+		return nil // client went away
+	}
+	// Rows are rendered a chunk at a time under the read lock into a
+	// buffer and written after it is released, so a slow client never
+	// holds writers off.
+	var buf bytes.Buffer
+	chunkOut := newCSVOut(&buf, j.columnDelimiter, j.lineEnding)
 	const chunk = 2000
 	for p := off; p < end; p += chunk {
-		st.mu.RLock()
-		for _, r := range rows[p:min(p+chunk, end)] {
-			rec.v.load(r)
-			for i := range fields {
-				out.sep(i)
-				v, _ := rec.Value(&fields[i])
-				out.quoted(v)
+		func() {
+			st.mu.RLock()
+			defer st.mu.RUnlock()
+			for _, r := range rows[p:min(p+chunk, end)] {
+				rec.v.load(r)
+				for i := range fields {
+					chunkOut.sep(i)
+					v, _ := rec.Value(&fields[i])
+					chunkOut.quoted(v)
+				}
+				chunkOut.end()
 			}
-			out.end()
-		}
-		st.mu.RUnlock()
-		if out.w.Flush() != nil {
+		}()
+		_ = chunkOut.w.Flush()
+		if _, err := c.w.Write(buf.Bytes()); err != nil {
 			return nil // client went away
 		}
+		buf.Reset()
 	}
-	_ = out.w.Flush()
 	return nil
 }
 
@@ -797,30 +808,12 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 			return
 		}
 		locked := s.faults.roll(func(f *Faults) float64 { return f.Lock })
-		s.st.mu.Lock()
-		w := s.newWriteCtx(u)
-		w.prefix = "/services/data/v" + j.apiVersion
 		var ok, bad [][]string
-		for _, row := range batch {
-			if locked {
-				id := ""
-				if idCol >= 0 {
-					id = row[idCol]
-				}
-				bad = append(bad, append([]string{id, errLockRow(id).bulkString()}, row...))
-				continue
-			}
-			id, created, de := s.ingestRow(w, j, cols, row, idCol, extCol)
-			if de != nil {
-				if j.operation == "insert" {
-					id = ""
-				}
-				bad = append(bad, append([]string{id, de.bulkString()}, row...))
-				continue
-			}
-			ok = append(ok, append([]string{id, strconv.FormatBool(created)}, row...))
-		}
-		s.st.mu.Unlock()
+		func() {
+			s.st.mu.Lock()
+			defer s.st.mu.Unlock()
+			ok, bad = s.ingestChunk(j, u, cols, batch, idCol, extCol, locked)
+		}()
 		j.mu.Lock()
 		j.success = append(j.success, ok...)
 		j.failures = append(j.failures, bad...)
@@ -836,6 +829,32 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 	j.processingMs = time.Since(start).Milliseconds()
 	j.data = nil
 	j.mu.Unlock()
+}
+
+// ingestChunk applies up to 200 rows; store write lock held.
+func (s *Server) ingestChunk(j *ingestJob, u *User, cols []ingestCol, batch [][]string, idCol, extCol int, locked bool) (ok, bad [][]string) {
+	w := s.newWriteCtx(u)
+	w.prefix = "/services/data/v" + j.apiVersion
+	for _, row := range batch {
+		if locked {
+			id := ""
+			if idCol >= 0 {
+				id = row[idCol]
+			}
+			bad = append(bad, append([]string{id, errLockRow(id).bulkString()}, row...))
+			continue
+		}
+		id, created, de := s.ingestRow(w, j, cols, row, idCol, extCol)
+		if de != nil {
+			if j.operation == "insert" {
+				id = ""
+			}
+			bad = append(bad, append([]string{id, de.bulkString()}, row...))
+			continue
+		}
+		ok = append(ok, append([]string{id, strconv.FormatBool(created)}, row...))
+	}
+	return ok, bad
 }
 
 // ingestRow applies one CSV row; store write lock held.

@@ -215,3 +215,33 @@ func TestConcurrentClients(t *testing.T) {
 		t.Errorf("count %d, want 90", n)
 	}
 }
+
+// TestDropDuringBulkResultsReleasesLocks cuts a large results page and
+// checks that writes still go through afterwards.
+func TestDropDuringBulkResultsReleasesLocks(t *testing.T) {
+	h := newHarness(t, Options{}, 3000)
+	var j jobInfo
+	h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id, FirstName, LastName, Email, Account.Name FROM Contact"}).json(t, &j)
+	h.waitJob("query", j.ID, h.admin)
+	h.s.SetFaults(Faults{Drop: 1})
+	req, _ := http.NewRequest("GET", h.ts.URL+v+"/jobs/query/"+j.ID+"/results", nil)
+	req.Header.Set("Authorization", "Bearer "+h.admin)
+	if res, err := h.ts.Client().Do(req); err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+		if err == nil {
+			t.Error("dropped results read cleanly")
+		}
+	}
+	h.s.SetFaults(Faults{})
+	done := make(chan resp, 1)
+	go func() { done <- h.do("POST", v+"/sobjects/Contact", h.admin, map[string]any{"LastName": "After"}) }()
+	select {
+	case r := <-done:
+		if r.status != 201 {
+			t.Errorf("write after drop: %d %s", r.status, r.body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("write after a dropped results page is blocked")
+	}
+}
