@@ -12,7 +12,9 @@ import (
 // in memory. Unlike encoding/csv it keeps what a reject report needs: the
 // physical line where a record starts, the record's raw bytes, and whether
 // its quoting was malformed — and it goes on after a bad record instead of
-// losing its place.
+// losing its place. Fields are slices of the record's bytes (or, for
+// fields with "" escapes, of an unescaping buffer), so a single-line record
+// is parsed without copying.
 type csvScanner struct {
 	br   *bufio.Reader
 	line int   // physical lines consumed so far
@@ -21,13 +23,21 @@ type csvScanner struct {
 	// The current record, valid until the next call to next.
 	start    int    // physical line of the record's first byte (header = 1)
 	raw      []byte // the record's bytes without the final line break
-	buf      []byte // unescaped field bytes, back to back
-	ends     []int  // end offset of each field in buf
 	fields   [][]byte
 	badQuote bool // a quote inside an unquoted field, text after a closing quote, or an unterminated quote
 
+	rawBuf  []byte // raw of a multi-line record (lines joined with \n)
+	buf     []byte // unescaped bytes of fields with "" escapes
+	spans   []span
 	lineBuf []byte
 	first   bool
+}
+
+// span is one field of the current record: raw[start:end], or, when esc,
+// the same bytes with "" unescaped.
+type span struct {
+	start, end int
+	esc        bool
 }
 
 // maxRecordBytes bounds one record (an unterminated quote would otherwise
@@ -73,29 +83,38 @@ func (s *csvScanner) readLine() ([]byte, error) {
 // next reads one record. Blank lines between records are skipped. It
 // returns io.EOF at the end of the input.
 func (s *csvScanner) next() error {
-	s.raw = s.raw[:0]
-	s.buf = s.buf[:0]
-	s.ends = s.ends[:0]
-	s.badQuote = false
+	s.raw, s.spans, s.badQuote = nil, s.spans[:0], false
 	var (
+		multi      bool // the record spans lines; raw is rawBuf
 		inQuotes   bool
 		afterQuote bool // just closed a quoted field
+		quoted     bool // the current field is quoted
+		esc        bool // the current field has "" escapes
 		fieldStart = true
+		fstart     int // current field's first byte (after the opening quote if quoted)
+		fend       int // closing quote position of a quoted field
 	)
+	endField := func(pos int) {
+		if quoted {
+			s.spans = append(s.spans, span{fstart, fend, esc})
+		} else {
+			s.spans = append(s.spans, span{fstart, pos, false})
+		}
+		quoted, esc, afterQuote, fieldStart = false, false, false, true
+		fstart = pos + 1
+	}
 	for {
 		l, err := s.readLine()
 		if err != nil {
-			if err == io.EOF && len(s.raw) > 0 {
+			if err == io.EOF && s.raw != nil {
 				// EOF inside a quoted field: unterminated.
 				s.badQuote = true
-				s.ends = append(s.ends, len(s.buf))
-				s.split()
+				fend = len(s.raw)
+				endField(len(s.raw))
+				s.build()
 				return nil
 			}
 			return err
-		}
-		if len(s.raw) == 0 {
-			s.start = s.line
 		}
 		content := l
 		if n := len(content); n > 0 && content[n-1] == '\n' {
@@ -104,81 +123,113 @@ func (s *csvScanner) next() error {
 				content = content[:n-1]
 			}
 		}
-		if !inQuotes && len(s.raw) == 0 && len(content) == 0 {
-			continue // blank line between records
+		base := 0
+		if s.raw == nil {
+			if len(content) == 0 {
+				continue // blank line between records
+			}
+			s.start = s.line
+			s.raw = content // aliases the reader's buffer until the next read
+		} else {
+			s.rawBuf = append(s.rawBuf, '\n')
+			base = len(s.rawBuf)
+			s.rawBuf = append(s.rawBuf, content...)
+			s.raw = s.rawBuf
 		}
-		if len(s.raw) > 0 {
-			s.raw = append(s.raw, '\n')
-		}
-		s.raw = append(s.raw, content...)
-		for i := 0; i < len(content); i++ {
-			c := content[i]
+		n := len(content)
+		for i := 0; i < n; {
 			if inQuotes {
-				if c == '"' {
-					if i+1 < len(content) && content[i+1] == '"' {
-						s.buf = append(s.buf, '"')
-						i++
-						continue
-					}
-					inQuotes, afterQuote = false, true
+				k := bytes.IndexByte(content[i:], '"')
+				if k < 0 {
+					break // the quoted field goes on past this line
+				}
+				i += k
+				if i+1 < n && content[i+1] == '"' {
+					esc = true
+					i += 2
 					continue
 				}
-				// Copy the run up to the next quote in one go.
-				j := bytes.IndexByte(content[i:], '"')
-				if j < 0 {
-					j = len(content) - i
-				}
-				s.buf = append(s.buf, content[i:i+j]...)
-				i += j - 1
+				inQuotes, afterQuote = false, true
+				fend = base + i
+				i++
 				continue
 			}
-			switch c {
+			switch content[i] {
 			case ',':
-				s.ends = append(s.ends, len(s.buf))
-				fieldStart, afterQuote = true, false
+				endField(base + i)
+				i++
 			case '"':
 				if fieldStart {
-					inQuotes, fieldStart = true, false
+					inQuotes, quoted, fieldStart = true, true, false
+					fstart = base + i + 1
 				} else {
 					s.badQuote = true
-					s.buf = append(s.buf, c)
 				}
+				i++
 			default:
 				if afterQuote {
 					s.badQuote = true
 				}
 				fieldStart = false
-				// Copy the run up to the next delimiter or quote.
-				j := i + 1
-				for j < len(content) && content[j] != ',' && content[j] != '"' {
-					j++
+				i++
+				for i < n && content[i] != ',' && content[i] != '"' {
+					i++
 				}
-				s.buf = append(s.buf, content[i:j]...)
-				i = j - 1
 			}
 		}
-		if inQuotes {
-			if len(s.raw) > maxRecordBytes {
-				s.badQuote = true
-				s.ends = append(s.ends, len(s.buf))
-				s.split()
-				return nil
-			}
-			s.buf = append(s.buf, '\n') // a line break inside a quoted field
-			continue
+		if !inQuotes {
+			endField(len(s.raw))
+			s.build()
+			return nil
 		}
-		s.ends = append(s.ends, len(s.buf))
-		s.split()
-		return nil
+		if !multi {
+			// The next read overwrites the reader's buffer: keep a copy.
+			multi = true
+			s.rawBuf = append(s.rawBuf[:0], s.raw...)
+			s.raw = s.rawBuf
+		}
+		if len(s.rawBuf) > maxRecordBytes {
+			s.badQuote = true
+			fend = len(s.raw)
+			endField(len(s.raw))
+			s.build()
+			return nil
+		}
 	}
 }
 
-func (s *csvScanner) split() {
+// build turns the spans of the current record into fields.
+func (s *csvScanner) build() {
+	s.buf = s.buf[:0]
+	type cut struct{ a, b int }
+	var cuts [64]cut
+	esc := cuts[:0]
+	for _, sp := range s.spans {
+		if sp.esc {
+			a := len(s.buf)
+			v := s.raw[sp.start:sp.end]
+			for len(v) > 0 {
+				k := bytes.Index(v, []byte(`""`))
+				if k < 0 {
+					s.buf = append(s.buf, v...)
+					break
+				}
+				s.buf = append(s.buf, v[:k+1]...)
+				v = v[k+2:]
+			}
+			esc = append(esc, cut{a, len(s.buf)})
+		}
+	}
 	s.fields = s.fields[:0]
-	prev := 0
-	for _, e := range s.ends {
-		s.fields = append(s.fields, s.buf[prev:e:e])
-		prev = e
+	e := 0
+	for _, sp := range s.spans {
+		if sp.esc {
+			c := esc[e]
+			e++
+			s.fields = append(s.fields, s.buf[c.a:c.b:c.b])
+		} else {
+			s.fields = append(s.fields, s.raw[sp.start:sp.end:sp.end])
+		}
 	}
 }
 

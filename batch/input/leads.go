@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ type Leads struct {
 // the place it was first seen.
 func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 	out := &Leads{}
-	seen := make(map[string]firstSeen)
+	seen := newSeenIDs()
 	for _, path := range paths {
 		t := newStrtab()
 		bind := func(c *columns) (*binding, error) {
@@ -47,42 +48,53 @@ func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 				owner           = c.col("owner_email")
 				list            = c.col("lead_list")
 			)
+			var (
+				iFirst       = t.interner()
+				iLast        = t.interner()
+				iCompany     = t.interner()
+				iDomain      = t.interner()
+				iTitle       = t.interner()
+				iPastCompany = t.interner()
+				iPastTitle   = t.interner()
+				iCity        = t.interner()
+				iState       = t.interner()
+				iCountry     = t.interner()
+				iOwner       = t.interner()
+				iList        = t.interner()
+			)
 			return &binding{
 				idCol: id,
 				grow: func(n int) {
-					if n > cap(out.Leads)-len(out.Leads) {
-						grown := make([]matcher.Lead, len(out.Leads), len(out.Leads)+n)
-						copy(grown, out.Leads)
-						out.Leads = grown
-					}
+					out.Leads = slices.Grow(out.Leads, n)
+					seen.reserve(n)
 				},
 				row: func(f [][]byte, line int) *rowReject {
 					leadID := trimSpace(f[id])
 					if len(leadID) == 0 {
 						return &rowReject{reason: ReasonEmptyID, detail: "lead_id is empty"}
 					}
-					if p, dup := seen[string(leadID)]; dup {
-						return &rowReject{id: string(leadID), reason: ReasonDuplicateID, detail: p.String(path)}
+					leadIDs, dup := seen.add(leadID, path, line, t.str)
+					if dup != "" {
+						return &rowReject{id: string(leadID), reason: ReasonDuplicateID, detail: dup}
 					}
 					l := matcher.Lead{
-						LeadID:               t.str(leadID),
+						LeadID:               leadIDs,
 						ProfileURL:           t.str(get(f, profile)),
-						FirstName:            t.in(f[first]),
-						LastName:             t.in(f[last]),
+						FirstName:            iFirst.get(f[first]),
+						LastName:             iLast.get(f[last]),
 						Email:                t.str(get(f, email)),
 						Phone:                t.str(get(f, phone)),
-						CurrentCompany:       t.in(get(f, company)),
-						CurrentCompanyDomain: t.in(get(f, domain)),
-						CurrentTitle:         t.in(get(f, title)),
-						PastCompanies:        t.list(get(f, pastCompany)),
-						PastTitles:           t.list(get(f, pastTitle)),
-						City:                 t.in(get(f, city)),
-						State:                t.in(get(f, state)),
-						Country:              t.in(get(f, country)),
-						OwnerEmail:           t.in(get(f, owner)),
-						LeadList:             t.in(get(f, list)),
+						CurrentCompany:       iCompany.get(get(f, company)),
+						CurrentCompanyDomain: iDomain.get(get(f, domain)),
+						CurrentTitle:         iTitle.get(get(f, title)),
+						PastCompanies:        iPastCompany.list(get(f, pastCompany)),
+						PastTitles:           iPastTitle.list(get(f, pastTitle)),
+						City:                 iCity.get(get(f, city)),
+						State:                iState.get(get(f, state)),
+						Country:              iCountry.get(get(f, country)),
+						OwnerEmail:           iOwner.get(get(f, owner)),
+						LeadList:             iList.get(get(f, list)),
 					}
-					seen[l.LeadID] = firstSeen{file: path, line: line}
 					out.Leads = append(out.Leads, l)
 					return nil
 				},
@@ -110,7 +122,7 @@ type Companies struct {
 // range such as "51-200" or "10,001+", anything else rejects the row.
 func ReadCompanies(ctx context.Context, paths ...string) (*Companies, error) {
 	out := &Companies{}
-	seen := make(map[string]firstSeen)
+	seen := newSeenIDs()
 	for _, path := range paths {
 		t := newStrtab()
 		bind := func(c *columns) (*binding, error) {
@@ -132,6 +144,17 @@ func ReadCompanies(ctx context.Context, paths ...string) (*Companies, error) {
 				industry   = c.col("industry")
 				ownerEmail = c.col("owner_email")
 			)
+			var (
+				iName       = t.interner()
+				iDomain     = t.interner()
+				iWebsite    = t.interner()
+				iCity       = t.interner()
+				iState      = t.interner()
+				iPostal     = t.interner()
+				iCountry    = t.interner()
+				iIndustry   = t.interner()
+				iOwnerEmail = t.interner()
+			)
 			return &binding{
 				idCol: id,
 				row: func(f [][]byte, line int) *rowReject {
@@ -139,30 +162,30 @@ func ReadCompanies(ctx context.Context, paths ...string) (*Companies, error) {
 					if len(accID) == 0 {
 						return &rowReject{reason: ReasonEmptyRecordID, detail: "account_id is empty"}
 					}
-					if p, dup := seen[string(accID)]; dup {
-						return &rowReject{id: string(accID), reason: ReasonDuplicateRecID, detail: p.String(path)}
-					}
 					lo, hi, err := ParseEmployees(string(trimSpace(get(f, employees))))
 					if err != nil {
 						return &rowReject{id: string(accID), reason: ReasonBadEmployees, detail: err.Error()}
 					}
+					accIDs, dup := seen.add(accID, path, line, t.str)
+					if dup != "" {
+						return &rowReject{id: string(accID), reason: ReasonDuplicateRecID, detail: dup}
+					}
 					co := matcher.Company{
-						AccountID:    t.str(accID),
-						Name:         t.in(f[name]),
-						Domain:       t.in(get(f, domain)),
-						Website:      t.in(get(f, website)),
+						AccountID:    accIDs,
+						Name:         iName.get(f[name]),
+						Domain:       iDomain.get(get(f, domain)),
+						Website:      iWebsite.get(get(f, website)),
 						Phone:        t.str(get(f, phone)),
 						Street:       t.str(get(f, street)),
-						City:         t.in(get(f, city)),
-						State:        t.in(get(f, state)),
-						PostalCode:   t.in(get(f, postal)),
-						Country:      t.in(get(f, country)),
+						City:         iCity.get(get(f, city)),
+						State:        iState.get(get(f, state)),
+						PostalCode:   iPostal.get(get(f, postal)),
+						Country:      iCountry.get(get(f, country)),
 						EmployeesMin: lo,
 						EmployeesMax: hi,
-						Industry:     t.in(get(f, industry)),
-						OwnerEmail:   t.in(get(f, ownerEmail)),
+						Industry:     iIndustry.get(get(f, industry)),
+						OwnerEmail:   iOwnerEmail.get(get(f, ownerEmail)),
 					}
-					seen[co.AccountID] = firstSeen{file: path, line: line}
 					out.Companies = append(out.Companies, co)
 					return nil
 				},

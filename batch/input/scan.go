@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 )
 
 // FileStat counts what one input file gave.
@@ -121,15 +122,47 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// firstSeen remembers where an id was first seen, to report duplicates.
-type firstSeen struct {
-	file string
-	line int
+// seenIDs remembers the ids of kept rows and where each was, to reject
+// later duplicates with the place of the first.
+type seenIDs struct {
+	idx   *idIndex
+	ids   []string
+	lines []int32
+	files []int32 // index into paths
+	paths []string
 }
 
-func (p firstSeen) String(current string) string {
-	if p.file == current {
-		return fmt.Sprintf("first at line %d", p.line)
+func newSeenIDs() *seenIDs {
+	s := &seenIDs{}
+	s.idx = newIDIndex(func(i int32) string { return s.ids[i] })
+	return s
+}
+
+// reserve makes room for about n more ids.
+func (s *seenIDs) reserve(n int) {
+	s.idx.reserve(n)
+	s.ids = slices.Grow(s.ids, n)
+	s.lines = slices.Grow(s.lines, n)
+	s.files = slices.Grow(s.files, n)
+}
+
+// add records id (raw bytes, made a string by str) as seen at path and
+// line. For an id seen before it returns "" and where it was first seen.
+func (s *seenIDs) add(id []byte, path string, line int, str func([]byte) string) (string, string) {
+	j, fresh := s.idx.add(id, int32(len(s.ids)))
+	if !fresh {
+		first := s.paths[s.files[j]]
+		if first == path {
+			return "", fmt.Sprintf("first at line %d", s.lines[j])
+		}
+		return "", fmt.Sprintf("first at %s line %d", filepath.Base(first), s.lines[j])
 	}
-	return fmt.Sprintf("first at %s line %d", filepath.Base(p.file), p.line)
+	if len(s.paths) == 0 || s.paths[len(s.paths)-1] != path {
+		s.paths = append(s.paths, path)
+	}
+	v := str(id)
+	s.ids = append(s.ids, v)
+	s.lines = append(s.lines, int32(line))
+	s.files = append(s.files, int32(len(s.paths)-1))
+	return v, ""
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,18 +86,15 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		required bool
 		read     func(ctx context.Context, path string) (FileStat, []Reject, error)
 	}
-	var (
-		contacts, leads []matcher.Person
-		contactURLs     map[string]string
-		leadURLs        map[string]string
-		snap            = &Snapshot{}
-	)
+	snap := &Snapshot{}
+	// Contacts and Leads are read one after the other into one slice (no
+	// copy of millions of records to join them); the other files alongside.
 	parts := []part{
 		{FileContact, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Contact", opts, &contacts, &contactURLs)
+			return readPeople(ctx, p, "Contact", opts, &snap.People, &snap.ProfileURLs)
 		}},
 		{FileLead, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Lead", opts, &leads, &leadURLs)
+			return readPeople(ctx, p, "Lead", opts, &snap.People, &snap.ProfileURLs)
 		}},
 		{FileAccount, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readAccounts(ctx, p, &snap.Accounts)
@@ -121,17 +120,23 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		}
 		paths[i] = path
 	}
+	snap.People = make([]matcher.Person, 0, estimateRows(paths[0])+estimateRows(paths[1]))
 	stats := make([]FileStat, len(parts))
 	rejects := make([][]Reject, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
-	for i, p := range parts {
-		if paths[i] == "" {
-			continue
-		}
+	for _, job := range [][]int{{0, 1}, {2}, {3}, {4}} {
 		g.Go(func() error {
-			st, rj, err := p.read(gctx, paths[i])
-			stats[i], rejects[i] = st, rj
-			return err
+			for _, i := range job {
+				if paths[i] == "" {
+					continue
+				}
+				st, rj, err := parts[i].read(gctx, paths[i])
+				stats[i], rejects[i] = st, rj
+				if err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -143,21 +148,29 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 			snap.Rejects = append(snap.Rejects, rejects[i]...)
 		}
 	}
-	snap.People = contacts
-	if len(snap.People) == 0 {
-		snap.People = leads
-	} else {
-		snap.People = append(snap.People, leads...)
-	}
-	snap.ProfileURLs = contactURLs
-	for k, v := range leadURLs {
-		if snap.ProfileURLs == nil {
-			snap.ProfileURLs = make(map[string]string, len(leadURLs))
-		}
-		snap.ProfileURLs[k] = v
-	}
 	fillContactCompanies(snap.People, snap.Accounts)
 	return snap, nil
+}
+
+// estimateRows guesses a CSV file's row count from its size and the
+// length of its first lines, a little high, so one allocation holds them.
+func estimateRows(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	buf := make([]byte, 256<<10)
+	n, _ := io.ReadFull(f, buf)
+	lines := bytes.Count(buf[:n], []byte{'\n'})
+	if n == 0 || lines == 0 {
+		return 0
+	}
+	return int(float64(st.Size())/float64(n)*float64(lines)*1.05) + 16
 }
 
 // findFile finds name in dir, falling back to a case-insensitive match.
@@ -218,7 +231,7 @@ func parseBool(b []byte) (bool, bool) {
 // readPeople reads Contact.csv or Lead.csv.
 func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string) (FileStat, []Reject, error) {
 	t := newStrtab()
-	ids := make(map[string]int)
+	seen := newSeenIDs()
 	bind := func(c *columns) (*binding, error) {
 		required := []string{"Id", "FirstName", "LastName", "Email"}
 		if object == "Contact" {
@@ -254,49 +267,59 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 			convertedContact = c.col("ConvertedContactId")
 			convertedAcc = c.col("ConvertedAccountId")
 		}
+		var (
+			iFirst       = t.interner()
+			iLast        = t.interner()
+			iCompany     = t.interner()
+			iAccount     = t.interner()
+			iTitle       = t.interner()
+			iWebsite     = t.interner()
+			iCity        = t.interner()
+			iState       = t.interner()
+			iCountry     = t.interner()
+			iAccountName = t.interner()
+		)
 		return &binding{
 			idCol: id,
 			grow: func(n int) {
-				if n > cap(*dst)-len(*dst) {
-					grown := make([]matcher.Person, len(*dst), len(*dst)+n)
-					copy(grown, *dst)
-					*dst = grown
-				}
+				*dst = slices.Grow(*dst, n)
+				seen.reserve(n)
 			},
 			row: func(f [][]byte, line int) *rowReject {
 				rid := trimSpace(f[id])
 				if len(rid) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
-				if first, dup := ids[string(rid)]; dup {
-					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: fmt.Sprintf("first at line %d", first)}
-				}
 				isConv, ok := parseBool(get(f, converted))
 				if !ok {
 					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsConverted %q is not a boolean", get(f, converted))}
 				}
+				rids, dup := seen.add(rid, path, line, t.str)
+				if dup != "" {
+					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: dup}
+				}
 				p := matcher.Person{
-					ID:                 t.str(rid),
+					ID:                 rids,
 					Object:             object,
-					FirstName:          t.in(f[first]),
-					LastName:           t.in(f[last]),
+					FirstName:          iFirst.get(f[first]),
+					LastName:           iLast.get(f[last]),
 					Email:              t.str(f[email]),
 					Phone:              t.str(get(f, phone)),
 					MobilePhone:        t.str(get(f, mobile)),
-					Company:            t.in(get(f, company)),
-					AccountID:          t.in(get(f, account)),
-					Title:              t.in(get(f, title)),
-					Website:            t.in(get(f, website)),
-					City:               t.in(get(f, city)),
-					State:              t.in(get(f, state)),
-					Country:            t.in(get(f, country)),
+					Company:            iCompany.get(get(f, company)),
+					AccountID:          iAccount.get(get(f, account)),
+					Title:              iTitle.get(get(f, title)),
+					Website:            iWebsite.get(get(f, website)),
+					City:               iCity.get(get(f, city)),
+					State:              iState.get(get(f, state)),
+					Country:            iCountry.get(get(f, country)),
 					IsConverted:        isConv,
 					ConvertedContactID: t.str(get(f, convertedContact)),
 					ConvertedAccountID: t.str(get(f, convertedAcc)),
 					LinkedLeadID:       t.str(get(f, linkedID)),
 				}
 				if object == "Contact" {
-					p.Company = t.in(get(f, accountName))
+					p.Company = iAccountName.get(get(f, accountName))
 				}
 				if p.LinkedLeadID == "" {
 					if u := trimSpace(get(f, profileURL)); len(u) > 0 {
@@ -306,7 +329,6 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 						(*urls)[p.ID] = string(u)
 					}
 				}
-				ids[p.ID] = line
 				*dst = append(*dst, p)
 				return nil
 			},
@@ -318,7 +340,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 // readAccounts reads Account.csv.
 func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (FileStat, []Reject, error) {
 	t := newStrtab()
-	ids := make(map[string]int)
+	seen := newSeenIDs()
 	bind := func(c *columns) (*binding, error) {
 		req, err := c.need("Id", "Name")
 		if err != nil {
@@ -336,22 +358,25 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 			employees = c.col("NumberOfEmployees")
 			industry  = c.col("Industry")
 		)
+		var (
+			iName     = t.interner()
+			iWebsite  = t.interner()
+			iCity     = t.interner()
+			iState    = t.interner()
+			iPostal   = t.interner()
+			iCountry  = t.interner()
+			iIndustry = t.interner()
+		)
 		return &binding{
 			idCol: id,
 			grow: func(n int) {
-				if n > cap(*dst)-len(*dst) {
-					grown := make([]matcher.Account, len(*dst), len(*dst)+n)
-					copy(grown, *dst)
-					*dst = grown
-				}
+				*dst = slices.Grow(*dst, n)
+				seen.reserve(n)
 			},
 			row: func(f [][]byte, line int) *rowReject {
 				rid := trimSpace(f[id])
 				if len(rid) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
-				}
-				if first, dup := ids[string(rid)]; dup {
-					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: fmt.Sprintf("first at line %d", first)}
 				}
 				emp := 0
 				if v := trimSpace(get(f, employees)); len(v) > 0 {
@@ -361,20 +386,23 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 					}
 					emp = n
 				}
+				rids, dup := seen.add(rid, path, line, t.str)
+				if dup != "" {
+					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: dup}
+				}
 				a := matcher.Account{
-					ID:         t.str(rid),
-					Name:       t.in(f[name]),
-					Website:    t.in(get(f, website)),
+					ID:         rids,
+					Name:       iName.get(f[name]),
+					Website:    iWebsite.get(get(f, website)),
 					Phone:      t.str(get(f, phone)),
 					Street:     t.str(get(f, street)),
-					City:       t.in(get(f, city)),
-					State:      t.in(get(f, state)),
-					PostalCode: t.in(get(f, postal)),
-					Country:    t.in(get(f, country)),
+					City:       iCity.get(get(f, city)),
+					State:      iState.get(get(f, state)),
+					PostalCode: iPostal.get(get(f, postal)),
+					Country:    iCountry.get(get(f, country)),
 					Employees:  emp,
-					Industry:   t.in(get(f, industry)),
+					Industry:   iIndustry.get(get(f, industry)),
 				}
-				ids[a.ID] = line
 				*dst = append(*dst, a)
 				return nil
 			},
@@ -425,6 +453,11 @@ func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (Fi
 		}
 		id, account := req[0], req[1]
 		name, stage, closeDate, closed := c.col("Name"), c.col("StageName"), c.col("CloseDate"), c.col("IsClosed")
+		var (
+			iAccount   = t.interner()
+			iStage     = t.interner()
+			iCloseDate = t.interner()
+		)
 		return &binding{
 			idCol: id,
 			row: func(f [][]byte, line int) *rowReject {
@@ -437,8 +470,8 @@ func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (Fi
 					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsClosed %q is not a boolean", get(f, closed))}
 				}
 				*dst = append(*dst, Opportunity{
-					ID: t.str(rid), Name: t.str(get(f, name)), AccountID: t.in(f[account]),
-					StageName: t.in(get(f, stage)), CloseDate: t.in(get(f, closeDate)), IsClosed: isClosed,
+					ID: t.str(rid), Name: t.str(get(f, name)), AccountID: iAccount.get(f[account]),
+					StageName: iStage.get(get(f, stage)), CloseDate: iCloseDate.get(get(f, closeDate)), IsClosed: isClosed,
 				})
 				return nil
 			},

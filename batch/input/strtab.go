@@ -5,22 +5,18 @@ import (
 	"strings"
 )
 
-// strtab turns field bytes into strings with few allocations: values that
-// repeat across rows (company names, titles, countries, owner ids) are
-// interned; the rest are copied into shared 64 KiB chunks, so a row costs
-// about one allocation per chunk rather than one per field. A strtab belongs
-// to one goroutine.
+// strtab turns field bytes into strings with few allocations: values are
+// copied into shared 64 KiB chunks, so a row costs about one allocation per
+// chunk rather than one per field; columns whose values repeat (company
+// names, titles, countries, owners) go through an interner. A strtab and
+// its interners belong to one goroutine.
 type strtab struct {
-	chunk  strings.Builder
-	intern map[string]string
+	chunk strings.Builder
 }
 
-const (
-	chunkBytes  = 64 << 10
-	maxInterned = 1 << 20 // past this, values are copied, not interned
-)
+const chunkBytes = 64 << 10
 
-func newStrtab() *strtab { return &strtab{intern: make(map[string]string, 1024)} }
+func newStrtab() *strtab { return &strtab{} }
 
 // str returns b, trimmed of surrounding white space, as a string.
 func (t *strtab) str(b []byte) string {
@@ -42,18 +38,46 @@ func (t *strtab) str(b []byte) string {
 	return t.chunk.String()[n:]
 }
 
-// in returns b, trimmed, as an interned string.
-func (t *strtab) in(b []byte) string {
+// interner shares equal values of one column. It watches its hit rate and
+// turns itself off for a column whose values hardly repeat, where the map
+// would cost a cache miss per row and save nothing.
+type interner struct {
+	t             *strtab
+	m             map[string]string
+	lookups, hits int
+	off           bool
+}
+
+const (
+	internProbe   = 4096    // lookups before the hit rate is judged
+	internMinHits = 4       // keep interning if at least 1 in internMinHits lookups hits
+	internMax     = 1 << 18 // values kept per column
+)
+
+func (t *strtab) interner() *interner {
+	return &interner{t: t, m: make(map[string]string, 256)}
+}
+
+// get returns b, trimmed, as a string shared with equal earlier values.
+func (in *interner) get(b []byte) string {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := t.intern[string(b)]; ok {
+	if in.off {
+		return in.t.str(b)
+	}
+	in.lookups++
+	if s, ok := in.m[string(b)]; ok {
+		in.hits++
 		return s
 	}
-	s := string(b)
-	if len(t.intern) < maxInterned {
-		t.intern[s] = s
+	s := in.t.str(b)
+	if len(in.m) < internMax {
+		in.m[s] = s
+	}
+	if in.lookups == internProbe && in.hits*internMinHits < in.lookups {
+		in.off, in.m = true, nil
 	}
 	return s
 }
@@ -61,7 +85,7 @@ func (t *strtab) in(b []byte) string {
 // list splits a "|"-separated value into interned parts. Empty parts are
 // kept as "" so that past companies and past titles stay aligned; an empty
 // value gives nil.
-func (t *strtab) list(b []byte) []string {
+func (in *interner) list(b []byte) []string {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil
@@ -70,9 +94,9 @@ func (t *strtab) list(b []byte) []string {
 	for {
 		i := bytes.IndexByte(b, '|')
 		if i < 0 {
-			return append(out, t.in(b))
+			return append(out, in.get(b))
 		}
-		out = append(out, t.in(b[:i]))
+		out = append(out, in.get(b[:i]))
 		b = b[i+1:]
 	}
 }

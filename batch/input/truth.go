@@ -30,10 +30,14 @@ func ReadLeadTruth(ctx context.Context, path string) (map[string]LeadTruth, erro
 			return nil, err
 		}
 		id, ids, scenario, account := req[0], req[1], c.col("scenario"), c.col("account_id")
+		var (
+			iScenario = t.interner()
+			iIds      = t.interner()
+		)
 		return &binding{idCol: id, row: func(f [][]byte, line int) *rowReject {
 			out[t.str(f[id])] = LeadTruth{
-				Scenario:  t.in(get(f, scenario)),
-				CRMIDs:    nonEmpty(t.list(f[ids])),
+				Scenario:  iScenario.get(get(f, scenario)),
+				CRMIDs:    nonEmpty(iIds.list(f[ids])),
 				AccountID: t.str(get(f, account)),
 			}
 			return nil
@@ -60,8 +64,9 @@ func ReadAccountTruth(ctx context.Context, path string) (map[string]AccountTruth
 			return nil, err
 		}
 		id, crm, scenario := req[0], req[1], c.col("scenario")
+		iScenario := t.interner()
 		return &binding{idCol: id, row: func(f [][]byte, line int) *rowReject {
-			out[t.str(f[id])] = AccountTruth{Scenario: t.in(get(f, scenario)), CRMAccountID: t.str(f[crm])}
+			out[t.str(f[id])] = AccountTruth{Scenario: iScenario.get(get(f, scenario)), CRMAccountID: t.str(f[crm])}
 			return nil
 		}}, nil
 	}

@@ -38,13 +38,13 @@ func MatchColumns(runID string) []Column[matcher.LeadResult] {
 	hasCandidate := func(r *R) bool { return r.CRMID != "" }
 	cols := []Column[R]{
 		String("run_id", func(*R) string { return runID }),
-		String("lead_id", func(r *R) string { return r.LeadID }),
+		String("lead_id", func(r *R) string { return r.LeadID }).Plain(),
 		String("decision", func(r *R) string { return string(r.Decision) }),
 		OptString("crm_object", func(r *R) string { return r.CRMObject }),
-		OptString("crm_id", func(r *R) string { return r.CRMID }),
+		OptString("crm_id", func(r *R) string { return r.CRMID }).Plain(),
 		OptFloat64("probability", func(r *R) (float64, bool) { return r.Probability, hasCandidate(r) }),
 		OptFloat64("match_weight", func(r *R) (float64, bool) { return r.MatchWeight, hasCandidate(r) }),
-		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }),
+		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }).Plain(),
 		OptFloat64("runner_up_probability", func(r *R) (float64, bool) { return r.RunnerUpProbability, r.RunnerUpID != "" }),
 	}
 	for k, name := range matcher.LeadFields {
@@ -66,8 +66,8 @@ func MatchColumns(runID string) []Column[matcher.LeadResult] {
 		StringList("blocking_keys", func(r *R) []string { return r.BlockingKeys }),
 		Bool("job_change", func(r *R) bool { return r.JobChange }),
 		Bool("converted", func(r *R) bool { return r.Converted }),
-		OptString("converted_contact_id", func(r *R) string { return r.ConvertedContactID }),
-		OptString("account_id", func(r *R) string { return r.AccountID }),
+		OptString("converted_contact_id", func(r *R) string { return r.ConvertedContactID }).Plain(),
+		OptString("account_id", func(r *R) string { return r.AccountID }).Plain(),
 		OptFloat64("account_probability", func(r *R) (float64, bool) { return r.AccountProbability, r.AccountID != "" }),
 		OptString("reason", func(r *R) string { return r.Reason }),
 	)
@@ -80,12 +80,12 @@ func AccountColumns(runID string) []Column[matcher.CompanyResult] {
 	hasCandidate := func(r *R) bool { return r.CRMAccountID != "" }
 	cols := []Column[R]{
 		String("run_id", func(*R) string { return runID }),
-		String("account_id", func(r *R) string { return r.AccountID }),
+		String("account_id", func(r *R) string { return r.AccountID }).Plain(),
 		String("decision", func(r *R) string { return string(r.Decision) }),
-		OptString("crm_account_id", func(r *R) string { return r.CRMAccountID }),
+		OptString("crm_account_id", func(r *R) string { return r.CRMAccountID }).Plain(),
 		OptFloat64("probability", func(r *R) (float64, bool) { return r.Probability, hasCandidate(r) }),
 		OptFloat64("match_weight", func(r *R) (float64, bool) { return r.MatchWeight, hasCandidate(r) }),
-		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }),
+		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }).Plain(),
 		OptFloat64("runner_up_probability", func(r *R) (float64, bool) { return r.RunnerUpProbability, r.RunnerUpID != "" }),
 	}
 	for k, name := range matcher.CompanyFields {
@@ -119,10 +119,10 @@ func RejectColumns(runID string) []Column[input.Reject] {
 		String("run_id", func(*R) string { return runID }),
 		String("file", func(r *R) string { return r.File }),
 		Int64("line", func(r *R) int64 { return int64(r.Line) }),
-		OptString("lead_id", func(r *R) string { return r.LeadID }),
+		OptString("lead_id", func(r *R) string { return r.LeadID }).Plain(),
 		String("reason", func(r *R) string { return r.Reason }),
 		OptString("detail", func(r *R) string { return r.Detail }),
-		String("raw", func(r *R) string { return r.Raw }),
+		String("raw", func(r *R) string { return r.Raw }).Plain(),
 	}
 }
 

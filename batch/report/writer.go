@@ -21,9 +21,20 @@ import (
 // to append a row's value to that field's builder.
 type Column[T any] struct {
 	Field arrow.Field
+	// plain turns Parquet dictionary encoding off for this column: right
+	// for ids and continuous numbers, whose dictionaries only cost time
+	// before the writer falls back to plain encoding anyway.
+	plain bool
 	// bind is called once per builder and returns the per-row appender, so
 	// the builder's concrete type is asserted once, not once a row.
 	bind func(b array.Builder) func(row *T)
+}
+
+// Plain returns the column with Parquet dictionary encoding turned off.
+// Float columns are plain already.
+func (c Column[T]) Plain() Column[T] {
+	c.plain = true
+	return c
 }
 
 // String is a non-null string column.
@@ -58,6 +69,7 @@ func OptString[T any](name string, get func(*T) string) Column[T] {
 func Float64[T any](name string, get func(*T) float64) Column[T] {
 	return Column[T]{
 		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64},
+		plain: true,
 		bind: func(b array.Builder) func(*T) {
 			fb := b.(*array.Float64Builder)
 			return func(r *T) { fb.Append(get(r)) }
@@ -69,6 +81,7 @@ func Float64[T any](name string, get func(*T) float64) Column[T] {
 func OptFloat64[T any](name string, get func(*T) (float64, bool)) Column[T] {
 	return Column[T]{
 		Field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		plain: true,
 		bind: func(b array.Builder) func(*T) {
 			fb := b.(*array.Float64Builder)
 			return func(r *T) {
@@ -177,6 +190,7 @@ func Schema[T any](cols []Column[T], meta map[string]string) *arrow.Schema {
 // Options tune a report file.
 type Options struct {
 	RowGroupRows int               // rows per row group; default DefaultRowGroupRows
+	ExpectedRows int               // a hint for the first reservation; 0: unknown
 	Metadata     map[string]string // Parquet key-value metadata (e.g. run id, report name)
 	Alloc        memory.Allocator  // default memory.DefaultAllocator
 }
@@ -221,12 +235,18 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	}
 	w := &Writer[T]{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriterSize(f, 1<<20), group: opts.RowGroupRows}
 	schema := Schema(cols, opts.Metadata)
-	props := parquet.NewWriterProperties(
+	pp := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
 		parquet.WithAllocator(opts.Alloc),
 		parquet.WithCreatedBy("navsync"),
-	)
+	}
+	for _, c := range cols {
+		if c.plain {
+			pp = append(pp, parquet.WithDictionaryFor(c.Field.Name, false))
+		}
+	}
+	props := parquet.NewWriterProperties(pp...)
 	w.fw, err = pqarrow.NewFileWriter(schema, w.bw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Alloc)))
 	if err != nil {
 		w.Abort()
@@ -238,7 +258,13 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	for i, c := range cols {
 		w.appenders[i] = c.bind(w.rb.Field(i))
 	}
-	w.reserve()
+	first := opts.RowGroupRows
+	if opts.ExpectedRows > 0 && opts.ExpectedRows < first {
+		first = opts.ExpectedRows
+	} else if opts.ExpectedRows == 0 && first > 16<<10 {
+		first = 16 << 10 // the builders grow from there if the file is larger
+	}
+	w.reserveRows(first)
 	return w, nil
 }
 
@@ -276,20 +302,20 @@ func (w *Writer[T]) flush() error {
 		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
 		return w.err
 	}
-	w.reserve()
+	w.reserveRows(w.group)
 	return nil
 }
 
-// reserve sizes the builders for a full row group, and string data for as
-// much as the previous row group held.
-func (w *Writer[T]) reserve() {
-	w.rb.Reserve(w.group)
+// reserveRows sizes the builders for n rows, and string data for as much
+// as the previous row group held.
+func (w *Writer[T]) reserveRows(n int) {
+	w.rb.Reserve(n)
 	for i, b := range w.rb.Fields() {
 		switch b := b.(type) {
 		case *array.StringBuilder:
 			b.ReserveData(w.dataLen[i])
 		case *array.ListBuilder:
-			b.ValueBuilder().Reserve(w.group)
+			b.ValueBuilder().Reserve(n)
 		}
 	}
 }
@@ -369,6 +395,9 @@ func syncDir(dir string) {
 
 // WriteFile writes rows to path in one go, checking ctx between row groups.
 func WriteFile[T any](ctx context.Context, path string, cols []Column[T], rows []T, opts Options) error {
+	if opts.ExpectedRows == 0 {
+		opts.ExpectedRows = max(len(rows), 1)
+	}
 	w, err := Create(path, cols, opts)
 	if err != nil {
 		return err
