@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -42,6 +46,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	sessionTimeout := fs.Duration("session-timeout", 2*time.Hour, "access token lifetime")
 	dailyLimit := fs.Int("daily-api-limit", 15000, "the org's daily API request limit")
 	perUserLimit := fs.Int("per-user-daily-limit", 0, "each user's daily API request limit (0: none)")
+	jwtKey := fs.String("jwt-key", "", "PEM RSA private key `FILE` whose certificate the connected app holds for the JWT bearer flow (default: generated)")
+	dupRules := fs.Bool("duplicate-rules", false, "turn on the standard Contact and Lead duplicate rules")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,8 +76,14 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
+	var key *rsa.PrivateKey
+	if *jwtKey != "" {
+		if key, err = readRSAKey(*jwtKey); err != nil {
+			return badInput(fmt.Errorf("sim: --jwt-key: %w", err))
+		}
+	}
 	srv, err := sfsim.New(sfsim.Options{Logger: env.log, Faults: faults, BaseURL: base, SessionTimeout: *sessionTimeout,
-		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit})
+		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit, JWTKey: key, DuplicateRules: *dupRules})
 	if err != nil {
 		return err
 	}
@@ -123,6 +135,30 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	env.log.Info("simulator org stopped")
 	return nil
+}
+
+// readRSAKey reads a PEM RSA private key (PKCS #1 or PKCS #8).
+func readRSAKey(path string) (*rsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, errors.New("no PEM block")
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(blk.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse key: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("not an RSA key")
+	}
+	return rk, nil
 }
 
 // loopbackAddr reports whether a listen address only accepts local clients.

@@ -3,6 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"errors"
 	"io"
@@ -106,5 +110,28 @@ func TestSimBadWorldIsBadInput(t *testing.T) {
 	var ie *inputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "Shoe_Size__c") || !strings.Contains(err.Error(), "Contact.csv") {
 		t.Errorf("bad world: %v", err)
+	}
+}
+
+func TestSimJWTKeyFile(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "key.pem")
+	_ = os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
+	got, err := readRSAKey(path)
+	if err != nil || !got.Equal(key) {
+		t.Fatalf("readRSAKey: %v", err)
+	}
+	_ = os.WriteFile(path, []byte("not pem"), 0o600)
+	if _, err := readRSAKey(path); err == nil {
+		t.Error("garbage key accepted")
+	}
+	env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	err = runSim(context.Background(), env, []string{"--jwt-key", path, "--size", "10"})
+	var ie *inputError
+	if !errors.As(err, &ie) {
+		t.Errorf("bad --jwt-key: %v", err)
 	}
 }
