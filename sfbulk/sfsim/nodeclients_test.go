@@ -24,7 +24,8 @@ import (
 // The Node clients (jsforce and the Salesforce CLI, on Node 22 from the npm
 // package node@22) are installed with npm from testdata/node/package.json
 // and its lock file into <repo>/.cache/node/<hash of both>/, once: later
-// runs reuse the install. Without npm, or when the install fails (no
+// runs reuse the install (npm keeps its download cache where it always
+// does, ~/.npm, so a fresh clone on the same machine installs faster). Without npm, or when the install fails (no
 // network), the tests skip and say so on stderr. SFSIM_NODE_CLIENTS=off
 // skips them on purpose.
 
@@ -122,7 +123,7 @@ func installNode(t *testing.T) (*nodeEnv, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "npm_config_cache="+filepath.Join(root, ".cache", "npm"), "npm_config_update_notifier=false")
+	cmd.Env = append(os.Environ(), "npm_config_update_notifier=false")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tail := strings.TrimSpace(string(out))
