@@ -225,9 +225,9 @@ func printMatchSummary(w io.Writer, o *matchOutcome) {
 	fmt.Fprintf(w, "navsync match — run %s\n\n", o.runID)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "input\tkind\trows\trejected\t")
+	fmt.Fprintln(tw, "input\tkind\trows\trejected")
 	for _, f := range in.Files {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)))
 	}
 	tw.Flush()
 
@@ -248,9 +248,9 @@ func printMatchSummary(w io.Writer, o *matchOutcome) {
 		}
 		fmt.Fprintf(w, "\n%s\n", title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "key\tpairs\tblocks\tcapped blocks\tcapped records\t")
+		fmt.Fprintln(tw, "key\tpairs\tblocks\tcapped blocks\tcapped records")
 		for _, b := range bs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", b.Key, num(b.Pairs), num(b.Blocks), num(b.CappedBlocks), num(b.CappedRecords))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.Key, num(b.Pairs), num(b.Blocks), num(b.CappedBlocks), num(b.CappedRecords))
 		}
 		tw.Flush()
 	}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/matcher"
+)
+
+func TestDemo(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	var stdout, stderr bytes.Buffer
+	if err := Run(context.Background(), []string{"demo", "--out", out, "--size", "2000", "--seed", "7"}, &stdout, &stderr); err != nil {
+		t.Fatalf("demo: %v\n%s", err, stderr.String())
+	}
+	s := stdout.String()
+	for _, f := range []string{"crm/Contact.csv", "salesnav/leads.csv", "truth/leads.csv", "reports/matches.parquet", "reports/accounts.parquet", "reports/rejects.parquet"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("demo did not write %s: %v", f, err)
+		}
+	}
+	_, rows := parquetRows(t, filepath.Join(out, "reports", "matches.parquet"))
+	if len(rows) != 1000 { // fixtures: SN leads default to People/2
+		t.Errorf("%d rows in matches.parquet, want 1000", len(rows))
+	}
+	for _, want := range []string{"navsync match — run", "quality against the world's truth (1,000 leads", "per scenario", "not_in_org",
+		"duckdb -c \"SELECT decision, count(*) FROM '" + filepath.ToSlash(filepath.Join(out, "reports", "matches.parquet")) + "' GROUP BY 1\""} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, s)
+		}
+	}
+	// The figures must come from a working join of results and truth: a
+	// broken one gives 0% or n/a.
+	for _, metric := range []string{"match precision", "match recall", "match+possible recall", "account accuracy"} {
+		m := regexp.MustCompile(regexp.QuoteMeta(metric) + `\s+([0-9.]+)%`).FindStringSubmatch(s)
+		if m == nil {
+			t.Errorf("no %s in the output", metric)
+			continue
+		}
+		if v, _ := strconv.ParseFloat(m[1], 64); v < 80 {
+			t.Errorf("%s = %s%%, below 80%% on a generated world", metric, m[1])
+		}
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	err := Run(context.Background(), []string{"demo", "--size", "5"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if code := exitCode(context.Background(), err, &bytes.Buffer{}); code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestDemoScoring(t *testing.T) {
+	truth := map[string]input.LeadTruth{
+		"a": {Scenario: "exact", CRMIDs: []string{"003A"}, AccountID: "001A"},
+		"b": {Scenario: "converted_lead", CRMIDs: []string{"00QB", "003B"}, AccountID: "001B"},
+		"c": {Scenario: "typo", CRMIDs: []string{"003C"}},
+		"d": {Scenario: "not_in_org"},
+		"e": {Scenario: "namesake"},
+		"f": {Scenario: "typo", CRMIDs: []string{"003F"}},
+	}
+	results := []matcher.LeadResult{
+		{LeadID: "a", Decision: matcher.DecisionMatch, CRMID: "003A", AccountID: "001A"},
+		{LeadID: "b", Decision: matcher.DecisionMatch, CRMID: "003B", AccountID: "001X"}, // right person (its Contact), wrong account
+		{LeadID: "c", Decision: matcher.DecisionPossible, CRMID: "003C"},
+		{LeadID: "d", Decision: matcher.DecisionNone},
+		{LeadID: "e", Decision: matcher.DecisionMatch, CRMID: "003Z", AccountID: "001Z"}, // a false match
+		{LeadID: "f", Decision: matcher.DecisionPossible, CRMID: "003Q"},                 // possible, wrong person
+		{LeadID: "zz", Decision: matcher.DecisionNone},                                   // not in the truth
+	}
+	q := scoreLeads(results, truth)
+	want := leadQuality{leads: 6, inOrg: 4, matched: 3, matchedRight: 2, foundRight: 3, falseNotInOrg: 1,
+		accountKnown: 2, accountRight: 1, accountSpurious: 1, missingFromTruth: 1}
+	got := q
+	got.scenarios = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("quality\n got %+v\nwant %+v", got, want)
+	}
+	if s := q.scenarios["typo"]; *s != (scenarioQuality{n: 2, possibleRight: 1, other: 1}) {
+		t.Errorf("typo scenario %+v", *s)
+	}
+	if s := q.scenarios["namesake"]; *s != (scenarioQuality{n: 1, matchWrong: 1}) {
+		t.Errorf("namesake scenario %+v", *s)
+	}
+
+	accTruth := map[string]input.AccountTruth{"s1": {CRMAccountID: "001A"}, "s2": {}, "s3": {CRMAccountID: "001C"}, "s4": {}}
+	qa := scoreCompanies([]matcher.CompanyResult{
+		{AccountID: "s1", Decision: matcher.DecisionMatch, CRMAccountID: "001A"},
+		{AccountID: "s2", Decision: matcher.DecisionNone},
+		{AccountID: "s3", Decision: matcher.DecisionPossible, CRMAccountID: "001C"}, // not matched: counts as wrong
+		{AccountID: "s4", Decision: matcher.DecisionMatch, CRMAccountID: "001D"},
+	}, accTruth)
+	if qa != (companyQuality{accounts: 4, inOrg: 2, matched: 2, matchedRight: 1, correct: 2}) {
+		t.Errorf("company quality %+v", qa)
+	}
+}
+
+// TestMatchGeneratedWorld runs navsync match on a generated world with one
+// broken row appended to the lead export.
+func TestMatchGeneratedWorld(t *testing.T) {
+	dir := t.TempDir()
+	w, err := fixtures.Generate(fixtures.Options{Seed: 3, People: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	leads := filepath.Join(dir, "salesnav", "leads.csv")
+	body, err := os.ReadFile(leads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Count(body, []byte("\n")) // the export has no quoted line breaks
+	f, _ := os.OpenFile(leads, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("broken-lead,\"Ann\n") // an unterminated quote to the end of the file
+	f.Close()
+	out := filepath.Join(dir, "reports")
+	var stdout bytes.Buffer
+	err = Run(context.Background(), []string{"match", "--crm", filepath.Join(dir, "crm"), "--leads", leads,
+		"--accounts", filepath.Join(dir, "salesnav", "accounts.csv"), "--out", out}, &stdout, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := parquetRows(t, filepath.Join(out, "matches.parquet"))
+	if len(rows) != len(w.SNLeads) {
+		t.Errorf("%d rows, want %d", len(rows), len(w.SNLeads))
+	}
+	seen := map[any]bool{}
+	for _, r := range rows {
+		if d := r["decision"]; d != "match" && d != "possible" && d != "none" {
+			t.Errorf("decision %v", d)
+		}
+		if seen[r["lead_id"]] {
+			t.Errorf("lead %v twice", r["lead_id"])
+		}
+		seen[r["lead_id"]] = true
+		if (r["crm_id"] == nil) != (r["crm_object"] == nil) {
+			t.Errorf("lead %v: crm_id %v, crm_object %v", r["lead_id"], r["crm_id"], r["crm_object"])
+		}
+	}
+	_, acc := parquetRows(t, filepath.Join(out, "accounts.parquet"))
+	if len(acc) != len(w.SNAccounts) {
+		t.Errorf("%d account rows, want %d", len(acc), len(w.SNAccounts))
+	}
+	_, rj := parquetRows(t, filepath.Join(out, "rejects.parquet"))
+	if len(rj) != 1 || rj[0]["line"] != int64(lines+1) || rj[0]["reason"] != "malformed_quotes" {
+		t.Errorf("rejects %v, want one malformed_quotes at line %d", rj, lines+1)
+	}
+}
