@@ -688,10 +688,14 @@ func (c *call) patchIngest(j *ingestJob) error {
 	defer j.mu.Unlock()
 	switch {
 	case body.State == stateUploadComplete && j.state == stateOpen:
+		owner, ok := c.s.userByID(j.createdBy) // the job runs as the user who created it
+		if !ok {
+			owner = c.user
+		}
 		j.state = stateUploadComplete
 		j.stamp = c.s.now()
 		c.s.wg.Add(1)
-		go c.s.processIngestJob(j, c.user)
+		go c.s.processIngestJob(j, owner)
 	case body.State == stateAborted && !terminal(j.state):
 		j.state = stateAborted
 		j.stamp = c.s.now()

@@ -323,7 +323,7 @@ func (c *call) handleQueryMore(locator string, all bool) error {
 	id, off, ok := strings.Cut(locator, "-")
 	n, err := strconv.Atoi(off)
 	cur := c.s.cursors.get(id)
-	if !ok || err != nil || cur == nil || n < 0 || n > len(cur.rows) {
+	if !ok || err != nil || cur == nil || n < 0 || n > len(cur.rows) || cur.user != c.user.ID {
 		return &apiError{status: 400, code: "INVALID_QUERY_LOCATOR", message: "invalid query locator", noField: true}
 	}
 	return c.writePage(cur, id, n, all)
