@@ -411,6 +411,34 @@ func TestNodeJsforce(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("refresh after the session expired", func(t *testing.T) {
+		_, refresh, err := o.srv.IssueToken(o.srv.AdminUser().Username)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.srv.ExpireSessions() // o.token dies too: this subtest runs last
+		app := o.srv.ConnectedApp()
+		var got struct {
+			Refreshed, TotalSize int
+			TokenChanged         bool
+		}
+		refreshEnv := append(append([]string(nil), env...),
+			"SIM_REFRESH_TOKEN="+refresh, "SIM_CLIENT_ID="+app.ClientID, "SIM_CLIENT_SECRET="+app.ClientSecret)
+		out, err := e.run(t, refreshEnv, "jsforce-check.mjs", "refresh", "SELECT COUNT() FROM Contact WHERE LastName LIKE 'Contact%'")
+		if err != nil {
+			t.Fatalf("jsforce refresh: %v", err)
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("jsforce refresh printed %q: %v", out, err)
+		}
+		if got.Refreshed != 1 || !got.TokenChanged || got.TotalSize != n {
+			t.Errorf("refreshed %d times, token changed %v, totalSize %d; want 1, true, %d", got.Refreshed, got.TokenChanged, got.TotalSize, n)
+		}
+		if r := o.count("POST", "/services/oauth2/token"); r != 1 {
+			t.Errorf("%d token requests, want 1", r)
+		}
+	})
 }
 
 func TestNodeSalesforceCLI(t *testing.T) {

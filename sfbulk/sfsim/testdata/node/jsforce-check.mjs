@@ -4,11 +4,21 @@
 //   SIM_URL=http://127.0.0.1:PORT SIM_TOKEN=00D… node jsforce-check.mjs <scenario> [args…]
 import jsforce from 'jsforce';
 
+// With SIM_REFRESH_TOKEN, SIM_CLIENT_ID and SIM_CLIENT_SECRET the connection
+// can refresh its access token through the org's token endpoint.
 const conn = new jsforce.Connection({
   instanceUrl: process.env.SIM_URL,
   accessToken: process.env.SIM_TOKEN,
   ...(process.env.SIM_VERSION ? { version: process.env.SIM_VERSION } : {}),
+  ...(process.env.SIM_REFRESH_TOKEN
+    ? {
+        refreshToken: process.env.SIM_REFRESH_TOKEN,
+        oauth2: { clientId: process.env.SIM_CLIENT_ID, clientSecret: process.env.SIM_CLIENT_SECRET, loginUrl: process.env.SIM_URL },
+      }
+    : {}),
 });
+let refreshed = 0;
+conn.on('refresh', () => { refreshed++; });
 conn.bulk2.pollInterval = 200;
 conn.bulk2.pollTimeout = 60000;
 
@@ -94,6 +104,14 @@ const scenarios = {
       successIds: res.successfulResults.map((r) => r.sf__Id),
       failedErrors: res.failedResults.map((r) => r.sf__Error),
     };
+  },
+
+  // refresh queries with an expired access token: jsforce must refresh it
+  // once with the refresh token and retry.
+  async refresh(soql) {
+    const before = conn.accessToken;
+    const res = await conn.query(soql);
+    return { refreshed, totalSize: res.totalSize, tokenChanged: conn.accessToken !== before };
   },
 
   async badquery(soql) {
