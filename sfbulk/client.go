@@ -279,7 +279,8 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			if resp.StatusCode == 502 || resp.StatusCode == 504 {
 				st.note(MaybeSent)
 			}
-			if bodyErr != nil {
+			switch {
+			case bodyErr != nil:
 				// The error status arrived but its body was cut: the code is
 				// unknown, so the request is sent again (a refused request
 				// was not applied, and a gateway status marked it ambiguous).
@@ -289,21 +290,17 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 					return nil, lastErr
 				}
 				c.log.Warn("salesforce error body cut; will retry", "method", r.method, "route", r.route(), "attempt", attempt, "status", resp.StatusCode)
-				goto backoff
-			}
-			if st.ambiguous {
-				lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
-			}
-			if !apiErr.Retryable() || r.noRetry || (st.ambiguous && !r.idempotent) {
+			default:
 				if st.ambiguous {
-					return nil, &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
+					lastErr = &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent, Err: apiErr}
 				}
-				return nil, apiErr
+				if !apiErr.Retryable() || r.noRetry || (st.ambiguous && !r.idempotent) {
+					return nil, lastErr
+				}
+				retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+				c.log.Warn("salesforce request refused; will retry", "method", r.method, "route", r.route(), "attempt", attempt, "status", apiErr.HTTPStatus, "code", apiErr.ErrorCode)
 			}
-			retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-			c.log.Warn("salesforce request refused; will retry", "method", r.method, "route", r.route(), "attempt", attempt, "status", apiErr.HTTPStatus, "code", apiErr.ErrorCode)
 		}
-	backoff:
 		if attempt >= c.retry.MaxAttempts {
 			return nil, lastErr
 		}
@@ -404,6 +401,12 @@ func (c *Client) send(ctx context.Context, r *request, tok *Token) (*http.Respon
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// *url.Error prints the whole URL, SOQL values included: keep the
+		// cause and the route only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", ue.Op, r.route(), ue.Err)
+		}
 		st := NotSent
 		if wrote.Load() {
 			st = MaybeSent

@@ -347,6 +347,8 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	var calls atomic.Int64
 	f.mux.HandleFunc("GET /services/data/v62.0/query", statusSeq(&calls, []func(http.ResponseWriter){
 		func(w http.ResponseWriter) { writeErr(w, 503, "SERVER_UNAVAILABLE", "Server Unavailable") },
+		func(w http.ResponseWriter) { panic(http.ErrAbortHandler) }, // a transport error, logged
+		func(w http.ResponseWriter) { panic(http.ErrAbortHandler) },
 	}, func(w http.ResponseWriter) { w.Write([]byte(`{"totalSize":0,"done":true,"records":[]}`)) }))
 	var buf bytes.Buffer
 	c, store := f.client(t, func(cfg *Config) { cfg.Logger = newTestLogger(&buf) })
@@ -357,10 +359,10 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	}
 	tok, _ := store.Load(context.Background())
 	out := buf.String()
-	if !strings.Contains(out, "will retry") {
+	if !strings.Contains(out, "will retry") || !strings.Contains(out, "request failed") {
 		t.Fatalf("expected a retry log line, got %s", out)
 	}
-	for _, secret := range []string{"secret.person", tok.AccessToken, tok.RefreshToken, f.orgID[:15] + "!"} {
+	for _, secret := range []string{"secret.person", "secret.person%40", "Email", tok.AccessToken, tok.RefreshToken, f.orgID[:15] + "!"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("log contains %q:\n%s", secret, out)
 		}

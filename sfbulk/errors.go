@@ -1,6 +1,7 @@
 package sfbulk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -357,7 +358,8 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // (a wrapped APIError answers for itself through Unwrap).
 func (e *RequestError) Is(target error) bool {
 	var ae *APIError
-	return target == ErrUnavailable && !errors.As(e.Err, &ae)
+	return target == ErrUnavailable && !errors.As(e.Err, &ae) &&
+		!errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
 }
 
 // SendStateOf reports how far the request behind err got: Answered for an
