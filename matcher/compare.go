@@ -57,12 +57,37 @@ func compareEmail(a, b string) level {
 	case a == b:
 		return lvExact
 	}
-	la, _, _ := strings.Cut(a, "@")
-	lb, _, _ := strings.Cut(b, "@")
-	if (la == lb && len(la) >= 6) || jaroWinkler(a, b) >= 0.96 {
+	// A typo: same domain, close local parts with the same digits. Local
+	// parts are mostly made of the name, so "j.smith@x" against
+	// "j.smith@y", or "olivia.h3479@gmail" against "olivia.h3723@gmail",
+	// says nothing beyond the names.
+	la, da, _ := strings.Cut(a, "@")
+	lb, db, _ := strings.Cut(b, "@")
+	if da == db && sameDigits(la, lb) && jaroWinkler(la, lb) >= 0.93 {
 		return lvFuzzyStrong
 	}
 	return lvDifferent
+}
+
+// sameDigits reports whether two strings contain the same digit sequence.
+func sameDigits(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && (a[i] < '0' || a[i] > '9') {
+			i++
+		}
+		for j < len(b) && (b[j] < '0' || b[j] > '9') {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
 }
 
 func comparePhones(a, b [2]uint64) level {

@@ -155,6 +155,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 		c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], c.firstCount, n, m.leadTF[fFirst]))
 		c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], c.lastCount, n, m.leadTF[fLast]))
 		c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], c.companyCnt, n, m.leadTF[fCompany]))
+		c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], c.companyCnt, n, m.leadTF[fPastCompany]))
 	}
 	for i := range r.accts {
 		a := &r.accts[i]
@@ -192,6 +193,8 @@ func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLe
 				if l.company.name == c.company.name {
 					w = float64(c.tfW[2])
 				}
+			case fPastCompany:
+				w = float64(c.tfW[3])
 			}
 		}
 		fw[f] = w
@@ -564,14 +567,19 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 		lr.RunnerUpProbability = round6(probability(ru.w))
 	}
 	ambiguous := hasRU && best.w-ru.w < r.model.p.RunnerUpMargin
-	namesOnly := !corroborated(&lv) && !(c.linked != "" && c.linked == l.linked)
+	linked := c.linked != "" && c.linked == l.linked
+	namesOnly := !corroborated(&lv) && !linked
+	nameConflict := (lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent) && lv[fEmail] != lvExact && lv[fPhone] != lvExact && !linked
 	switch {
 	case lr.Probability >= r.opts.AutoThreshold && namesOnly:
 		lr.Decision = DecisionPossible
 		lr.Reason = "names only: no email, phone or company agreement"
+	case lr.Probability >= r.opts.AutoThreshold && nameConflict:
+		lr.Decision = DecisionPossible
+		lr.Reason = "name differs: needs email or phone agreement"
 	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
 		lr.Decision = DecisionMatch
-		if c.linked != "" && c.linked == l.linked {
+		if linked {
 			lr.Reason = "already linked to this lead"
 		} else if dup {
 			lr.Reason = "crm duplicates: best of several records of this person"

@@ -157,10 +157,10 @@ func DefaultParams() *Params {
 		CompanyMatchRate: 0.8,
 		RunnerUpMargin:   3,
 		TFMinimum:        1e-5,
-		TFMaxBoost:       4,
+		TFMaxBoost:       6,
 	}
 	for f := range numLeadFields {
-		fp := FieldParams{Field: LeadFields[f], TermFrequency: f == fFirst || f == fLast || f == fCompany}
+		fp := FieldParams{Field: LeadFields[f], TermFrequency: f == fFirst || f == fLast || f == fCompany || f == fPastCompany}
 		for _, l := range leadLevels[f] {
 			v := lead[f][l]
 			fp.Levels = append(fp.Levels, LevelParams{Level: l.String(), M: v.m, U: v.u})

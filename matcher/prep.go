@@ -54,7 +54,7 @@ type prepPerson struct {
 	firstCount  int32 // CRM frequency of first, last and company name (CRM side only)
 	lastCount   int32
 	companyCnt  int32
-	tfW         [3]float32 // exact-level weights of first, last, company after term-frequency adjustment (CRM side)
+	tfW         [4]float32 // exact-level weights of first name, last name, company and past company after term-frequency adjustment (CRM side)
 	family      int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
 	isConverted bool
 	isLead      bool   // CRM Lead (Contacts win ties)
