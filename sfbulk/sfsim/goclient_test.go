@@ -435,3 +435,83 @@ func TestGoClientCompoundAddress(t *testing.T) {
 		t.Errorf("Bulk 2.0 query of a compound field: %v, want a refusal (docs/sim-bugs.md #2)", err)
 	}
 }
+
+func TestGoClientDMLRoundTrip(t *testing.T) {
+	o := newConformanceOrg(t, sfsim.Options{}, 0)
+	sf := goClient(t, o)
+	const ext = "Sales_Navigator_Lead_Id__c"
+	get := func(id string) sfsim.Record {
+		t.Helper()
+		r, _ := o.srv.Get("Contact", id)
+		return r
+	}
+	deleted := func(id string) bool { return get(id)["IsDeleted"] == "true" } // Get still returns deleted records
+
+	one, err := sf.InsertOne("Contact", map[string]any{"LastName": "One", ext: "SN-1"})
+	if err != nil || !one.Success || !sfid.Valid(one.Id) {
+		t.Fatalf("InsertOne: %+v, %v", one, err)
+	}
+	if err := sf.UpdateOne("Contact", map[string]any{"Id": one.Id, "Title": "VP"}); err != nil || get(one.Id)["Title"] != "VP" {
+		t.Fatalf("UpdateOne: %v, stored %v", err, get(one.Id))
+	}
+
+	up, err := sf.UpsertOne("Contact", ext, map[string]any{ext: "SN-1", "Title": "CTO"})
+	if err != nil || !up.Success || get(one.Id)["Title"] != "CTO" {
+		t.Fatalf("UpsertOne of an existing record: %+v, %v, stored %v", up, err, get(one.Id))
+	}
+	created, err := sf.UpsertOne("Contact", ext, map[string]any{ext: "SN-2", "LastName": "Two"})
+	if err != nil || !created.Success || get(created.Id)["LastName"] != "Two" {
+		t.Fatalf("UpsertOne of a new record: %+v, %v", created, err)
+	}
+
+	res, err := sf.UpsertCollection("Contact", ext, []map[string]any{
+		{ext: "SN-1", "Title": "CEO"},
+		{ext: "SN-3", "LastName": "Three"},
+		{ext: "SN-4"}, // new and without LastName
+	}, 200)
+	if err != nil || len(res.Results) != 3 {
+		t.Fatalf("UpsertCollection: %+v, %v", res, err)
+	}
+	if r := res.Results; !r[0].Success || r[0].Id != one.Id || !r[1].Success || r[2].Success ||
+		len(r[2].Errors) != 1 || r[2].Errors[0].StatusCode != "REQUIRED_FIELD_MISSING" {
+		t.Errorf("UpsertCollection results %+v", r)
+	}
+	if get(one.Id)["Title"] != "CEO" {
+		t.Errorf("upserted record %v", get(one.Id))
+	}
+	three := res.Results[1].Id
+
+	res, err = sf.UpdateCollection("Contact", []map[string]any{{"Id": three, "Email": "three@example.com"}, {"Id": created.Id, "Title": "Two's title"}}, 200)
+	if err != nil || res.HasSalesforceErrors || get(three)["Email"] != "three@example.com" || get(created.Id)["Title"] != "Two's title" {
+		t.Fatalf("UpdateCollection: %+v, %v", res, err)
+	}
+
+	jobs, err := sf.UpsertBulk("Contact", ext, []map[string]any{
+		{ext: "SN-2", "LastName": "Two", "Title": "Bulk"},
+		{ext: "SN-5", "LastName": "Five", "Title": "Bulk"},
+	}, 10000, true)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("UpsertBulk: %v, %v", jobs, err)
+	}
+	if jr, err := sf.GetJobResults(jobs[0]); err != nil || jr.State != "JobComplete" || len(jr.SuccessfulRecords) != 2 || get(created.Id)["Title"] != "Bulk" {
+		t.Fatalf("UpsertBulk results %+v, %v", jr, err)
+	}
+	if o.srv.Count("Contact") != 4 {
+		t.Fatalf("%d contacts, want 4 (SN-1, SN-2, SN-3, SN-5)", o.srv.Count("Contact"))
+	}
+
+	if err := sf.DeleteOne("Contact", map[string]any{"Id": one.Id}); err != nil || !deleted(one.Id) {
+		t.Fatalf("DeleteOne: %v, still %v", err, get(one.Id))
+	}
+	res, err = sf.DeleteCollection("Contact", []map[string]any{{"Id": three}}, 200)
+	if err != nil || res.HasSalesforceErrors || !deleted(three) {
+		t.Fatalf("DeleteCollection: %+v, %v", res, err)
+	}
+	jobs, err = sf.DeleteBulk("Contact", []map[string]any{{"Id": created.Id}}, 10000, true)
+	if err != nil || len(jobs) != 1 || !deleted(created.Id) {
+		t.Fatalf("DeleteBulk: %v, %v, still %v", jobs, err, get(created.Id))
+	}
+	if o.srv.Count("Contact") != 1 {
+		t.Errorf("%d contacts left, want 1 (SN-5)", o.srv.Count("Contact"))
+	}
+}
