@@ -139,13 +139,16 @@ func installNode(t *testing.T) (*nodeEnv, error) {
 	// Stale installs of older package.json versions go.
 	if old, _ := filepath.Glob(filepath.Join(base, "*")); len(old) > 0 {
 		for _, d := range old {
-			if d != tmp && !strings.Contains(filepath.Base(d), ".tmp-") {
+			if d != tmp && d != env.dir && !strings.Contains(filepath.Base(d), ".tmp-") {
 				_ = os.RemoveAll(d)
 			}
 		}
 	}
 	if err := os.Rename(tmp, env.dir); err != nil {
-		return nil, err
+		// Another test process may have finished the same install first.
+		if _, serr := os.Stat(filepath.Join(env.dir, ".installed")); serr != nil {
+			return nil, err
+		}
 	}
 	announce(fmt.Sprintf("sfsim: npm ci took %v", took))
 	return env, env.check()
