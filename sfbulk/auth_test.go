@@ -380,3 +380,28 @@ func TestOrgMismatchRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestUserTokenStorePaths(t *testing.T) {
+	dir := t.TempDir()
+	tests := map[string]string{
+		"jane@acme.com":    "jane@acme.com.json",
+		"../../etc/passwd": "%2E.%2F..%2Fetc%2Fpasswd.json",
+		"a b/c\\d":         "a%20b%2Fc%5Cd.json",
+		"josé@example.com": "jos%C3%A9@example.com.json",
+		".hidden@x.com":    "%2Ehidden@x.com.json",
+	}
+	for user, want := range tests {
+		s := UserTokenStore(dir, user)
+		if filepath.Dir(s.Path) != dir || filepath.Base(s.Path) != want {
+			t.Errorf("%q -> %q, want %q in %s", user, s.Path, want, dir)
+		}
+	}
+	a, b := UserTokenStore(dir, "a@x.com"), UserTokenStore(dir, "b@x.com")
+	ctx := context.Background()
+	if err := a.Save(ctx, &Token{RefreshToken: "ra"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Load(ctx); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("users share a store: %v", err)
+	}
+}

@@ -342,7 +342,7 @@ func (c *Client) fetchPage(ctx context.Context, jobID, loc string, pageSize int,
 		default:
 			p.next = next
 		}
-		if cl := resp.ContentLength; cl > 0 && cl < 1<<31 {
+		if cl := resp.ContentLength; cl > 0 && cl <= 64<<20 { // a hint only: never trust a huge length
 			buf.Grow(int(cl))
 		}
 		_, err = buf.ReadFrom(resp.Body)

@@ -566,3 +566,47 @@ func TestSimExportUnderFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestSimBulkDelimitersAndDelete(t *testing.T) {
+	o := newSim(t, sfsim.Options{})
+	loadContacts(t, o.s, 3000)
+	c := o.client(t, "", nil)
+	ctx := context.Background()
+	soql := "SELECT Id, LastName, Email FROM Contact"
+	collectAll := func(opts BulkQueryOptions) [][]string {
+		var rows [][]string
+		if _, err := c.BulkQuery(ctx, soql, opts, func(h, r []string) error {
+			rows = append(rows, []string{r[0], r[1], r[2]})
+			return nil
+		}); err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		return rows
+	}
+	want := collectAll(BulkQueryOptions{PageSize: 1000})
+	if len(want) != 3000 {
+		t.Fatalf("%d rows", len(want))
+	}
+	for i, r := range want[:9] {
+		if r[1] != hostileValue(i) {
+			t.Fatalf("row %d LastName %q, want %q", i, r[1], hostileValue(i))
+		}
+	}
+	for _, d := range []string{"TAB", "PIPE", "SEMICOLON", "CARET", "BACKQUOTE"} {
+		for _, le := range []string{"LF", "CRLF"} {
+			got := collectAll(BulkQueryOptions{PageSize: 1000, ColumnDelimiter: d, LineEnding: le})
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s/%s: rows differ from COMMA/LF", d, le)
+			}
+		}
+	}
+	st, err := c.BulkQuery(ctx, soql, BulkQueryOptions{DeleteJob: true}, func(h, r []string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job BulkJob
+	err = c.doJSON(ctx, &request{method: http.MethodGet, path: "/jobs/query/" + st.JobID, idempotent: true}, nil, &job)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted job still answers: %v %+v", err, job)
+	}
+}

@@ -200,3 +200,23 @@ func TestQueryBuilder(t *testing.T) {
 		})
 	}
 }
+
+func FuzzQuote(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Select("Id").From("Contact").Where(Eq("LastName", s), Like("Email", Contains(s))).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks := lexSOQL(t, q)
+		if len(toks) != 16 || toks[8].kind != "string" || toks[8].text != s || toks[14].kind != "string" {
+			t.Fatalf("value %q changed the query: %s", s, q)
+		}
+		inner := strings.TrimSuffix(strings.TrimPrefix(toks[14].text, "%"), "%")
+		if strings.NewReplacer(`\%`, "%", `\_`, "_").Replace(inner) != s {
+			t.Fatalf("LIKE value %q came back as %q", s, inner)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -103,6 +104,24 @@ func (s *FileTokenStore) Save(_ context.Context, t *Token) error {
 		d.Close()
 	}
 	return nil
+}
+
+// UserTokenStore is the FileTokenStore of one user in dir: the file name is
+// the username made safe for any file system (letters, digits, '.', '-',
+// '_' and '@' kept, every other byte hex-escaped), plus ".json".
+func UserTokenStore(dir, username string) *FileTokenStore {
+	var b strings.Builder
+	for i := 0; i < len(username); i++ {
+		c := username[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '@',
+			c == '.' && i > 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return NewFileTokenStore(filepath.Join(dir, b.String()+".json"))
 }
 
 // MemoryTokenStore keeps a token in memory (tests, short-lived tools).
