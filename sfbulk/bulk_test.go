@@ -391,3 +391,39 @@ func TestBulkOptionsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkPrefetchesNextPage: while the caller is still on the last row of
+// page 1, the request for page 2 must already have reached the server. Pages
+// are also slow (the server sleeps before answering).
+func TestBulkPrefetchesNextPage(t *testing.T) {
+	f := newFakeOrg(t)
+	b := newFakeBulk(t, f, 3000)
+	second := base64.RawStdEncoding.EncodeToString([]byte("1000"))
+	requested := make(chan struct{})
+	var once sync.Once
+	b.onPage = func(loc string) {
+		time.Sleep(20 * time.Millisecond) // a slow page
+		if loc == second {
+			once.Do(func() { close(requested) })
+		}
+	}
+	c, _ := f.client(t, nil)
+	n := 0
+	_, err := c.BulkQuery(context.Background(), "SELECT Id FROM Contact", BulkQueryOptions{PageSize: 1000}, func(h, row []string) error {
+		n++
+		if n == 1000 {
+			select {
+			case <-requested:
+			case <-time.After(10 * time.Second):
+				return errors.New("page 2 was not requested while page 1 was being consumed")
+			}
+		}
+		if row[0] != bulkValue(n-1, 0) {
+			return fmt.Errorf("row %d out of order", n)
+		}
+		return nil
+	})
+	if err != nil || n != 3000 {
+		t.Fatalf("%v after %d rows", err, n)
+	}
+}

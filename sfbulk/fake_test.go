@@ -141,7 +141,7 @@ func (f *fakeOrg) token(w http.ResponseWriter, r *http.Request) {
 	if f.tokenFails > 0 {
 		f.tokenFails--
 		f.mu.Unlock()
-		http.Error(w, "<html>Service Unavailable</html>", 503)
+		http.Error(w, "<html>Service Unavailable</html>", http.StatusServiceUnavailable)
 		return
 	}
 	f.mu.Unlock()
