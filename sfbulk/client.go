@@ -65,6 +65,9 @@ type Client struct {
 	ident Identity
 
 	calls, retries, refreshes atomic.Int64
+	// reserved counts budget slots taken before sending (never fewer than
+	// calls), so concurrent requests cannot overshoot the budget together.
+	reserved atomic.Int64
 
 	mu       sync.Mutex
 	limit    LimitInfo
@@ -184,14 +187,10 @@ type request struct {
 // route is the path without query string, for logs and errors.
 func (r *request) route() string { return r.path }
 
-// reserve counts a call against the budgets, refusing it when spent.
+// reserve takes a budget slot for one call, refusing it when the org
+// reserve is reached or the user's budget is spent. Slots are taken
+// atomically, so concurrent requests cannot overshoot the budget together.
 func (c *Client) reserve() error {
-	if b := c.cfg.UserDailyBudget; b > 0 {
-		used := c.cfg.CallsToday + c.calls.Load()
-		if used >= b {
-			return &BudgetError{UserID: c.ident.UserID, Used: used, Budget: b}
-		}
-	}
 	if r := c.cfg.OrgReserve; r > 0 {
 		c.mu.Lock()
 		li := c.limit
@@ -200,7 +199,16 @@ func (c *Client) reserve() error {
 			return &BudgetError{Org: true, Used: int64(li.Used), Budget: int64(li.Max)}
 		}
 	}
-	return nil
+	b := c.cfg.UserDailyBudget
+	for {
+		r := c.reserved.Load()
+		if used := c.cfg.CallsToday + r; b > 0 && used >= b {
+			return &BudgetError{UserID: c.ident.UserID, Used: used, Budget: b}
+		}
+		if c.reserved.CompareAndSwap(r, r+1) {
+			return nil
+		}
+	}
 }
 
 func (c *Client) noteLimits(h http.Header) {
@@ -360,10 +368,14 @@ func (c *Client) send(ctx context.Context, r *request, tok *Token) (*http.Respon
 		u += "?" + r.query.Encode()
 	}
 	var wrote atomic.Bool
+	var writes atomic.Int32
 	trace := &httptrace.ClientTrace{
 		// Counted per write, so the transport's own silent resend of an
 		// idempotent request on a broken keep-alive connection counts too.
 		WroteHeaders: func() {
+			if writes.Add(1) > 1 {
+				c.reserved.Add(1) // the transport resent it on its own
+			}
 			c.calls.Add(1)
 			if c.cfg.OnCall != nil {
 				c.cfg.OnCall(c.ident.UserID)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -366,5 +367,27 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Fatalf("log contains %q:\n%s", secret, out)
 		}
+	}
+}
+
+func TestBudgetHoldsUnderConcurrency(t *testing.T) {
+	f := newFakeOrg(t)
+	var calls atomic.Int64
+	f.mux.HandleFunc("GET /services/data/v62.0/limits", statusSeq(&calls, nil, okLimits))
+	c, _ := f.client(t, func(cfg *Config) { cfg.UserDailyBudget = 10 })
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Limits(context.Background()); errors.Is(err, ErrBudgetExhausted) {
+				refused.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if calls.Load() != 10 || refused.Load() != 20 || c.Usage().Calls != 10 {
+		t.Fatalf("sent %d, refused %d, usage %d", calls.Load(), refused.Load(), c.Usage().Calls)
 	}
 }

@@ -415,6 +415,7 @@ func (c *call) queryResults(j *queryJob) error {
 		func() {
 			st.mu.RLock()
 			defer st.mu.RUnlock()
+			rec.reset()
 			for _, r := range rows[p:min(p+chunk, end)] {
 				rec.v.load(r)
 				for i := range fields {

@@ -57,35 +57,41 @@ func (a soqlSchema) Relationship(object, name string) (soql.Relationship, bool) 
 type qrec struct {
 	st   *store
 	v    *view
-	hops map[string]*view // parent views by relationship path
+	hops map[*soql.Hop]*view // parent views, by the hop (of a resolved query) that reached them
 }
 
 func newQrec(st *store, t *table) *qrec {
-	return &qrec{st: st, v: t.newView(), hops: map[string]*view{}}
+	return &qrec{st: st, v: t.newView(), hops: map[*soql.Hop]*view{}}
+}
+
+// reset forgets cached parents; call it after re-taking the store lock.
+func (q *qrec) reset() {
+	for _, pv := range q.hops {
+		pv.row = -1
+	}
 }
 
 // parent returns the view of the record at the end of hops (nil if null).
 func (q *qrec) parent(hops []soql.Hop) *view {
 	cur := q.v
-	key := ""
-	for _, h := range hops {
+	for i := range hops {
+		h := &hops[i]
 		id := cur.vals[h.Ref.Index]
 		if id == "" {
 			return nil
 		}
-		key += "." + h.Name
-		t := q.st.table(h.Target)
+		pv := q.hops[h]
+		if pv == nil {
+			pv = q.st.table(h.Target).newView()
+			pv.row = -1
+			q.hops[h] = pv
+		}
+		t := pv.t
 		r, ok := t.byID[id]
 		if !ok || t.rows[r] == "" {
 			return nil
 		}
-		pv := q.hops[key]
-		if pv == nil {
-			pv = t.newView()
-			pv.row = -1
-			q.hops[key] = pv
-		}
-		if pv.row != r || pv.vals[0] != id {
+		if pv.row != r {
 			pv.load(r)
 		}
 		cur = pv
@@ -210,6 +216,7 @@ func (s *Server) runQuery(q *soql.Query, t *table, all bool) []int32 {
 	} else {
 		for start := 0; ; start += chunk {
 			st.mu.RLock()
+			rec.reset()
 			n := len(t.rows)
 			if start >= n {
 				st.mu.RUnlock()
@@ -349,7 +356,7 @@ func (c *call) writePage(cur *cursor, id string, off int, all bool) error {
 	buf.WriteString(`"records":[`)
 	st := c.s.st
 	st.mu.RLock()
-	rec := newQrec(st, cur.t)
+	rec := newQrec(st, cur.t) // fresh: no parents cached from an earlier lock
 	tree := selectTree(cur.q.Fields)
 	for i, r := range cur.rows[off:end] {
 		if i > 0 {
