@@ -161,6 +161,15 @@ type OAuthConfig struct {
 	Retry RetryPolicy
 }
 
+// withClient returns the config with an HTTP client set, so a source reuses
+// one transport (and its connections) for all its token requests.
+func (c OAuthConfig) withClient() OAuthConfig {
+	if c.HTTPClient == nil {
+		c.HTTPClient = DefaultHTTPClient()
+	}
+	return c
+}
+
 func (c OAuthConfig) check() error {
 	if c.ClientID == "" {
 		return errors.New("oauth: client id (consumer key) is required")
@@ -390,7 +399,7 @@ func NewRefreshTokenSource(cfg OAuthConfig, store TokenStore) (*RefreshTokenSour
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	s := &RefreshTokenSource{cfg: cfg, store: store}
+	s := &RefreshTokenSource{cfg: cfg.withClient(), store: store}
 	s.mint = s.refresh
 	return s, nil
 }
@@ -474,7 +483,7 @@ func NewJWTSource(cfg OAuthConfig, username string, privateKeyPEM []byte) (*JWTS
 			return nil, fmt.Errorf("jwt: parse private key: %w", err)
 		}
 	}
-	s := &JWTSource{cfg: cfg, username: username, key: privateKeyPEM}
+	s := &JWTSource{cfg: cfg.withClient(), username: username, key: privateKeyPEM}
 	s.mint = s.mintJWT
 	return s, nil
 }
@@ -531,7 +540,7 @@ func NewClientCredentialsSource(cfg OAuthConfig) (*ClientCredentialsSource, erro
 		return nil, fmt.Errorf("client credentials on %s (Salesforce answers invalid_grant \"request not supported on this domain\"): %s: %w",
 			h, authHint("client_credentials", "invalid_grant", "request not supported on this domain"), ErrLoginHost)
 	}
-	s := &ClientCredentialsSource{cfg: cfg}
+	s := &ClientCredentialsSource{cfg: cfg.withClient()}
 	s.mint = s.mintCC
 	return s, nil
 }

@@ -45,6 +45,7 @@ func (f *AuthCodeFlow) Run(ctx context.Context) (*Token, error) {
 	if err := f.OAuth.check(); err != nil {
 		return nil, err
 	}
+	oc := f.OAuth.withClient()
 	if f.Open == nil || f.Store == nil {
 		return nil, errors.New("auth code flow: Open and Store are required")
 	}
@@ -65,7 +66,7 @@ func (f *AuthCodeFlow) Run(ctx context.Context) (*Token, error) {
 	if len(scopes) == 0 {
 		scopes = []string{"api", "refresh_token", "id"}
 	}
-	conf := f.OAuth.oauth2Config(redirect, scopes)
+	conf := oc.oauth2Config(redirect, scopes)
 	verifier := oauth2.GenerateVerifier()
 	state := randomState()
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
@@ -128,11 +129,11 @@ func (f *AuthCodeFlow) Run(ctx context.Context) (*Token, error) {
 	if res.err != nil {
 		return nil, res.err
 	}
-	ot, err := conf.Exchange(f.OAuth.ctx(ctx), res.code, oauth2.VerifierOption(verifier))
+	ot, err := conf.Exchange(oc.ctx(ctx), res.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return nil, fmt.Errorf("auth code exchange: %w", authErr("authorization_code", err))
 	}
-	tok, err := f.OAuth.fromOAuth2(ot)
+	tok, err := oc.fromOAuth2(ot)
 	if err != nil {
 		return nil, fmt.Errorf("auth code exchange: %w", err)
 	}

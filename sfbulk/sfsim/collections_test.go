@@ -205,3 +205,26 @@ func TestSetDirectly(t *testing.T) {
 		}
 	}
 }
+
+func TestOnePrimaryContactRole(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	std := h.token("std@example.com")
+	con2 := sfid.New(sfid.Contact, "3t", 2)
+	r := h.do("POST", v+"/composite/sobjects", std, map[string]any{"allOrNone": true, "records": []map[string]any{
+		{"attributes": map[string]any{"type": "OpportunityContactRole"}, "OpportunityId": opp1, "ContactId": con1, "Role": "Decision Maker", "IsPrimary": true},
+		{"attributes": map[string]any{"type": "OpportunityContactRole"}, "OpportunityId": opp1, "ContactId": con2, "Role": "Evaluator", "IsPrimary": true},
+	}})
+	var res []saveRes
+	r.json(t, &res)
+	if !res[0].Success || !res[1].Success {
+		t.Fatalf("create roles: %s", r.body)
+	}
+	first, _ := h.s.Get("OpportunityContactRole", res[0].ID)
+	second, _ := h.s.Get("OpportunityContactRole", res[1].ID)
+	if first["IsPrimary"] != "false" || second["IsPrimary"] != "true" {
+		t.Errorf("primary flags %v %v", first["IsPrimary"], second["IsPrimary"])
+	}
+	if r := h.do("PATCH", v+"/sobjects/OpportunityContactRole/"+res[0].ID, std, map[string]any{"OpportunityId": opp1}); r.errorCode() != "INVALID_FIELD_FOR_INSERT_UPDATE" {
+		t.Errorf("OpportunityId is create-only: %s", r.body)
+	}
+}

@@ -402,7 +402,30 @@ func (w *writeCtx) create(t *table, in []input) (string, *dmlError) {
 	vals[0] = id
 	r := t.insert(vals)
 	w.undo = append(w.undo, undoStep{t: t, row: r, create: true})
+	w.onePrimary(t, r, vals)
 	return id, nil
+}
+
+// onePrimary keeps one primary contact role per Opportunity: marking a
+// role primary clears the flag on the opportunity's other roles.
+func (w *writeCtx) onePrimary(t *table, r int32, vals []string) {
+	o := t.obj
+	if o.Name != "OpportunityContactRole" || vals[o.Field("IsPrimary").index] != "true" {
+		return
+	}
+	opp, prim := o.Field("OpportunityId").index, o.Field("IsPrimary").index
+	for _, other := range append([]int32(nil), t.idx[opp].lookup(vals[opp], nil)...) {
+		if other == r || rowValue(t.rows[other], prim) != "true" {
+			continue
+		}
+		old := make([]string, len(o.Fields))
+		decodeRow(t.rows[other], old)
+		nv := append([]string(nil), old...)
+		nv[prim] = "false"
+		w.setAudit(t, nv, false)
+		t.replace(other, old, nv)
+		w.undo = append(w.undo, undoStep{t: t, row: other, old: old})
+	}
 }
 
 // update validates and changes row r.
@@ -429,6 +452,7 @@ func (w *writeCtx) update(t *table, r int32, in []input) *dmlError {
 	w.setAudit(t, vals, false)
 	t.replace(r, old, vals)
 	w.undo = append(w.undo, undoStep{t: t, row: r, old: old})
+	w.onePrimary(t, r, vals)
 	return nil
 }
 

@@ -59,3 +59,37 @@ func checkFuzzError(t *testing.T, err error) {
 		t.Fatalf("positioned error without the ERROR line: %q", se.Message)
 	}
 }
+
+// FuzzQuote: any text quoted with Quote parses back to itself, and a LIKE
+// pattern quoted with QuoteLike matches exactly that text.
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"O'Brien", `x' OR Name LIKE '%`, `100%_\`, "é\n\t", "\\'"} {
+		f.Add(s)
+	}
+	schema := newTestSchema()
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := soql.Parse("SELECT Id FROM Contact WHERE LastName = " + soql.Quote(s))
+		if err != nil {
+			t.Fatalf("Quote(%q) does not parse: %v", s, err)
+		}
+		if c, ok := q.Where.(*soql.Comparison); !ok || len(c.Values) != 1 || c.Values[0].Text != s {
+			t.Fatalf("Quote(%q) parsed as %s", s, renderExpr(q.Where))
+		}
+		if s == "" {
+			return // '' is null
+		}
+		q, err = soql.Parse("SELECT Id FROM Contact WHERE LastName LIKE " + soql.QuoteLike(s))
+		if err != nil {
+			t.Fatalf("QuoteLike(%q) does not parse: %v", s, err)
+		}
+		if err := q.ResolveAt(schema, evalNow); err != nil {
+			t.Fatal(err)
+		}
+		if !q.Match(&rec{vals: map[string]string{"LastName": s}}) {
+			t.Errorf("LIKE %s does not match %q", soql.QuoteLike(s), s)
+		}
+		if q.Match(&rec{vals: map[string]string{"LastName": s + "x"}}) {
+			t.Errorf("LIKE %s matches %q", soql.QuoteLike(s), s+"x")
+		}
+	})
+}
