@@ -46,6 +46,10 @@ type Hop struct {
 	Name   string // the relationship name, as the schema spells it
 	Ref    Field  // the reference field holding the parent's id
 	Target string // the parent object
+	// Path is the relationship path up to and including this hop
+	// ("Account", then "Account.Owner"): a ready key for caching parent
+	// records per path without building strings per record.
+	Path string
 }
 
 // Order is one ORDER BY item.

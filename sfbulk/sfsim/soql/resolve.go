@@ -147,8 +147,8 @@ func (q *Query) resolveField(s Schema, f *FieldRef) *Error {
 		if !ok {
 			return badRelationship(q.src, f.pos, part)
 		}
-		f.Hops = append(f.Hops, Hop{Name: rel.Name, Ref: rel.Ref, Target: rel.Target})
 		parts[i] = rel.Name
+		f.Hops = append(f.Hops, Hop{Name: rel.Name, Ref: rel.Ref, Target: rel.Target, Path: strings.Join(parts[:i+1], ".")})
 		cur = rel.Target
 	}
 	last := f.Parts[len(f.Parts)-1]

@@ -36,7 +36,8 @@ func TestResolveCanonicalises(t *testing.T) {
 	owner := q.Fields[2]
 	if len(owner.Hops) != 2 || owner.Hops[0].Ref.Name != "AccountId" || owner.Hops[0].Target != "Account" ||
 		owner.Hops[1].Ref.Name != "OwnerId" || owner.Hops[1].Target != "User" || owner.Object != "User" ||
-		owner.Field.Name != "Email" || owner.Field.Type != soql.TypeString {
+		owner.Field.Name != "Email" || owner.Field.Type != soql.TypeString ||
+		owner.Hops[0].Path != "Account" || owner.Hops[1].Path != "Account.Owner" || owner.Hops[1].Name != "Owner" {
 		t.Errorf("Account.Owner.Email resolved to %+v", owner)
 	}
 	if c := q.Where.(*soql.Comparison); c.Field.Path != "LastName" {
