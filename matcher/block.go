@@ -24,7 +24,7 @@ const (
 )
 
 var leadKeyNames = [numLeadKeys]string{
-	"email", "phone", "name_phonetic", "swapped_name_phonetic", "company+surname",
+	"email", "phone", "name+company_initial", "swapped_name+company_initial", "company+surname",
 	"domain+surname", "past_company+surname", "company+first_name", "linked_lead_id",
 }
 
@@ -158,8 +158,9 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 		}
 	}
 	if p.last != "" && p.first != "" {
-		sx := soundex(p.last)
-		forGivenKeys(p, func(g string) { emit(ixName, keyHash(ixName, sx, g)) })
+		sx := skeleton(p.last)
+		ci := initial(p.company.name)
+		forGivenKeys(p, func(g string) { emit(ixName, keyHash(ixName, sx, g, ci)) })
 	}
 	if p.last != "" && p.company.name != "" {
 		emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
@@ -182,20 +183,29 @@ func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
 	}
 }
 
-// forGivenKeys calls f with the phonetic keys of a given name: the Soundex
-// of the name and of each of its nickname roots, so "Bob", "Bobby" and
-// "Robert" meet under the key of "robert". A bare initial has no key.
+// initial is the first byte of a normalised company name ("" for none).
+func initial(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name[:1]
+}
+
+// forGivenKeys calls f with the phonetic keys of a given name: the
+// skeleton of the name and of each of its nickname roots, so "Bob",
+// "Bobby" and "Robert" meet under the key of "robert". A bare initial has
+// no key.
 func forGivenKeys(p *prepPerson, f func(string)) {
 	if p.firstInit {
 		return
 	}
-	own := soundex(p.first)
+	own := skeleton(p.first)
 	f(own)
 	names := nicknames().names
 	var done [4]string
 	n := 0
 	for _, r := range p.firstRoots {
-		sx := soundex(names[r])
+		sx := skeleton(names[r])
 		if sx == own || slices.Contains(done[:n], sx) {
 			continue
 		}
@@ -219,12 +229,31 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 		q(kPhone, ixPhone, hashU64(hashU64(fnvOffset, ixPhone), p.phones[0]))
 	}
 	if p.last != "" && p.first != "" {
-		sx := soundex(p.last)
-		forGivenKeys(p, func(g string) { q(kNamePhonetic, ixName, keyHash(ixName, sx, g)) })
-		if p.swapFirst != "" && p.swapLast != "" {
-			// first and last name exchanged: the lead's first-name field is
-			// the CRM surname
-			q(kSwappedPhonetic, ixName, keyHash(ixName, soundex(p.swapLast), soundex(p.swapFirst)))
+		// The name key carries the initial of the company: of the current
+		// one, or of a past one for a job change. A name alone would pair a
+		// lead with every namesake of a large CRM, and names alone never
+		// make a match (see corroborated).
+		var cis [4]string
+		n := 0
+		add := func(c string) {
+			ci := initial(c)
+			if n < len(cis) && !slices.Contains(cis[:n], ci) {
+				cis[n] = ci
+				n++
+			}
+		}
+		add(p.company.name)
+		for i := range p.past {
+			add(p.past[i].name)
+		}
+		sx := skeleton(p.last)
+		for _, ci := range cis[:n] {
+			forGivenKeys(p, func(g string) { q(kNamePhonetic, ixName, keyHash(ixName, sx, g, ci)) })
+			if p.swapFirst != "" && p.swapLast != "" {
+				// first and last name exchanged: the lead's first-name
+				// field is the CRM surname
+				q(kSwappedPhonetic, ixName, keyHash(ixName, skeleton(p.swapLast), skeleton(p.swapFirst), ci))
+			}
 		}
 	}
 	if p.last != "" {

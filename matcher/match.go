@@ -121,7 +121,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if r.limit == 0 {
 		r.limit = runtime.GOMAXPROCS(0)
 	}
-	if r.crm, err = prepareCRM(ctx, in.People, r.limit); err != nil {
+	if r.crm, err = prepareCRM(ctx, in.People, in.Accounts, r.limit); err != nil {
 		return nil, fmt.Errorf("prepare crm people: %w", err)
 	}
 	for i := range in.People {

@@ -75,8 +75,8 @@ func handWorld() (Input, map[string]struct {
 		// job change: past company and past title agree
 		"L5": {DecisionMatch, "003E"},
 		"L6": {DecisionMatch, "003F"},
-		// a namesake is never a match
-		"L7": {DecisionPossible, "003G"},
+		// a namesake at a company of another initial is not even a candidate
+		"L7": {DecisionNone, ""},
 		"L8": {DecisionMatch, "00QH"},
 		"L9": {DecisionNone, ""},
 		// L10 is L1's person with swapped names, but L1 has taken 003A.
@@ -262,7 +262,7 @@ func TestBlockCapReported(t *testing.T) {
 	for i := range 50 {
 		people = append(people, Person{ID: "P" + strconv.Itoa(i), Object: "Contact", FirstName: "Zorya", LastName: "Lee", Company: "Co" + strconv.Itoa(i)})
 	}
-	in := Input{People: people, Leads: []Lead{{LeadID: "L", FirstName: "Zorya", LastName: "Lee"}}}
+	in := Input{People: people, Leads: []Lead{{LeadID: "L", FirstName: "Zorya", LastName: "Lee", CurrentCompany: "Cobalt"}}}
 	opts := DefaultOptions()
 	opts.MaxBlockSize = 10
 	res, err := Match(context.Background(), in, opts)
@@ -271,7 +271,7 @@ func TestBlockCapReported(t *testing.T) {
 	}
 	var found bool
 	for _, b := range res.Stats.LeadBlocks {
-		if b.Key == "name_phonetic" {
+		if b.Key == "name+company_initial" {
 			found = true
 			if b.CappedBlocks != 1 || b.CappedRecords != 40 || b.Pairs != 10 {
 				t.Errorf("capped block stats %+v, want 1 capped block, 40 records, 10 pairs", b)

@@ -382,7 +382,7 @@ var fastRegions = setOf("US", "CA", "GB", "DE", "FR", "ES", "NL", "BE", "CH", "A
 func (n *normalizer) fastPhone(s, region string) (uint64, bool) {
 	var buf [20]byte
 	d := buf[:0]
-	plus := false
+	plus, trunk := false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -394,9 +394,12 @@ func (n *normalizer) fastPhone(s, region string) (uint64, bool) {
 		case c == '+' && len(d) == 0 && !plus:
 			plus = true
 		case c == ' ' || c == '-' || c == '.' || c == '/':
+		case c == '(' && plus && strings.HasPrefix(s[i:], "(0)"):
+			i += 2 // "+44 (0)20 ...": the trunk prefix is not dialled from abroad
+			trunk = true
 		case c == '(' || c == ')':
 			if plus {
-				return 0, false // "+44 (0)20 ..." carries a trunk prefix
+				return 0, false
 			}
 		case (c == 'x' || c == 'X' || c == '#' || c == 'e' || c == 'E') && len(d) >= 7:
 			i = len(s) // the extension: dropped
@@ -414,8 +417,8 @@ func (n *normalizer) fastPhone(s, region string) (uint64, bool) {
 				break
 			}
 		}
-		if cc == 0 {
-			return 0, false
+		if cc == 0 || (trunk && phonenumbers.GetRegionCodeForCountryCode(cc) == "IT") {
+			return 0, false // Italy keeps its leading zero
 		}
 	} else {
 		if !has(fastRegions, region) || len(d) < 2 || (d[0] == '0' && d[1] == '0') {
@@ -482,7 +485,6 @@ func (n *normalizer) regionOf(country string) string {
 		if phonenumbers.GetCountryCodeForRegion(up) != 0 {
 			return up
 		}
-		return ""
 	}
 	var arr [6]string
 	key := strings.Join(n.tokens(c, arr[:0]), " ")
@@ -505,6 +507,16 @@ var countryNames = map[string]string{
 	"korea": "KR", "singapore": "SG", "malaysia": "MY", "indonesia": "ID", "thailand": "TH", "vietnam": "VN",
 	"viet nam": "VN", "philippines": "PH", "australia": "AU", "new zealand": "NZ", "estonia": "EE", "latvia": "LV",
 	"lithuania": "LT", "croatia": "HR", "slovenia": "SI", "serbia": "RS",
+	// alpha-3 codes and names in the country's own language
+	"gbr": "GB", "can": "CA", "aus": "AU", "deu": "DE", "fra": "FR", "esp": "ES", "ita": "IT",
+	"nld": "NL", "ind": "IN", "irl": "IE", "che": "CH", "aut": "AT", "bel": "BE", "swe": "SE", "nor": "NO",
+	"dnk": "DK", "fin": "FI", "pol": "PL", "prt": "PT", "bra": "BR", "mex": "MX", "jpn": "JP", "chn": "CN",
+	"sgp": "SG", "nzl": "NZ", "zaf": "ZA", "are": "AE", "isr": "IL", "kor": "KR",
+	"bharat": "IN", "nederland": "NL", "belgie": "BE", "belgique": "BE", "schweiz": "CH", "suisse": "CH",
+	"osterreich": "AT", "sverige": "SE", "norge": "NO", "danmark": "DK", "suomi": "FI", "polska": "PL",
+	"brasil": "BR", "nippon": "JP", "zhongguo": "CN", "republique francaise": "FR", "federal republic of germany": "DE",
+	"bundesrepublik deutschland": "DE", "kingdom of spain": "ES", "reino de espana": "ES", "republic of india": "IN",
+	"kingdom of the netherlands": "NL", "commonwealth of australia": "AU", "u s a": "US", "u k": "GB",
 }
 
 // legalSuffixes are company-form words dropped from the end of a company name.

@@ -96,7 +96,7 @@ func (n *normalizer) prepLead(l *Lead) prepPerson {
 	return p
 }
 
-func (n *normalizer) prepCRM(c *Person) prepPerson {
+func (n *normalizer) prepCRM(c *Person, accountCountry string) prepPerson {
 	var p prepPerson
 	p.first, p.firstInit = n.givenName(c.FirstName)
 	p.last = n.surname(c.LastName)
@@ -104,6 +104,9 @@ func (n *normalizer) prepCRM(c *Person) prepPerson {
 	p.linked = strings.TrimSpace(c.LinkedLeadID)
 	p.email = normEmail(c.Email)
 	region := n.regionOf(c.Country)
+	if region == "" {
+		region = n.regionOf(accountCountry) // a Contact without a mailing country: its Account's
+	}
 	p.phones[0] = n.phone(c.Phone, region)
 	p.phones[1] = n.phone(c.MobilePhone, region)
 	if p.phones[1] == p.phones[0] {
@@ -154,11 +157,21 @@ func (in interner) get(s string) string {
 
 // prepareCRM normalises the CRM people in parallel, then interns strings,
 // counts term frequencies and links converted Leads to their Contacts.
-func prepareCRM(ctx context.Context, people []Person, limit int) ([]prepPerson, error) {
+func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit int) ([]prepPerson, error) {
+	countries := make(map[string]string, len(accounts))
+	for i := range accounts {
+		if accounts[i].Country != "" {
+			countries[accounts[i].ID] = accounts[i].Country
+		}
+	}
 	out := make([]prepPerson, len(people))
 	err := parallelChunks(ctx, len(people), 4096, limit, func(nz *normalizer, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			out[i] = nz.prepCRM(&people[i])
+			var ac string
+			if people[i].Country == "" && people[i].AccountID != "" {
+				ac = countries[people[i].AccountID]
+			}
+			out[i] = nz.prepCRM(&people[i], ac)
 		}
 		return nil
 	})

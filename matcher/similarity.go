@@ -79,14 +79,19 @@ func jaro(a, b string) float64 {
 	return (m/float64(la) + m/float64(lb) + (m-float64(transpositions/2))/m) / 3
 }
 
-// soundex returns the American Soundex code of a folded name (a letter and
-// three digits), or the name itself when it has no ASCII letter, so names in
-// other scripts still block on their exact form.
-func soundex(s string) string {
-	var out [4]byte
+// skeleton returns the consonant skeleton of a folded name, the phonetic
+// key of name blocking: the first letter, then the consonants with vowels
+// (and y, h, w) dropped and doubled letters collapsed, so spelling and
+// transliteration variants meet ("mueller", "muller" and "mülller" are all
+// "mlr") while distinct names stay apart ("smith" "smt", "schmidt" "scmdt").
+// It is finer than Soundex, whose codes gather thousands of people each in
+// a large CRM. Non-letters are skipped; a name without ASCII letters is
+// its own key.
+func skeleton(s string) string {
+	var out [24]byte
 	n := 0
 	var last byte
-	for i := 0; i < len(s) && n < 4; i++ {
+	for i := 0; i < len(s) && n < len(out); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
@@ -94,36 +99,21 @@ func soundex(s string) string {
 		if c < 'a' || c > 'z' {
 			continue
 		}
-		code := soundexCode[c-'a']
-		if n == 0 {
-			out[0] = c - 'a' + 'A'
-			n = 1
-			last = code
-			continue
-		}
-		switch code {
-		case 0: // vowels and y separate equal codes
-			last = 0
-		case 'h': // h and w do not separate equal codes
-		default:
-			if code != last {
-				out[n] = code
-				n++
+		if n > 0 {
+			switch c {
+			case 'a', 'e', 'i', 'o', 'u', 'y', 'h', 'w':
+				continue
 			}
-			last = code
+			if c == last {
+				continue
+			}
 		}
+		out[n] = c
+		n++
+		last = c
 	}
 	if n == 0 {
 		return s
 	}
-	for n < 4 {
-		out[n] = '0'
-		n++
-	}
-	return string(out[:])
-}
-
-// soundexCode maps a..z to Soundex digits; 0 for vowels (and y), 'h' for h/w.
-var soundexCode = [26]byte{
-	0, '1', '2', '3', 0, '1', '2', 'h', 0, '2', '2', '4', '5', '5', 0, '1', '2', '6', '2', '3', 0, '1', 'h', '2', 0, '2',
+	return string(out[:n])
 }
