@@ -256,8 +256,22 @@ func (c *call) createQueryJob() error {
 	return nil
 }
 
+// recoverJob turns a panic in job processing into a Failed job instead of
+// a crashed process.
+func (s *Server) recoverJob(j *jobBase) {
+	if v := recover(); v != nil {
+		s.log.Error("sfsim: bulk job panic", "job", j.id, "panic", fmt.Sprint(v))
+		j.mu.Lock()
+		j.state = stateFailed
+		j.errorMessage = "InternalServerError : An unexpected error occurred"
+		j.stamp = s.now()
+		j.mu.Unlock()
+	}
+}
+
 func (s *Server) processQueryJob(j *queryJob) {
 	defer s.wg.Done()
+	defer s.recoverJob(&j.jobBase)
 	s.waitHold()
 	j.mu.Lock()
 	if j.state != stateUploadComplete {
@@ -720,7 +734,7 @@ func (s *Server) ingestColumns(j *ingestJob, header []string) ([]ingestCol, erro
 	for i, h := range header {
 		if rel, fld, ok := strings.Cut(h, "."); ok {
 			rf := o.Relationship(rel)
-			if rf == nil {
+			if rf == nil || len(rf.ReferenceTo) == 0 || s.st.table(rf.ReferenceTo[0]) == nil {
 				return nil, fmt.Errorf("InvalidBatch : Field name not found : %s", h)
 			}
 			pt := s.st.table(rf.ReferenceTo[0])
@@ -742,6 +756,7 @@ func (s *Server) ingestColumns(j *ingestJob, header []string) ([]ingestCol, erro
 
 func (s *Server) processIngestJob(j *ingestJob, u *User) {
 	defer s.wg.Done()
+	defer s.recoverJob(&j.jobBase)
 	s.waitHold()
 	start := time.Now()
 	j.mu.Lock()

@@ -194,9 +194,15 @@ func indexable(t *table, c *soql.Comparison) bool {
 func (s *Server) runQuery(q *soql.Query, t *table, all bool) []int32 {
 	st := s.st
 	var rows []int32
-	st.mu.RLock()
-	cand, indexed := candidates(t, q.Where)
-	st.mu.RUnlock()
+	// locked runs f under the read lock, released even if f panics.
+	locked := func(f func()) {
+		st.mu.RLock()
+		defer st.mu.RUnlock()
+		f()
+	}
+	var cand []int32
+	indexed := false
+	locked(func() { cand, indexed = candidates(t, q.Where) })
 	rec := newQrec(st, t)
 	test := func(r int32) {
 		if t.visible(r, all) {
@@ -208,35 +214,35 @@ func (s *Server) runQuery(q *soql.Query, t *table, all bool) []int32 {
 	}
 	const chunk = 1 << 16
 	if indexed {
-		st.mu.RLock()
-		for _, r := range cand {
-			test(r)
-		}
-		st.mu.RUnlock()
+		locked(func() {
+			for _, r := range cand {
+				test(r)
+			}
+		})
 	} else {
-		for start := 0; ; start += chunk {
-			st.mu.RLock()
-			rec.reset()
-			n := len(t.rows)
-			if start >= n {
-				st.mu.RUnlock()
-				break
-			}
-			for r := start; r < min(start+chunk, n); r++ {
-				test(int32(r))
-			}
-			st.mu.RUnlock()
+		for start, done := 0, false; !done; start += chunk {
+			locked(func() {
+				rec.reset()
+				n := len(t.rows)
+				if start >= n {
+					done = true
+					return
+				}
+				for r := start; r < min(start+chunk, n); r++ {
+					test(int32(r))
+				}
+			})
 		}
 	}
 	if len(q.OrderBy) > 0 {
-		st.mu.RLock()
-		a, b := newQrec(st, t), newQrec(st, t)
-		sort.SliceStable(rows, func(i, j int) bool {
-			a.v.load(rows[i])
-			b.v.load(rows[j])
-			return q.Compare(a, b) < 0
+		locked(func() {
+			a, b := newQrec(st, t), newQrec(st, t)
+			sort.SliceStable(rows, func(i, j int) bool {
+				a.v.load(rows[i])
+				b.v.load(rows[j])
+				return q.Compare(a, b) < 0
+			})
 		})
-		st.mu.RUnlock()
 	}
 	if q.Offset > 0 {
 		rows = rows[min(q.Offset, len(rows)):]
@@ -354,18 +360,20 @@ func (c *call) writePage(cur *cursor, id string, off int, all bool) error {
 		buf.WriteByte(',')
 	}
 	buf.WriteString(`"records":[`)
-	st := c.s.st
-	st.mu.RLock()
-	rec := newQrec(st, cur.t) // fresh: no parents cached from an earlier lock
-	tree := selectTree(cur.q.Fields)
-	for i, r := range cur.rows[off:end] {
-		if i > 0 {
-			buf.WriteByte(',')
+	func() {
+		st := c.s.st
+		st.mu.RLock()
+		defer st.mu.RUnlock()
+		rec := newQrec(st, cur.t) // fresh: no parents cached from an earlier lock
+		tree := selectTree(cur.q.Fields)
+		for i, r := range cur.rows[off:end] {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			rec.v.load(r)
+			c.writeQueryRecord(&buf, rec, rec.v, tree)
 		}
-		rec.v.load(r)
-		c.writeQueryRecord(&buf, rec, rec.v, tree)
-	}
-	st.mu.RUnlock()
+	}()
 	buf.WriteString("]}")
 	writeRawJSON(c.w, 200, buf.Bytes())
 	return nil

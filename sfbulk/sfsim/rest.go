@@ -963,6 +963,9 @@ func (c *call) handleSuggestions() error {
 		limit = v
 	}
 	nameF := o.nameField
+	if nameF == nil {
+		return &apiError{status: 400, code: "INVALID_TYPE", message: fmt.Sprintf("sObject type '%s' does not support search suggestions.", o.Name), noField: true}
+	}
 	fields := []*Field{o.Field("Id"), nameF}
 	if fl := q.Get("fields"); fl != "" {
 		fields = []*Field{o.Field("Id")}
