@@ -282,6 +282,13 @@ func TestBulkIngestJobs(t *testing.T) {
 	if done := h.waitJob("ingest", jr.ID, ro); done.NumberRecordsFailed != 1 {
 		t.Errorf("read-only ingest %+v", done)
 	}
+	var aj jobInfo
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &aj)
+	h.do("PUT", v+"/jobs/ingest/"+aj.ID+"/batches", h.admin, "Name,DandbCompany.Name\nX,Y\n")
+	h.do("PATCH", v+"/jobs/ingest/"+aj.ID, h.admin, map[string]any{"state": "UploadComplete"})
+	if done := h.waitJob("ingest", aj.ID, h.admin); done.State != "Failed" || !strings.Contains(done.ErrorMessage, "DandbCompany.Name") {
+		t.Errorf("relationship to an object the org lacks: %+v", done)
+	}
 	j = create(map[string]any{"object": "Contact", "operation": "insert"})
 	upload(j.ID, "LastName,Bogus__c\nX,1\n")
 	if done := closeJob(j.ID); done.State != "Failed" || !strings.Contains(done.ErrorMessage, "Bogus__c") {

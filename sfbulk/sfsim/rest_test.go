@@ -204,6 +204,7 @@ func TestRESTErrorShapes(t *testing.T) {
 		{"collection too big", "POST", v + "/composite/sobjects", std, map[string]any{"records": make([]map[string]any, 201)}, 400, "EXCEEDED_ID_LIMIT", nil},
 		{"collection no type", "POST", v + "/composite/sobjects", std, map[string]any{"records": []map[string]any{{"LastName": "X"}}}, 400, "INVALID_TYPE", nil},
 		{"suggest short", "GET", v + "/search/suggestions?q=ac&sobject=Account", std, nil, 400, "INVALID_SEARCH", nil},
+		{"suggest without name field", "GET", v + "/search/suggestions?q=acme&sobject=OpportunityContactRole", std, nil, 400, "INVALID_TYPE", nil},
 		{"suggest no sobject", "GET", v + "/search/suggestions?q=acme", std, nil, 400, "MISSING_ARGUMENT", nil},
 		{"bulk bad operation", "POST", v + "/jobs/ingest", std, map[string]any{"object": "Contact", "operation": "merge"}, 400, "INVALIDJOB", nil},
 		{"bulk upsert without ext", "POST", v + "/jobs/ingest", std, map[string]any{"object": "Contact", "operation": "upsert"}, 400, "INVALIDJOB", nil},
