@@ -391,3 +391,23 @@ func TestBudgetHoldsUnderConcurrency(t *testing.T) {
 		t.Fatalf("sent %d, refused %d, usage %d", calls.Load(), refused.Load(), c.Usage().Calls)
 	}
 }
+
+func TestQueryTooLongRefusedLocally(t *testing.T) {
+	f := newFakeOrg(t)
+	c, _ := f.client(t, nil)
+	emails := make([]string, 1500)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("person%d@example.com", i)
+	}
+	q, err := Select("Id").From("Contact").Where(InStrings("Email", emails)).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.apiCalls.Load()
+	if _, err := c.QueryRecords(context.Background(), q); !errors.Is(err, ErrQueryTooLong) {
+		t.Fatalf("got %v", err)
+	}
+	if f.apiCalls.Load() != calls {
+		t.Fatal("an over-long query was sent")
+	}
+}

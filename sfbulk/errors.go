@@ -56,6 +56,8 @@ var (
 	ErrBulkJobFailed = errors.New("salesforce bulk job failed")
 	// ErrTokenStoreInsecure: the token store file is readable by others.
 	ErrTokenStoreInsecure = errors.New("token store readable by group or others")
+	// ErrQueryTooLong: a REST query's encoded SOQL would exceed the URI limit.
+	ErrQueryTooLong = errors.New("soql too long for a REST query")
 	// ErrNoToken: the token store holds no token yet (run the consent flow).
 	ErrNoToken = errors.New("no stored salesforce token")
 )
@@ -148,7 +150,7 @@ func codeIs(code, msg string, target error) bool {
 	case ErrNotFound:
 		return code == "NOT_FOUND" || code == "ENTITY_IS_DELETED" || code == "INVALID_CROSS_REFERENCE_KEY"
 	case ErrDuplicate:
-		return code == "DUPLICATES_DETECTED" || code == "DUPLICATE_VALUE"
+		return code == "DUPLICATES_DETECTED" || code == "DUPLICATE_VALUE" || code == "DUPLICATE_EXTERNAL_ID"
 	case ErrInvalidQuery:
 		return code == "MALFORMED_QUERY" || code == "INVALID_FIELD" || code == "INVALID_TYPE" ||
 			code == "INVALID_QUERY_FILTER_OPERATOR" || code == "INVALID_QUERY_LOCATOR"

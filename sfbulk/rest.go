@@ -12,6 +12,10 @@ import (
 	"unicode/utf8"
 )
 
+// maxQueryURI leaves room for the path and headers under Salesforce's
+// 16,384-byte limit on URI plus headers (beyond it: 414 or 431).
+const maxQueryURI = 14000
+
 type queryPage struct {
 	TotalSize      int      `json:"totalSize"`
 	Done           bool     `json:"done"`
@@ -34,7 +38,12 @@ func (c *Client) QueryAll(ctx context.Context, soql string) iter.Seq2[Record, er
 
 func (c *Client) query(ctx context.Context, path, soql string) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
-		r := &request{method: http.MethodGet, path: path, query: url.Values{"q": {soql}}, idempotent: true}
+		v := url.Values{"q": {soql}}
+		if n := len(v.Encode()); n > maxQueryURI {
+			yield(nil, fmt.Errorf("query: %d bytes of encoded SOQL exceed the REST URI limit (16,384 with headers); split long IN lists or use BulkQuery: %w", n, ErrQueryTooLong))
+			return
+		}
+		r := &request{method: http.MethodGet, path: path, query: v, idempotent: true}
 		for page := 1; ; page++ {
 			var p queryPage
 			if err := c.doJSON(ctx, r, nil, &p); err != nil {

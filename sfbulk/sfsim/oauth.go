@@ -214,6 +214,9 @@ func (s *Server) IssueToken(username string) (accessToken, refreshToken string, 
 	if !ok {
 		return "", "", fmt.Errorf("sfsim: issue token: no user %q", username)
 	}
+	if !u.IsActive {
+		return "", "", fmt.Errorf("sfsim: issue token: user %s is inactive", u.ID)
+	}
 	refreshToken = s.newRefreshToken(u.ID, s.app.clientID)
 	accessToken, _ = s.newAccessToken(u.ID, s.app.clientID, refreshToken)
 	return accessToken, refreshToken, nil

@@ -102,7 +102,16 @@ func TestOAuthGrantErrors(t *testing.T) {
 	h := newHarness(t, Options{}, 1)
 	app := h.s.ConnectedApp()
 	_, refreshStd, _ := h.s.IssueToken("std@example.com")
+	if _, _, err := h.s.IssueToken("gone@example.com"); err == nil {
+		t.Error("IssueToken for an inactive user")
+	}
+	if err := h.s.Set("User", uInactive, map[string]string{"IsActive": "true"}); err != nil {
+		t.Fatal(err)
+	}
 	_, refreshGone, _ := h.s.IssueToken("gone@example.com")
+	if err := h.s.Set("User", uInactive, map[string]string{"IsActive": "false"}); err != nil {
+		t.Fatal(err)
+	}
 	jwtFor := func(sub, aud string, exp time.Time, key *rsa.PrivateKey) string {
 		return signJWT(t, key, map[string]any{"iss": app.ClientID, "sub": sub, "aud": aud, "exp": exp.Unix()})
 	}
