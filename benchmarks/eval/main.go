@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	paramsFile := fs.String("params", "", "JSON file of matcher parameters (default: the shipped ones)")
 	explain := fs.String("explain", "", "print the explanations of up to 10 leads of this scenario that are not correct matches")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the matching to this file")
+	saveParams := fs.String("save-params", "", "with --train: write the parameters trained on the first world to this JSON file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	total := newReport()
 	for _, seed := range seedList {
-		rep, err := evalWorld(ctx, seed, *size, opts, *train, *explain, out)
+		rep, err := evalWorld(ctx, seed, *size, opts, *train, *explain, *saveParams, out)
+		*saveParams = ""
 		if err != nil {
 			return err
 		}
@@ -101,7 +103,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func evalWorld(ctx context.Context, seed int64, size int, opts matcher.Options, train bool, explain string, out io.Writer) (*report, error) {
+func evalWorld(ctx context.Context, seed int64, size int, opts matcher.Options, train bool, explain, saveParams string, out io.Writer) (*report, error) {
 	t0 := time.Now()
 	w, err := fixtures.Generate(fixtures.Options{Seed: seed, People: size})
 	if err != nil {
@@ -116,6 +118,15 @@ func evalWorld(ctx context.Context, seed int64, size int, opts matcher.Options, 
 			return nil, fmt.Errorf("train on world %d: %w", seed, err)
 		}
 		opts.Params = p
+		if saveParams != "" {
+			b, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				return nil, fmt.Errorf("encode params: %w", err)
+			}
+			if err := os.WriteFile(saveParams, append(b, '\n'), 0o644); err != nil {
+				return nil, fmt.Errorf("save params: %w", err)
+			}
+		}
 	}
 	res, err := matcher.Match(ctx, in, opts)
 	if err != nil {
