@@ -315,3 +315,20 @@ func TestDailyLimits(t *testing.T) {
 		t.Errorf("next day: %d", r.status)
 	}
 }
+
+func TestTokensOfAnotherOrgAreRefused(t *testing.T) {
+	a := newHarness(t, Options{}, 1)
+	b := newHarness(t, Options{OrgID: sfid.New(sfid.Organization, "5g", 2)}, 1)
+	if a.s.OrgID() == b.s.OrgID() {
+		t.Fatal("same org id")
+	}
+	if r := b.do("GET", v+"/limits", a.admin, nil); r.status != 401 || r.errorCode() != "INVALID_SESSION_ID" {
+		t.Errorf("foreign token: %d %s", r.status, r.body)
+	}
+	if !strings.HasPrefix(b.admin, b.s.OrgID()[:15]+"!") {
+		t.Errorf("token %q not of org %s", b.admin, b.s.OrgID())
+	}
+	if _, err := New(Options{OrgID: acc1}); err == nil {
+		t.Error("an account id accepted as org id")
+	}
+}

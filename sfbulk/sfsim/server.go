@@ -45,6 +45,10 @@ type Options struct {
 	AdminUsername string
 	// OrgName is Organization.Name (default "navsync Simulator Org").
 	OrgName string
+	// OrgID is the organisation id (15 or 18 characters, prefix 00D;
+	// default 00D5g0000000001EAA). Give two orgs different ids to test
+	// that tokens of one are refused by the other.
+	OrgID string
 
 	// ClientID and ClientSecret of the connected app (defaults generated).
 	ClientID, ClientSecret string
@@ -136,10 +140,18 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfsim: %w", err)
 	}
+	orgID := sfid.New(sfid.Organization, "5g", 1)
+	if opts.OrgID != "" {
+		id, err := sfid.To18(opts.OrgID)
+		if err != nil || !strings.HasPrefix(id, sfid.Organization) {
+			return nil, fmt.Errorf("sfsim: OrgID %q is not an organization id", opts.OrgID)
+		}
+		orgID = id
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		opts: opts, log: opts.Logger, now: opts.Now, schema: sc, st: newStore(sc),
-		orgID: sfid.New(sfid.Organization, "5g", 1), adminID: sfid.New(sfid.User, "5g", 1),
+		orgID: orgID, adminID: sfid.New(sfid.User, "5g", 1),
 		ctx: ctx, cancel: cancel, profileIPs: map[string][]netip.Prefix{}, describeRaw: map[string][]byte{},
 	}
 	s.auth = newAuthState()
