@@ -155,7 +155,12 @@ func checkInstance(s string) error {
 }
 
 // Identity is the user and org this client acts as.
-func (c *Client) Identity() Identity { return c.ident }
+// InstanceURL follows the latest token (an org migration moves it).
+func (c *Client) Identity() Identity {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ident
+}
 
 // APIVersion is the version in use, like "62.0".
 func (c *Client) APIVersion() string { return c.cfg.APIVersion }
@@ -279,6 +284,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 					return nil, err
 				}
 				tok = nt
+				c.mu.Lock()
+				c.ident.InstanceURL = nt.InstanceURL
+				c.mu.Unlock()
 				attempt-- // the refresh retry is not a backoff attempt
 				continue
 			}
