@@ -390,19 +390,16 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.Form
+	grant := f.Get("grant_type")
 	var (
-		u       *User
-		refresh string
-		oe      *oauthError
+		u  *User
+		oe *oauthError
 	)
-	switch gt := f.Get("grant_type"); gt {
+	switch grant {
 	case "refresh_token":
 		u, oe = s.grantRefresh(f) // not rotated: no new refresh token
 	case "authorization_code":
 		u, oe = s.grantCode(f)
-		if oe == nil {
-			refresh = "new"
-		}
 	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
 		u, oe = s.grantJWT(r, f)
 	case "client_credentials":
@@ -421,11 +418,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := map[string]string{}
-	parent := ""
-	switch {
-	case f.Get("grant_type") == "refresh_token":
+	parent := "" // the refresh token the access token hangs off (revoking it ends the session)
+	switch grant {
+	case "refresh_token":
 		parent = f.Get("refresh_token")
-	case refresh == "new":
+	case "authorization_code":
 		parent = s.newRefreshToken(u.ID, s.app.clientID)
 		resp["refresh_token"] = parent
 	}
@@ -442,10 +439,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	resp["issued_at"] = issuedAt
 	resp["signature"] = base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	resp["scope"] = "id api refresh_token"
-	if f.Get("grant_type") == "client_credentials" || strings.HasPrefix(f.Get("grant_type"), "urn:") {
+	if parent == "" {
 		resp["scope"] = "id api"
 	}
-	s.log.Debug("sfsim: token issued", "grant_type", f.Get("grant_type"))
+	s.log.Debug("sfsim: token issued", "grant_type", grant)
 	w.Header().Set("Cache-Control", "no-cache,must-revalidate,max-age=0,no-store,private")
 	writeJSON(w, 200, resp)
 }
