@@ -610,3 +610,29 @@ func TestSimBulkDelimitersAndDelete(t *testing.T) {
 		t.Fatalf("deleted job still answers: %v %+v", err, job)
 	}
 }
+
+// TestSimTokenFromAnotherOrgRefused: a user's token minted by a sandbox
+// (another org) is refused by a client bound to production's org id, and
+// the other org refuses this org's token.
+func TestSimTokenFromAnotherOrgRefused(t *testing.T) {
+	prod := newSim(t, sfsim.Options{})
+	sandbox := newSim(t, sfsim.Options{OrgID: sfid.New(sfid.Organization, "7q", 2)})
+	if SameOrg(prod.s.OrgID(), sandbox.s.OrgID()) {
+		t.Fatal("the two simulator orgs share an id")
+	}
+	ctx := context.Background()
+	_, rt, err := sandbox.s.IssueToken(simStd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := NewRefreshTokenSource(sandbox.oauth(), NewMemoryTokenStore(&Token{RefreshToken: rt}))
+	_, err = New(ctx, Config{HTTPClient: sandbox.srv.Client(), ExpectOrgID: prod.s.OrgID()}, ts)
+	if !errors.Is(err, ErrOrgMismatch) {
+		t.Fatalf("got %v", err)
+	}
+	// The same refresh token presented to production's token endpoint.
+	ts2, _ := NewRefreshTokenSource(prod.oauth(), NewMemoryTokenStore(&Token{RefreshToken: rt}))
+	if _, err := ts2.Token(ctx); err == nil {
+		t.Fatal("production accepted another org's refresh token")
+	}
+}
