@@ -120,7 +120,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	env.log.Info("simulator org serving", "addr", ln.Addr().String(), "contacts", srv.Count("Contact"),
 		"leads", srv.Count("Lead"), "accounts", srv.Count("Account"), "users", srv.Count("User"), "faults", faults.String())
 
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	// Salesforce caps the URI plus headers at 16,384 bytes (431 beyond).
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: 16384}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
