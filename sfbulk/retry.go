@@ -13,7 +13,7 @@ import (
 )
 
 // RetryPolicy is exponential backoff with full jitter. The zero value means
-// DefaultRetryPolicy.
+// DefaultRetryPolicy().
 type RetryPolicy struct {
 	// MaxAttempts counts the first attempt (so 6 means up to 5 retries).
 	MaxAttempts int
@@ -23,11 +23,14 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetryPolicy: 6 attempts, 500ms doubling up to 30s.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 6, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second}
+// DefaultRetryPolicy is 6 attempts, 500ms doubling up to 30s, Retry-After
+// honoured up to 2 minutes.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 6, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second}
+}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	d := DefaultRetryPolicy
+	d := DefaultRetryPolicy()
 	if p.MaxAttempts > 0 {
 		d.MaxAttempts = p.MaxAttempts
 	}
