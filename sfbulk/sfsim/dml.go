@@ -141,18 +141,22 @@ func canon(f *Field, v any) (string, bool, *dmlError) {
 	if f.Length > 0 && utf8.RuneCountInString(s) > f.Length {
 		return "", false, fieldErr("STRING_TOO_LONG", f, "data value too large: %s (max length=%d)", s, f.Length)
 	}
-	if f.Type == tPicklist && f.RestrictedPicklist {
-		ok := false
-		for _, p := range f.Picklist {
-			if p.Active && p.Value == s {
-				ok = true
-			}
-		}
-		if !ok {
-			return "", false, fieldErr("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", f, "bad value for restricted picklist field: %s", s)
+	return s, false, nil
+}
+
+// checkPicklist refuses a value outside a restricted picklist. API writes
+// only (a loaded export may hold retired values); store lock held, since
+// SetPicklist changes the values under it.
+func checkPicklist(f *Field, v string) *dmlError {
+	if f.Type != tPicklist || !f.RestrictedPicklist {
+		return nil
+	}
+	for _, p := range f.Picklist {
+		if p.Active && p.Value == v {
+			return nil
 		}
 	}
-	return s, false, nil
+	return fieldErr("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", f, "bad value for restricted picklist field: %s", v)
 }
 
 func parseDatetime(s string) (time.Time, bool) {
@@ -307,6 +311,9 @@ func (w *writeCtx) apply(t *table, vals []string, in []input, create bool) *dmlE
 			continue
 		}
 		v := x.val
+		if e := checkPicklist(f, v); e != nil {
+			return e
+		}
 		if f.Type == tReference {
 			id, e := w.checkRef(f, v)
 			if e != nil {

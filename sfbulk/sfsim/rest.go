@@ -135,6 +135,8 @@ func (c *call) basicDescribe(o *Object) map[string]any {
 func (s *Server) SetPicklist(object, field string, values []string, restricted bool) error {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
+	s.describeMu.Lock()
+	defer s.describeMu.Unlock()
 	o := s.schema.object(object)
 	if o == nil {
 		return fmt.Errorf("sfsim: set picklist: %w %q", ErrUnknownObject, object)
@@ -143,14 +145,13 @@ func (s *Server) SetPicklist(object, field string, values []string, restricted b
 	if f == nil || (f.Type != tPicklist && f.Type != tMulti) {
 		return fmt.Errorf("sfsim: set picklist: %s.%s is not a picklist", object, field)
 	}
-	f.Picklist = f.Picklist[:0:0]
+	pl := make([]PicklistValue, 0, len(values))
 	for _, v := range values {
-		f.Picklist = append(f.Picklist, PicklistValue{Value: v, Label: v, Active: true, Default: v == f.DefaultValue})
+		pl = append(pl, PicklistValue{Value: v, Label: v, Active: true, Default: v == f.DefaultValue})
 	}
+	f.Picklist = pl
 	f.RestrictedPicklist = restricted
-	s.describeMu.Lock()
 	delete(s.describeRaw, o.Name)
-	s.describeMu.Unlock()
 	return nil
 }
 
