@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -199,7 +200,8 @@ type Options struct {
 const DefaultRowGroupRows = 128 * 1024
 
 // Writer streams rows of T into a Parquet file, ZSTD-compressed, one row
-// group per RowGroupRows rows. It writes to a temporary name in the target
+// group per RowGroupRows rows; a row group is encoded on a second goroutine
+// while the next is built. It writes to a temporary name in the target
 // folder and renames it into place on Close, so a reader never sees half a
 // file; Abort (or any failed call) removes the temporary file.
 type Writer[T any] struct {
@@ -215,6 +217,13 @@ type Writer[T any] struct {
 	rows      int64 // rows written in all
 	err       error // sticky: once set, Close aborts
 	done      bool
+
+	// Row groups are encoded and compressed by a goroutine of their own
+	// while the next one is being built.
+	recs    chan arrow.RecordBatch
+	stopped chan struct{}
+	mu      sync.Mutex
+	werr    error // the encoding goroutine's first error, under mu
 }
 
 // Create starts a report file at path.
@@ -258,6 +267,8 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	for i, c := range cols {
 		w.appenders[i] = c.bind(w.rb.Field(i))
 	}
+	w.recs, w.stopped = make(chan arrow.RecordBatch, 1), make(chan struct{})
+	go w.encode()
 	first := opts.RowGroupRows
 	if opts.ExpectedRows > 0 && opts.ExpectedRows < first {
 		first = opts.ExpectedRows
@@ -266,6 +277,38 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	}
 	w.reserveRows(first)
 	return w, nil
+}
+
+// encode writes row groups as flush hands them over.
+func (w *Writer[T]) encode() {
+	defer close(w.stopped)
+	for rec := range w.recs {
+		if w.encodeErr() == nil {
+			if err := w.fw.Write(rec); err != nil {
+				w.mu.Lock()
+				w.werr = err
+				w.mu.Unlock()
+			}
+		}
+		rec.Release()
+	}
+}
+
+func (w *Writer[T]) encodeErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.werr
+}
+
+// stopEncoding waits for the row groups handed over so far.
+func (w *Writer[T]) stopEncoding() error {
+	if w.recs == nil {
+		return nil
+	}
+	close(w.recs)
+	<-w.stopped
+	w.recs = nil
+	return w.encodeErr()
 }
 
 // Append adds one row; every RowGroupRows rows a row group is written.
@@ -293,15 +336,13 @@ func (w *Writer[T]) flush() error {
 	for i, b := range w.rb.Fields() {
 		w.dataLen[i] = dataLen(b)
 	}
-	rec := w.rb.NewRecordBatch()
-	err := w.fw.Write(rec)
-	rec.Release()
-	w.rows += int64(w.n)
-	w.n = 0
-	if err != nil {
+	if err := w.encodeErr(); err != nil {
 		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
 		return w.err
 	}
+	w.recs <- w.rb.NewRecordBatch()
+	w.rows += int64(w.n)
+	w.n = 0
 	w.reserveRows(w.group)
 	return nil
 }
@@ -336,6 +377,9 @@ func (w *Writer[T]) Close() error {
 	}
 	if w.err == nil {
 		w.flush()
+	}
+	if err := w.stopEncoding(); err != nil && w.err == nil {
+		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
 	}
 	if w.err != nil {
 		w.Abort()
@@ -377,6 +421,7 @@ func (w *Writer[T]) Abort() {
 	if w.err == nil {
 		w.err = errors.New("report: aborted")
 	}
+	w.stopEncoding()
 	if w.rb != nil {
 		w.rb.Release()
 	}
