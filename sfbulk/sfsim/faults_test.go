@@ -50,7 +50,7 @@ func TestFaultKinds(t *testing.T) {
 	}{
 		{"unavailable", Faults{Unavailable: 1}, func(t *testing.T, h *harness) {
 			r := h.do("GET", v+"/limits", h.admin, nil)
-			if r.status != 503 || r.errorCode() != "SERVER_UNAVAILABLE" || r.header.Get("Retry-After") == "" {
+			if r.status != 503 || r.errorCode() != "SERVER_UNAVAILABLE" || r.header.Get("Retry-After") == "" || r.header.Get("Sforce-Limit-Info") == "" {
 				t.Errorf("%d %s", r.status, r.body)
 			}
 		}},

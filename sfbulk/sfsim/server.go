@@ -442,6 +442,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Method = http.MethodGet
 	}
 	path := cleanPath(r.URL.Path)
+	if strings.HasPrefix(path, "/services/data/v") {
+		s.setLimitHeader(w, nil) // on every REST answer, faults and errors included
+	}
 	fw, proceed := s.applyFaults(w, r)
 	if !proceed {
 		return
