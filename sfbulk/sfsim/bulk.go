@@ -239,7 +239,7 @@ func (c *call) createQueryJob() error {
 	j := &queryJob{q: q, t: t}
 	j.jobBase = jobBase{id: c.s.jobs.newID(), operation: body.Operation, object: t.obj.Name, createdBy: c.user.ID,
 		created: now, stamp: now, state: stateUploadComplete, apiVersion: c.version, columnDelimiter: delim, lineEnding: eol}
-	j.fail = c.s.faults.roll(func(f *Faults) float64 { return f.BulkFail })
+	j.fail = c.s.faults.roll("bulk-fail", func(f *Faults) float64 { return f.BulkFail })
 	c.s.jobs.mu.Lock()
 	c.s.jobs.query[j.id] = j
 	c.s.jobs.order = append(c.s.jobs.order, j.id)
@@ -827,7 +827,7 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 		if aborted {
 			return
 		}
-		locked := s.faults.roll(func(f *Faults) float64 { return f.Lock })
+		locked := s.faults.roll("lock", func(f *Faults) float64 { return f.Lock })
 		var ok, bad [][]string
 		func() {
 			s.st.mu.Lock()

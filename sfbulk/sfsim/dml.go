@@ -533,7 +533,7 @@ func recordInputs(o *Object, m map[string]any) ([]input, *dmlError, *apiError) {
 
 // lockFault draws the lock fault for a write touching id.
 func (s *Server) lockFault(id string) *dmlError {
-	if s.faults.roll(func(f *Faults) float64 { return f.Lock }) {
+	if s.faults.roll("lock", func(f *Faults) float64 { return f.Lock }) {
 		return errLockRow(id)
 	}
 	return nil

@@ -119,13 +119,14 @@ func (f Faults) String() string {
 }
 
 type faultState struct {
-	mu  sync.Mutex
-	f   Faults
-	rng *rand.Rand
+	mu     sync.Mutex
+	f      Faults
+	rng    *rand.Rand
+	counts map[string]int // injected faults by kind
 }
 
 func newFaultState(f Faults) *faultState {
-	fs := &faultState{}
+	fs := &faultState{counts: map[string]int{}}
 	fs.set(f)
 	return fs
 }
@@ -147,18 +148,35 @@ func (fs *faultState) get() Faults {
 	return fs.f
 }
 
-// roll draws once against the probability pick selects.
-func (fs *faultState) roll(pick func(*Faults) float64) bool {
+// roll draws once against the probability pick selects, counting hits.
+func (fs *faultState) roll(kind string, pick func(*Faults) float64) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	p := pick(&fs.f)
-	if p <= 0 {
-		return false
+	hit := p >= 1 || (p > 0 && fs.rng.Float64() < p)
+	if hit {
+		fs.counts[kind]++
 	}
-	if p >= 1 {
-		return true
+	return hit
+}
+
+func (fs *faultState) count(kind string) {
+	fs.mu.Lock()
+	fs.counts[kind]++
+	fs.mu.Unlock()
+}
+
+// FaultCounts reports how many faults of each kind were injected so far
+// (keys as in the --faults spec: unavailable, lock, drop, bulk-fail, limit,
+// latency, session-expiry).
+func (s *Server) FaultCounts() map[string]int {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	out := make(map[string]int, len(s.faults.counts))
+	for k, v := range s.faults.counts {
+		out[k] = v
 	}
-	return fs.rng.Float64() < p
+	return out
 }
 
 // SetFaults replaces the injected faults (and reseeds the dice).
@@ -172,6 +190,7 @@ func (s *Server) Faults() Faults { return s.faults.get() }
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, bool) {
 	f := s.faults.get()
 	if f.Latency > 0 {
+		s.faults.count("latency")
 		t := time.NewTimer(f.Latency)
 		select {
 		case <-t.C:
@@ -180,12 +199,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (http.Respo
 			return w, false
 		}
 	}
-	if s.faults.roll(func(f *Faults) float64 { return f.Unavailable }) {
+	if s.faults.roll("unavailable", func(f *Faults) float64 { return f.Unavailable }) {
 		w.Header().Set("Retry-After", "1")
 		writeAPIError(w, &apiError{status: 503, code: "SERVER_UNAVAILABLE", message: "Server Unavailable", noField: true})
 		return w, false
 	}
-	if s.faults.roll(func(f *Faults) float64 { return f.Drop }) {
+	if s.faults.roll("drop", func(f *Faults) float64 { return f.Drop }) {
 		return &dropWriter{ResponseWriter: w}, true
 	}
 	return w, true

@@ -148,6 +148,10 @@ func TestFaultKinds(t *testing.T) {
 			h := newHarness(t, Options{}, 2)
 			h.s.SetFaults(tc.faults)
 			tc.check(t, h)
+			kind := strings.Fields(strings.ReplaceAll(tc.faults.String(), "=", " "))[0]
+			if h.s.FaultCounts()[kind] == 0 {
+				t.Errorf("FaultCounts()[%q] = 0 after the check: %v", kind, h.s.FaultCounts())
+			}
 			h.s.SetFaults(Faults{})
 			h.admin = h.token(h.s.AdminUser().Username) // an expired token stays expired
 			if r := create(h); r.status != 201 {

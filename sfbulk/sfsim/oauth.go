@@ -281,6 +281,9 @@ func (s *Server) authenticate(r *http.Request) (*User, *apiError) {
 	if ok && s.now().Sub(se.issued) >= s.sessionTimeout() {
 		delete(s.auth.sessions, tok)
 		ok = false
+		if f := s.faults.get(); f.SessionExpiry > 0 && f.SessionExpiry < s.opts.SessionTimeout {
+			s.faults.count("session-expiry")
+		}
 	}
 	s.auth.mu.Unlock()
 	if !ok {

@@ -709,7 +709,7 @@ func (c *call) collectionWrite(op string, upsertTable *table, extField *Field) e
 	defer st.mu.Unlock()
 	w := c.writeCtx()
 	results := make([]recordResult, len(ps))
-	locked := c.s.faults.roll(func(f *Faults) float64 { return f.Lock })
+	locked := c.s.faults.roll("lock", func(f *Faults) float64 { return f.Lock })
 	failed := false
 	for i, p := range ps {
 		res := recordResult{id: p.id, err: p.err}
@@ -813,7 +813,7 @@ func (c *call) collectionDelete() error {
 	defer st.mu.Unlock()
 	w := c.writeCtx()
 	results := make([]recordResult, len(ids))
-	locked := c.s.faults.roll(func(f *Faults) float64 { return f.Lock })
+	locked := c.s.faults.roll("lock", func(f *Faults) float64 { return f.Lock })
 	failed := false
 	for i, id := range ids {
 		res := recordResult{id: id}

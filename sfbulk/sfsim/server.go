@@ -526,7 +526,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	s.setLimitHeader(w, u)
-	if s.faults.roll(func(f *Faults) float64 { return f.Limit }) {
+	if s.faults.roll("limit", func(f *Faults) float64 { return f.Limit }) {
 		writeAPIError(w, &apiError{status: 403, code: "REQUEST_LIMIT_EXCEEDED", message: "ConcurrentPerOrgLongTxn Limit exceeded.", noField: true})
 		return
 	}
