@@ -134,7 +134,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("sim: shutdown: %w", err)
 	}
-	env.log.Info("simulator org stopped")
+	env.log.Info("simulator org stopped", "faults_injected", fmt.Sprint(srv.FaultCounts()))
 	return nil
 }
 
