@@ -44,6 +44,38 @@ type jobState struct {
 	hold   chan struct{} // tests: processing waits for a receive
 }
 
+// jobRetention: jobs in a terminal state are deleted after 7 days.
+const jobRetention = 7 * 24 * time.Hour
+
+// purgeJobs drops terminal jobs older than the retention.
+func (s *Server) purgeJobs() {
+	js := s.jobs
+	cutoff := s.now().Add(-jobRetention)
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	keep := js.order[:0]
+	for _, id := range js.order {
+		var b *jobBase
+		if j := js.query[id]; j != nil {
+			b = &j.jobBase
+		} else if j := js.ingest[id]; j != nil {
+			b = &j.jobBase
+		}
+		if b != nil {
+			b.mu.Lock()
+			old := terminal(b.state) && b.stamp.Before(cutoff)
+			b.mu.Unlock()
+			if old {
+				delete(js.query, id)
+				delete(js.ingest, id)
+				continue
+			}
+		}
+		keep = append(keep, id)
+	}
+	js.order = keep
+}
+
 func (js *jobState) newID() string {
 	js.mu.Lock()
 	defer js.mu.Unlock()
@@ -235,6 +267,7 @@ func (c *call) createQueryJob() error {
 			return &apiError{status: 400, code: "API_ERROR", message: "Selecting compound data not supported in Bulk Query", noField: true}
 		}
 	}
+	c.s.purgeJobs()
 	now := c.s.now()
 	j := &queryJob{q: q, t: t}
 	j.jobBase = jobBase{id: c.s.jobs.newID(), operation: body.Operation, object: t.obj.Name, createdBy: c.user.ID,
@@ -653,6 +686,7 @@ func (c *call) createIngestJob() error {
 	if body.Operation == "hardDelete" && !c.prof.modifyAll {
 		return &apiError{status: 400, code: "FEATURENOTENABLED", message: "hardDelete operation requires the Bulk API Hard Delete permission", noField: true}
 	}
+	c.s.purgeJobs()
 	now := c.s.now()
 	j.jobBase = jobBase{id: c.s.jobs.newID(), operation: body.Operation, object: o.Name, createdBy: c.user.ID,
 		created: now, stamp: now, state: stateOpen, apiVersion: c.version, columnDelimiter: delim, lineEnding: eol}

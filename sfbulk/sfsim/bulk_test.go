@@ -374,3 +374,16 @@ func TestBulkIngestDelete(t *testing.T) {
 		t.Errorf("hardDelete by a standard user: %d %s", r.status, r.body)
 	}
 }
+
+func TestBulkJobRetention(t *testing.T) {
+	h := newHarness(t, Options{}, 1)
+	var j jobInfo
+	h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"}).json(t, &j)
+	h.waitJob("query", j.ID, h.admin)
+	h.clk.advance(8 * 24 * time.Hour)
+	tok := h.token(h.s.AdminUser().Username)
+	h.do("POST", v+"/jobs/query", tok, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"})
+	if r := h.do("GET", v+"/jobs/query/"+j.ID, tok, nil); r.status != 404 {
+		t.Errorf("job older than 7 days: %d", r.status)
+	}
+}
