@@ -128,7 +128,8 @@ func randomString(n int, alphabet string) string {
 type session struct {
 	userID, clientID string
 	issued           time.Time
-	refresh          string // refresh token that minted it ("" = none)
+	refresh          string     // refresh token that minted it ("" = none)
+	ip               netip.Addr // where it was issued (zero: not locked)
 }
 
 type refreshGrant struct {
@@ -159,11 +160,11 @@ func newAuthState() *authState {
 // maxRefreshTokens per user per connected app; a sixth approval revokes the oldest.
 const maxRefreshTokens = 5
 
-func (s *Server) newAccessToken(userID, clientID, refresh string) (string, time.Time) {
+func (s *Server) newAccessToken(userID, clientID, refresh string, ip netip.Addr) (string, time.Time) {
 	tok := s.orgID[:15] + "!AQ" + randomString(2, "0123456789") + "AQ" + randomString(92, alnum+"._")
 	now := s.now()
 	s.auth.mu.Lock()
-	s.auth.sessions[tok] = &session{userID: userID, clientID: clientID, issued: now, refresh: refresh}
+	s.auth.sessions[tok] = &session{userID: userID, clientID: clientID, issued: now, refresh: refresh, ip: ip}
 	s.auth.mu.Unlock()
 	return tok, now
 }
@@ -218,7 +219,7 @@ func (s *Server) IssueToken(username string) (accessToken, refreshToken string, 
 		return "", "", fmt.Errorf("sfsim: issue token: user %s is inactive", u.ID)
 	}
 	refreshToken = s.newRefreshToken(u.ID, s.app.clientID)
-	accessToken, _ = s.newAccessToken(u.ID, s.app.clientID, refreshToken)
+	accessToken, _ = s.newAccessToken(u.ID, s.app.clientID, refreshToken, netip.Addr{})
 	return accessToken, refreshToken, nil
 }
 
@@ -286,7 +287,7 @@ func (s *Server) authenticate(r *http.Request) (*User, *apiError) {
 		}
 	}
 	s.auth.mu.Unlock()
-	if !ok {
+	if !ok || (se.ip.IsValid() && se.ip != s.clientIP(r)) {
 		return nil, errInvalidSession()
 	}
 	u, found := s.userByID(se.userID)
@@ -429,7 +430,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		parent = s.newRefreshToken(u.ID, s.app.clientID)
 		resp["refresh_token"] = parent
 	}
-	tok, issued := s.newAccessToken(u.ID, s.app.clientID, parent)
+	var ip netip.Addr
+	if s.opts.LockSessionsToIP {
+		ip = s.clientIP(r)
+	}
+	tok, issued := s.newAccessToken(u.ID, s.app.clientID, parent, ip)
 	base := s.baseURL(r)
 	id := base + "/id/" + s.orgID + "/" + u.ID
 	issuedAt := strconv.FormatInt(issued.UnixMilli(), 10)
@@ -458,6 +463,12 @@ func (s *Server) grantRefresh(f url.Values) (*User, *oauthError) {
 	g, ok := s.auth.refresh[f.Get("refresh_token")]
 	s.auth.mu.Unlock()
 	if !ok || g.clientID != f.Get("client_id") {
+		return nil, &errGrantRevoked
+	}
+	if ttl := s.opts.RefreshTokenTTL; ttl > 0 && s.now().Sub(g.created) >= ttl {
+		s.auth.mu.Lock()
+		s.auth.revokeRefreshLocked(g.token)
+		s.auth.mu.Unlock()
 		return nil, &errGrantRevoked
 	}
 	u, ok := s.userByID(g.userID)

@@ -332,3 +332,25 @@ func TestTokensOfAnotherOrgAreRefused(t *testing.T) {
 		t.Error("an account id accepted as org id")
 	}
 }
+
+func TestRefreshTokenTTLAndIPLockedSessions(t *testing.T) {
+	h := newHarness(t, Options{RefreshTokenTTL: time.Hour, LockSessionsToIP: true, TrustForwardedFor: true}, 1)
+	app := h.s.ConnectedApp()
+	_, refresh, _ := h.s.IssueToken("std@example.com")
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {app.ClientID}}
+	status, m := h.tokenReq(form)
+	if status != 200 {
+		t.Fatalf("refresh: %d %v", status, m)
+	}
+	tok := m["access_token"]
+	if r := h.do("GET", v+"/limits", tok, nil); r.status != 200 {
+		t.Errorf("same address: %d", r.status)
+	}
+	if r := h.do("GET", v+"/limits", tok, nil, "X-Forwarded-For", "203.0.113.9"); r.status != 401 || r.errorCode() != "INVALID_SESSION_ID" {
+		t.Errorf("session used from another address: %d %s", r.status, r.body)
+	}
+	h.clk.advance(61 * time.Minute)
+	if status, m := h.tokenReq(form); status != 400 || m["error_description"] != "expired access/refresh token" {
+		t.Errorf("refresh token past its TTL: %d %v", status, m)
+	}
+}

@@ -34,6 +34,13 @@ type Options struct {
 	LoginIPRanges []netip.Prefix
 	// TrustForwardedFor takes the client address from X-Forwarded-For.
 	TrustForwardedFor bool
+	// RefreshTokenTTL expires refresh tokens this long after issue (the
+	// connected app's "Expire refresh token after"; 0: valid until revoked).
+	RefreshTokenTTL time.Duration
+	// LockSessionsToIP binds each access token to the address that got it
+	// (Session Settings › "Lock sessions to the IP address from which they
+	// originated"): from another address it answers INVALID_SESSION_ID.
+	LockSessionsToIP bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
