@@ -48,6 +48,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	perUserLimit := fs.Int("per-user-daily-limit", 0, "each user's daily API request limit (0: none)")
 	jwtKey := fs.String("jwt-key", "", "PEM RSA private key `FILE` whose certificate the connected app holds for the JWT bearer flow (default: generated)")
 	dupRules := fs.Bool("duplicate-rules", false, "turn on the standard Contact and Lead duplicate rules")
+	refreshTTL := fs.Duration("refresh-token-ttl", 0, "expire refresh tokens this long after issue (0: valid until revoked)")
+	lockIP := fs.Bool("lock-sessions-to-ip", false, "bind access tokens to the address that got them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,7 +85,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 	}
 	srv, err := sfsim.New(sfsim.Options{Logger: env.log, Faults: faults, BaseURL: base, SessionTimeout: *sessionTimeout,
-		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit, JWTKey: key, DuplicateRules: *dupRules})
+		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit, JWTKey: key, DuplicateRules: *dupRules,
+		RefreshTokenTTL: *refreshTTL, LockSessionsToIP: *lockIP})
 	if err != nil {
 		return err
 	}
