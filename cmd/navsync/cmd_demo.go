@@ -90,6 +90,7 @@ type leadQuality struct {
 	matchedRight     int // ... to one of the right CRM ids
 	foundRight       int // match or possible, to a right id
 	falseNotInOrg    int // match for a lead that is not in the org
+	possibleNotInOrg int // possible for a lead that is not in the org (review work for nothing)
 	accountKnown     int // leads whose company is a CRM Account
 	accountRight     int // ... and whose account_id is that Account
 	accountSpurious  int // account_id set though the company is not in the org
@@ -135,6 +136,9 @@ func scoreLeads(results []matcher.LeadResult, truth map[string]input.LeadTruth) 
 		case r.Decision == matcher.DecisionPossible && right:
 			q.foundRight++
 			sq.possibleRight++
+		case r.Decision == matcher.DecisionPossible && len(t.CRMIDs) == 0:
+			q.possibleNotInOrg++
+			sq.other++
 		default:
 			sq.other++
 		}
@@ -196,7 +200,7 @@ func printQuality(w io.Writer, q leadQuality, qa companyQuality) {
 	fmt.Fprintf(tw, "  match precision\t%s\t(%s of %s matches right)\n", pct(q.matchedRight, q.matched), n(q.matchedRight), n(q.matched))
 	fmt.Fprintf(tw, "  match recall\t%s\t(%s of %s in-org leads matched right)\n", pct(q.matchedRight, q.inOrg), n(q.matchedRight), n(q.inOrg))
 	fmt.Fprintf(tw, "  match+possible recall\t%s\t(%s of %s in-org leads found as match or possible)\n", pct(q.foundRight, q.inOrg), n(q.foundRight), n(q.inOrg))
-	fmt.Fprintf(tw, "  not-in-org leads matched\t%s\n", n(q.falseNotInOrg))
+	fmt.Fprintf(tw, "  not-in-org leads matched\t%s\t(and %s flagged possible)\n", n(q.falseNotInOrg), n(q.possibleNotInOrg))
 	fmt.Fprintf(tw, "  lead account accuracy\t%s\t(%s of %s leads at a known Account got it; %s got one though their company is not in the org)\n",
 		pct(q.accountRight, q.accountKnown), n(q.accountRight), n(q.accountKnown), n(q.accountSpurious))
 	if qa.accounts > 0 {

@@ -67,6 +67,7 @@ func TestDemoScoring(t *testing.T) {
 		"d": {Scenario: "not_in_org"},
 		"e": {Scenario: "namesake"},
 		"f": {Scenario: "typo", CRMIDs: []string{"003F"}},
+		"g": {Scenario: "not_in_org"},
 	}
 	results := []matcher.LeadResult{
 		{LeadID: "a", Decision: matcher.DecisionMatch, CRMID: "003A", AccountID: "001A"},
@@ -75,10 +76,11 @@ func TestDemoScoring(t *testing.T) {
 		{LeadID: "d", Decision: matcher.DecisionNone},
 		{LeadID: "e", Decision: matcher.DecisionMatch, CRMID: "003Z", AccountID: "001Z"}, // a false match
 		{LeadID: "f", Decision: matcher.DecisionPossible, CRMID: "003Q"},                 // possible, wrong person
+		{LeadID: "g", Decision: matcher.DecisionPossible, CRMID: "003R"},                 // possible for somebody not in the org
 		{LeadID: "zz", Decision: matcher.DecisionNone},                                   // not in the truth
 	}
 	q := scoreLeads(results, truth)
-	want := leadQuality{leads: 6, inOrg: 4, matched: 3, matchedRight: 2, foundRight: 3, falseNotInOrg: 1,
+	want := leadQuality{leads: 7, inOrg: 4, matched: 3, matchedRight: 2, foundRight: 3, falseNotInOrg: 1, possibleNotInOrg: 1,
 		accountKnown: 2, accountRight: 1, accountSpurious: 1, missingFromTruth: 1}
 	got := q
 	got.scenarios = nil
