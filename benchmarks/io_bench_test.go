@@ -6,7 +6,7 @@ package benchmarks
 // the figures to compare are the rows/s of the two sizes (a ratio near 1
 // means linear scaling), not absolute times on a shared machine:
 //
-//	go test -run '^$' -bench 'Read|Write' -benchtime 1x ./benchmarks/
+//	go test -run '^$' -bench 'Read|Write|EndToEnd' -benchtime 1x ./benchmarks/
 
 import (
 	"bufio"
@@ -23,6 +23,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
+	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -345,6 +346,64 @@ func BenchmarkWriteMatches(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(fileSize(b, filepath.Join(dir, report.MatchesFile)))/float64(n), "bytes/row")
+		})
+	}
+}
+
+// BenchmarkMatchFilesEndToEnd is `navsync match` without the command line:
+// a generated world written as files (outside the timer), then read,
+// matched (normalise, block, score, decide) and written as matches,
+// accounts and rejects Parquet. It reports seconds per stage. Sizes: 50k
+// leads against 100k CRM people as the baseline, and 1M against 2M (the
+// issue's ≤ 60 s target). NAVSYNC_BENCH_E2E_PEOPLE overrides the large size.
+func BenchmarkMatchFilesEndToEnd(b *testing.B) {
+	for _, people := range []int{100_000, envInt("NAVSYNC_BENCH_E2E_PEOPLE", 2_000_000)} {
+		b.Run(fmt.Sprintf("leads=%d/crm=%d", people/2, people), func(b *testing.B) {
+			dir := b.TempDir()
+			w, err := fixtures.Generate(fixtures.Options{Seed: 11, People: people, SNLeads: people / 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Write(dir); err != nil {
+				b.Fatal(err)
+			}
+			w = nil
+			runtime.GC()
+			ctx := context.Background()
+			var read, match, write time.Duration
+			measure(b, people/2, func() {
+				t0 := time.Now()
+				in, err := input.Read(ctx, input.Sources{
+					CRMDir:   filepath.Join(dir, "crm"),
+					Leads:    []string{filepath.Join(dir, "salesnav", "leads.csv")},
+					Accounts: []string{filepath.Join(dir, "salesnav", "accounts.csv")},
+				}, input.SnapshotOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				res, err := matcher.Match(ctx, in.Input, matcher.DefaultOptions())
+				if err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				out := filepath.Join(dir, "reports")
+				os.MkdirAll(out, 0o755)
+				if err := report.WriteMatches(ctx, filepath.Join(out, report.MatchesFile), "bench", res.Leads); err != nil {
+					b.Fatal(err)
+				}
+				if err := report.WriteAccounts(ctx, filepath.Join(out, report.AccountsFile), "bench", res.Companies); err != nil {
+					b.Fatal(err)
+				}
+				if err := report.WriteRejects(ctx, filepath.Join(out, report.RejectsFile), "bench", in.Rejects); err != nil {
+					b.Fatal(err)
+				}
+				read, match, write = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
+			})
+			b.ReportMetric(read.Seconds(), "read-s")
+			b.ReportMetric(match.Seconds(), "match-s")
+			b.ReportMetric(write.Seconds(), "write-s")
+			b.ReportMetric((read + match + write).Seconds(), "total-s")
 		})
 	}
 }
