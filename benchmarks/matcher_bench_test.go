@@ -22,8 +22,9 @@ import (
 // quick look; the figures are for the defaults.
 var (
 	scalePeople   = envInt("NAVSYNC_BENCH_PEOPLE", 2_000_000)
-	scaleAccounts = envInt("NAVSYNC_BENCH_ACCOUNTS", 200_000)
-	scaleLeads    = []int{100_000, 300_000, 1_000_000}
+	scaleAccounts = envInt("NAVSYNC_BENCH_ACCOUNTS", scalePeople/10)
+	// 100k, 300k and 1M leads at the default scale.
+	scaleLeads = []int{scalePeople / 20, scalePeople * 3 / 20, scalePeople / 2}
 )
 
 func envInt(name string, def int) int {
@@ -137,7 +138,7 @@ func BenchmarkMatcherScale(b *testing.B) {
 			b.ReportMetric(float64(peak)/(1<<30), "peak-GiB")
 			base[n] = secs
 			if first := base[scaleLeads[0]]; first > 0 && n != scaleLeads[0] {
-				b.ReportMetric(secs/first, "x-time-vs-100k")
+				b.ReportMetric(secs/first, "x-time-vs-smallest")
 			}
 			b.Logf("%d leads x %d CRM people x %d accounts: %.1f s, %d candidate pairs (%.0f/s), peak %.2f GiB (GOMAXPROCS %d)",
 				n, len(sub.People), len(sub.Accounts), secs, pairs, float64(pairs)/secs, float64(peak)/(1<<30), runtime.GOMAXPROCS(0))

@@ -144,41 +144,50 @@ func (ix *index) lookup(key uint64) []int32 {
 	return ix.ids[ix.offs[i]:ix.offs[i+1]]
 }
 
-// personKeys returns the index keys of a CRM person, per index.
-func personKeys(p *prepPerson, emit func(ix int, key uint64)) {
-	if p.linked != "" {
-		emit(ixLinked, keyHash(ixLinked, p.linked))
-	}
-	if p.email != "" {
-		emit(ixEmail, keyHash(ixEmail, p.email))
-	}
-	for _, ph := range p.phones {
-		if ph != 0 {
-			emit(ixPhone, hashU64(hashU64(fnvOffset, ixPhone), ph))
+// personKeys calls emit with the keys of a CRM person in one index.
+func personKeys(p *prepPerson, ix int, emit func(key uint64)) {
+	switch ix {
+	case ixLinked:
+		if p.linked != "" {
+			emit(keyHash(ixLinked, p.linked))
 		}
-	}
-	if p.last != "" && p.first != "" {
-		sx := skeleton(p.last)
-		ci := initial(p.company.name)
-		forGivenKeys(p, func(g string) { emit(ixName, keyHash(ixName, sx, g, ci)) })
-	}
-	if p.last != "" && p.company.name != "" {
-		emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.name, p.last))
-		if len(p.company.acr) >= 3 {
-			emit(ixCompanySurname, keyHash(ixCompanySurname, p.company.acr, p.last))
+	case ixEmail:
+		if p.email != "" {
+			emit(keyHash(ixEmail, p.email))
 		}
-	}
-	if p.last != "" {
-		for _, d := range p.domains {
-			if d != "" {
-				emit(ixDomainSurname, keyHash(ixDomainSurname, d, p.last))
+	case ixPhone:
+		for _, ph := range p.phones {
+			if ph != 0 {
+				emit(hashU64(hashU64(fnvOffset, ixPhone), ph))
 			}
 		}
-	}
-	if p.first != "" && !p.firstInit && p.company.name != "" {
-		emit(ixCompanyFirst, keyHash(ixCompanyFirst, p.company.name, p.first))
-		if len(p.company.acr) >= 3 {
-			emit(ixCompanyFirst, keyHash(ixCompanyFirst, p.company.acr, p.first))
+	case ixName:
+		if p.last != "" && p.first != "" {
+			sx := skeleton(p.last)
+			ci := initial(p.company.name)
+			forGivenKeys(p, func(g string) { emit(keyHash(ixName, sx, g, ci)) })
+		}
+	case ixCompanySurname:
+		if p.last != "" && p.company.name != "" {
+			emit(keyHash(ixCompanySurname, p.company.name, p.last))
+			if len(p.company.acr) >= 3 {
+				emit(keyHash(ixCompanySurname, p.company.acr, p.last))
+			}
+		}
+	case ixDomainSurname:
+		if p.last != "" {
+			for _, d := range p.domains {
+				if d != "" {
+					emit(keyHash(ixDomainSurname, d, p.last))
+				}
+			}
+		}
+	case ixCompanyFirst:
+		if p.first != "" && !p.firstInit && p.company.name != "" {
+			emit(keyHash(ixCompanyFirst, p.company.name, p.first))
+			if len(p.company.acr) >= 3 {
+				emit(keyHash(ixCompanyFirst, p.company.acr, p.first))
+			}
 		}
 	}
 }
@@ -276,19 +285,16 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 
 // buildPersonIndexes builds the CRM people indexes, one goroutine per index.
 func buildPersonIndexes(ctx context.Context, crm []prepPerson, maxBlock, limit int) ([numLeadIndexes]*index, error) {
-	var per [numLeadIndexes][]entry
-	for i := range crm {
-		personKeys(&crm[i], func(ix int, key uint64) {
-			per[ix] = append(per[ix], entry{key, int32(i)})
-		})
-	}
 	var out [numLeadIndexes]*index
 	g, _ := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
 	for ix := range numLeadIndexes {
 		g.Go(func() error {
-			out[ix] = buildIndex(per[ix], maxBlock)
-			per[ix] = nil
+			var entries []entry
+			for i := range crm {
+				personKeys(&crm[i], ix, func(key uint64) { entries = append(entries, entry{key, int32(i)}) })
+			}
+			out[ix] = buildIndex(entries, maxBlock)
 			return nil
 		})
 	}

@@ -124,9 +124,6 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if r.crm, err = prepareCRM(ctx, in.People, in.Accounts, r.limit); err != nil {
 		return nil, fmt.Errorf("prepare crm people: %w", err)
 	}
-	for i := range in.People {
-		r.crm[i].isLead = in.People[i].Object == "Lead"
-	}
 	if r.leads, err = prepareLeads(ctx, in.Leads, r.limit); err != nil {
 		return nil, fmt.Errorf("prepare leads: %w", err)
 	}
@@ -149,13 +146,20 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if r.cix, err = buildCompanyIndexes(ctx, r.accts, opts.MaxBlockSize, r.limit); err != nil {
 		return nil, fmt.Errorf("block accounts: %w", err)
 	}
-	for i := range r.crm {
-		c := &r.crm[i]
-		m, n := r.model, len(r.crm)
-		c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], c.firstCount, n, m.leadTF[fFirst]))
-		c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], c.lastCount, n, m.leadTF[fLast]))
-		c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], c.companyCnt, n, m.leadTF[fCompany]))
-		c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], c.companyCnt, n, m.leadTF[fPastCompany]))
+	m, n := r.model, len(r.crm)
+	err = parallelChunks(ctx, n, 8192, r.limit, func(_ *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			c := &r.crm[i]
+			c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], c.firstCount, n, m.leadTF[fFirst]))
+			c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], c.lastCount, n, m.leadTF[fLast]))
+			c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], c.companyCnt, n, m.leadTF[fCompany]))
+			c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], c.companyCnt, n, m.leadTF[fPastCompany]))
+			c.isLead = in.People[i].Object == "Lead"
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range r.accts {
 		a := &r.accts[i]

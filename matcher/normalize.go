@@ -29,7 +29,7 @@ type normalizer struct {
 	domainMemo  map[string]string
 }
 
-const memoLimit = 1 << 16
+const memoLimit = 1 << 18
 
 func (n *normalizer) companyName(s string) compName {
 	if v, ok := n.companyMemo[s]; ok {

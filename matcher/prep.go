@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -123,40 +124,43 @@ func (n *normalizer) prepCRM(c *Person, accountCountry string) prepPerson {
 	return p
 }
 
-// parallelChunks runs fn over [0,n) in chunks of size chunk with at most
-// limit goroutines. fn receives a per-goroutine-call normalizer.
+// parallelChunks runs fn over [0,n) in chunks of size chunk on at most
+// limit goroutines (errgroup with SetLimit). Each goroutine owns one
+// normalizer, so its memos serve all the chunks it takes. Chunks are taken
+// in any order; fn must write only to the slots of its chunk, which keeps
+// results independent of scheduling.
 func parallelChunks(ctx context.Context, n, chunk, limit int, fn func(nz *normalizer, lo, hi int) error) error {
+	if n == 0 {
+		return nil
+	}
+	chunks := (n + chunk - 1) / chunk
+	workers := min(limit, chunks)
+	var next atomic.Int64
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(n, lo+chunk)
+	g.SetLimit(workers)
+	for range workers {
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
+			nz := newNormalizer()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return nil
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				lo := c * chunk
+				if err := fn(nz, lo, min(n, lo+chunk)); err != nil {
+					return err
+				}
 			}
-			return fn(newNormalizer(), lo, hi)
 		})
 	}
 	return g.Wait()
 }
 
-// interner deduplicates equal strings so millions of records share one copy
-// of each common name, company and domain.
-type interner map[string]string
-
-func (in interner) get(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := in[s]; ok {
-		return v
-	}
-	in[s] = s
-	return s
-}
-
-// prepareCRM normalises the CRM people in parallel, then interns strings,
-// counts term frequencies and links converted Leads to their Contacts.
+// prepareCRM normalises the CRM people in parallel, counts term
+// frequencies and links converted Leads to their Contacts.
 func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit int) ([]prepPerson, error) {
 	countries := make(map[string]string, len(accounts))
 	for i := range accounts {
@@ -172,49 +176,64 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 				ac = countries[people[i].AccountID]
 			}
 			out[i] = nz.prepCRM(&people[i], ac)
+			out[i].family = int32(i)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	in := interner{}
-	firsts := map[string]int32{}
-	lasts := map[string]int32{}
-	comps := map[string]int32{}
-	byID := make(map[string]int32, len(people)/4)
-	for i := range out {
-		p := &out[i]
-		p.first = in.get(p.first)
-		p.last = in.get(p.last)
-		p.company.name = in.get(p.company.name)
-		p.company.acr = in.get(p.company.acr)
-		p.company.compact = in.get(p.company.compact)
-		p.domains[0] = in.get(p.domains[0])
-		p.domains[1] = in.get(p.domains[1])
-		p.title.norm = in.get(p.title.norm)
-		if p.first != "" {
-			firsts[p.first]++
+	// Term frequencies, one goroutine per field.
+	var firsts, lasts, comps map[string]int32
+	count := func(key func(p *prepPerson) string) map[string]int32 {
+		m := make(map[string]int32, 1024)
+		for i := range out {
+			if k := key(&out[i]); k != "" {
+				m[k]++
+			}
 		}
-		if p.last != "" {
-			lasts[p.last]++
+		return m
+	}
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	g.Go(func() error { firsts = count(func(p *prepPerson) string { return p.first }); return nil })
+	g.Go(func() error { lasts = count(func(p *prepPerson) string { return p.last }); return nil })
+	g.Go(func() error { comps = count(func(p *prepPerson) string { return p.company.name }); return nil })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	err = parallelChunks(ctx, len(out), 4096, limit, func(_ *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			p := &out[i]
+			p.firstCount = firsts[p.first]
+			p.lastCount = lasts[p.last]
+			p.companyCnt = comps[p.company.name]
 		}
-		if p.company.name != "" {
-			comps[p.company.name]++
-		}
-		p.family = int32(i)
-		if people[i].Object != "Lead" {
-			byID[people[i].ID] = int32(i)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Converted Leads share the family of their Contact.
+	contact := map[string]int32{}
+	for i := range people {
+		if people[i].IsConverted && people[i].ConvertedContactID != "" {
+			contact[people[i].ConvertedContactID] = -1
 		}
 	}
-	for i := range out {
-		p := &out[i]
-		p.firstCount = firsts[p.first]
-		p.lastCount = lasts[p.last]
-		p.companyCnt = comps[p.company.name]
-		if p.isConverted && people[i].ConvertedContactID != "" {
-			if j, ok := byID[people[i].ConvertedContactID]; ok {
-				p.family = j
+	if len(contact) > 0 {
+		for i := range people {
+			if people[i].Object != "Lead" {
+				if _, ok := contact[people[i].ID]; ok {
+					contact[people[i].ID] = int32(i)
+				}
+			}
+		}
+		for i := range people {
+			if people[i].IsConverted {
+				if j, ok := contact[people[i].ConvertedContactID]; ok && j >= 0 {
+					out[i].family = j
+				}
 			}
 		}
 	}
