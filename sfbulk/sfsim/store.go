@@ -88,14 +88,17 @@ func uvarint(s string, p int) (uint64, int) {
 }
 
 // index maps a field value (lower-cased unless case-sensitive) to rows.
+// One map serves both unique and repeated values: a value >= 0 is the
+// only row; a negative value -(slot+1) points into multi.
 type index struct {
-	fold bool
-	one  map[string]int32
-	many map[string][]int32
+	fold  bool
+	m     map[string]int32
+	multi [][]int32
+	free  []int32 // unused multi slots
 }
 
 func newIndex(fold bool) *index {
-	return &index{fold: fold, one: map[string]int32{}, many: map[string][]int32{}}
+	return &index{fold: fold, m: map[string]int32{}}
 }
 
 func (ix *index) key(v string) string {
@@ -109,17 +112,25 @@ func (ix *index) add(v string, row int32) {
 	if v == "" {
 		return
 	}
-	k := strings.Clone(ix.key(v))
-	if rows, ok := ix.many[k]; ok {
-		ix.many[k] = append(rows, row)
-		return
+	k := ix.key(v)
+	x, ok := ix.m[k]
+	switch {
+	case !ok:
+		ix.m[strings.Clone(k)] = row
+	case x >= 0:
+		var slot int32
+		if n := len(ix.free); n > 0 {
+			slot = ix.free[n-1]
+			ix.free = ix.free[:n-1]
+			ix.multi[slot] = []int32{x, row}
+		} else {
+			slot = int32(len(ix.multi))
+			ix.multi = append(ix.multi, []int32{x, row})
+		}
+		ix.m[k] = -(slot + 1)
+	default:
+		ix.multi[-x-1] = append(ix.multi[-x-1], row)
 	}
-	if r, ok := ix.one[k]; ok {
-		delete(ix.one, k)
-		ix.many[k] = []int32{r, row}
-		return
-	}
-	ix.one[k] = row
 }
 
 func (ix *index) remove(v string, row int32) {
@@ -127,11 +138,18 @@ func (ix *index) remove(v string, row int32) {
 		return
 	}
 	k := ix.key(v)
-	if r, ok := ix.one[k]; ok && r == row {
-		delete(ix.one, k)
+	x, ok := ix.m[k]
+	if !ok {
 		return
 	}
-	rows := ix.many[k]
+	if x >= 0 {
+		if x == row {
+			delete(ix.m, k)
+		}
+		return
+	}
+	slot := -x - 1
+	rows := ix.multi[slot]
 	for i, r := range rows {
 		if r == row {
 			rows = append(rows[:i:i], rows[i+1:]...)
@@ -139,23 +157,30 @@ func (ix *index) remove(v string, row int32) {
 		}
 	}
 	switch len(rows) {
-	case 0:
-		delete(ix.many, k)
-	case 1:
-		delete(ix.many, k)
-		ix.one[k] = rows[0]
+	case 0, 1:
+		if len(rows) == 1 {
+			ix.m[k] = rows[0]
+		} else {
+			delete(ix.m, k)
+		}
+		ix.multi[slot] = nil
+		ix.free = append(ix.free, slot)
 	default:
-		ix.many[k] = rows
+		ix.multi[slot] = rows
 	}
 }
 
-// lookup returns the rows holding v; buf is reused for the single-row case.
+// lookup returns the rows holding v; buf is reused for the single-row
+// case. The result must not be kept across writes.
 func (ix *index) lookup(v string, buf []int32) []int32 {
-	k := ix.key(v)
-	if r, ok := ix.one[k]; ok {
-		return append(buf[:0], r)
+	x, ok := ix.m[ix.key(v)]
+	switch {
+	case !ok:
+		return nil
+	case x >= 0:
+		return append(buf[:0], x)
 	}
-	return ix.many[k]
+	return ix.multi[-x-1]
 }
 
 // table holds one object's records.
