@@ -199,7 +199,9 @@ func newTable(o *Object) *table {
 	for i, f := range o.Fields {
 		switch {
 		case f.Name == "Id" || f.derived:
-		case f.Type == tReference, f.ExternalID, f.Unique, f.Type == tEmail, f.Name == "Username":
+		case f.Type == tReference:
+			t.idx[i] = newIndex(false) // canonical 18-character ids
+		case f.ExternalID, f.Unique, f.Type == tEmail, f.Name == "Username":
 			t.idx[i] = newIndex(!f.CaseSensitive)
 		case f.NameField && o.Name == "Account":
 			t.idx[i] = newIndex(true)
