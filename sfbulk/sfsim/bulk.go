@@ -159,13 +159,16 @@ func (c *call) routeQueryJobs(segs []string) error {
 			return errNotFound()
 		}
 		if len(segs) == 2 {
-			if segs[1] != "results" {
-				return errNotFound()
-			}
 			if m != http.MethodGet {
 				return methodNotAllowed(m, "GET")
 			}
-			return c.queryResults(j)
+			switch segs[1] {
+			case "results":
+				return c.queryResults(j)
+			case "resultPages":
+				return c.queryResultPages(j)
+			}
+			return errNotFound()
 		}
 		switch m {
 		case http.MethodGet:
@@ -479,6 +482,50 @@ func (c *call) queryResults(j *queryJob) error {
 		}
 		buf.Reset()
 	}
+	return nil
+}
+
+// queryResultPages answers GET …/resultPages (v58.0+): up to five result
+// URLs, each a page of the default size, for parallel download, and the
+// URL of the next five.
+func (c *call) queryResultPages(j *queryJob) error {
+	v, _ := strconv.Atoi(strings.TrimSuffix(c.version, ".0"))
+	if v < 58 {
+		return errNotFound()
+	}
+	if err := c.checkJobVersion(&j.jobBase); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	state, n := j.state, len(j.rows)
+	j.mu.Unlock()
+	if state != stateJobComplete {
+		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: "Results are not available for a job in state " + state, noField: true}
+	}
+	off := 0
+	if loc := c.r.URL.Query().Get("locator"); loc != "" {
+		o, ok := decodeLocator(loc)
+		if !ok || o > n {
+			return &apiError{status: 400, code: "INVALIDLOCATOR", message: "Invalid locator: " + loc, noField: true}
+		}
+		off = o
+	}
+	size := c.s.opts.BulkPageSize
+	base := c.prefix() + "/jobs/query/" + j.id
+	pages := []any{}
+	for i := 0; i < 5 && (off < n || (off == 0 && n == 0 && i == 0)); i++ {
+		u := base + "/results?maxRecords=" + strconv.Itoa(size)
+		if off > 0 {
+			u += "&locator=" + encodeLocator(off)
+		}
+		pages = append(pages, map[string]any{"resultUrl": u})
+		off += size
+	}
+	var next any
+	if off < n {
+		next = base + "/resultPages?locator=" + encodeLocator(off)
+	}
+	writeJSON(c.w, 200, map[string]any{"resultPages": pages, "nextRecordsUrl": next, "done": next == nil})
 	return nil
 }
 

@@ -387,3 +387,43 @@ func TestBulkJobRetention(t *testing.T) {
 		t.Errorf("job older than 7 days: %d", r.status)
 	}
 }
+
+func TestBulkQueryResultPages(t *testing.T) {
+	h := newHarness(t, Options{BulkPageSize: 3}, 20)
+	var j jobInfo
+	h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"}).json(t, &j)
+	h.waitJob("query", j.ID, h.admin)
+	type pagesResp struct {
+		ResultPages []struct {
+			ResultURL string `json:"resultUrl"`
+		} `json:"resultPages"`
+		NextRecordsURL *string `json:"nextRecordsUrl"`
+		Done           bool    `json:"done"`
+	}
+	rows := 0
+	path := v + "/jobs/query/" + j.ID + "/resultPages"
+	calls := 0
+	for path != "" {
+		var p pagesResp
+		r := h.do("GET", path, h.admin, nil)
+		r.json(t, &p)
+		calls++
+		for _, pg := range p.ResultPages {
+			res := h.do("GET", pg.ResultURL, h.admin, nil)
+			rows += len(parseCSV(t, res.body)) - 1
+		}
+		path = ""
+		if p.NextRecordsURL != nil {
+			path = *p.NextRecordsURL
+		}
+		if p.Done != (path == "") {
+			t.Fatalf("done %v next %q", p.Done, path)
+		}
+	}
+	if rows != 20 || calls != 2 {
+		t.Errorf("rows %d over %d resultPages calls", rows, calls)
+	}
+	if r := h.do("GET", "/services/data/v57.0/jobs/query/"+j.ID+"/resultPages", h.admin, nil); r.status != 404 {
+		t.Errorf("resultPages before v58: %d", r.status)
+	}
+}
