@@ -204,9 +204,16 @@ func TestConcurrentClients(t *testing.T) {
 				}
 			}
 			var j jobInfo
-			h.do("POST", v+"/jobs/query", tok, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"}).json(t, &j)
+			h.do("POST", v+"/jobs/query", tok, map[string]any{"operation": "query", "query": "SELECT Id, Account.Name FROM Contact"}).json(t, &j)
+			var ij jobInfo
+			h.do("POST", v+"/jobs/ingest", tok, map[string]any{"object": "Contact", "operation": "upsert", "externalIdFieldName": "Sales_Navigator_Lead_Id__c"}).json(t, &ij)
+			h.do("PUT", v+"/jobs/ingest/"+ij.ID+"/batches", tok, fmt.Sprintf("Sales_Navigator_Lead_Id__c,Title\nurn:%d:0,Boss\nurn:%d:1,#N/A\n", c, c))
+			h.do("PATCH", v+"/jobs/ingest/"+ij.ID, tok, map[string]any{"state": "UploadComplete"})
 			if done := h.waitJob("query", j.ID, tok); done.State != "JobComplete" || done.NumberRecordsProcessed < 50 {
 				errs <- fmt.Errorf("bulk job %+v", done)
+			}
+			if done := h.waitJob("ingest", ij.ID, tok); done.State != "JobComplete" || done.NumberRecordsFailed != 0 {
+				errs <- fmt.Errorf("ingest job %+v", done)
 			}
 		}(c)
 	}
