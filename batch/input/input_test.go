@@ -145,6 +145,9 @@ func TestReadLeadsSchemaErrors(t *testing.T) {
 			}
 		})
 	}
+	if _, err := ReadLeads(context.Background(), "testdata/crm"); !errors.Is(err, ErrSchema) {
+		t.Errorf("a folder as leads file: %v", err)
+	}
 	_, err := ReadLeads(context.Background(), "testdata/nope.csv")
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "nope.csv") {
 		t.Errorf("missing file: %v", err)

@@ -45,6 +45,10 @@ func openSource(ctx context.Context, path string) (rowSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s: is a folder, not a file: %w", path, ErrSchema)
+	}
 	var magic [4]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
