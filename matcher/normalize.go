@@ -27,6 +27,7 @@ type normalizer struct {
 	companyMemo map[string]compName
 	titleMemo   map[string]titleInfo
 	domainMemo  map[string]string
+	regionMemo  map[string]string
 }
 
 const memoLimit = 1 << 18
@@ -189,6 +190,9 @@ func has(m map[string]struct{}, w string) bool { _, ok := m[w]; return ok }
 // folded, hyphenated names joined, honorifics and suffixes removed. It returns the first remaining
 // word and whether that word is a bare initial ("J." → "j", true).
 func (n *normalizer) givenName(s string) (string, bool) {
+	if simpleWord(s) {
+		return strings.ToLower(s), len(s) == 1
+	}
 	var arr [8]string
 	if strings.IndexByte(s, '-') >= 0 {
 		s = strings.ReplaceAll(s, "-", "") // "Ji-woo", "Lars-Erik": one given name
@@ -215,6 +219,9 @@ func (n *normalizer) givenName(s string) (string, bool) {
 // and a leading honorific removed, particles kept and joined without spaces
 // ("van der Berg" → "vanderberg", "Smith-Jones" → "smithjones").
 func (n *normalizer) surname(s string) string {
+	if simpleWord(s) {
+		return strings.ToLower(s)
+	}
 	var arr [8]string
 	toks := n.tokens(s, arr[:0])
 	for len(toks) > 1 && has(nameSuffixes, toks[len(toks)-1]) {
@@ -230,6 +237,22 @@ func (n *normalizer) surname(s string) string {
 		return toks[0]
 	}
 	return strings.Join(toks, "")
+}
+
+// simpleWord reports whether s is one ASCII word of letters, which needs
+// no folding beyond lower-casing and cannot be an honorific or suffix
+// on its own (those are only dropped next to another word).
+func simpleWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // email trims, lower-cases and syntax-checks an address; it returns "" for
@@ -476,6 +499,20 @@ func (n *normalizer) ndd(region string) string {
 // regionOf maps a country name or ISO 3166 alpha-2 code to a region code
 // for phone parsing; "" when unknown.
 func (n *normalizer) regionOf(country string) string {
+	if v, ok := n.regionMemo[country]; ok {
+		return v
+	}
+	if n.regionMemo == nil {
+		n.regionMemo = map[string]string{}
+	}
+	v := n.lookupRegion(country)
+	if len(n.regionMemo) < memoLimit {
+		n.regionMemo[country] = v
+	}
+	return v
+}
+
+func (n *normalizer) lookupRegion(country string) string {
 	c := strings.TrimSpace(country)
 	if c == "" {
 		return ""
