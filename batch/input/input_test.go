@@ -3,6 +3,7 @@ package input
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -379,5 +380,48 @@ func TestContextCanceled(t *testing.T) {
 	cancel()
 	if _, err := ReadLeads(ctx, "testdata/leads_ok.csv"); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestJoinPeople(t *testing.T) {
+	people := func(prefix string, n int) []matcher.Person {
+		var out []matcher.Person
+		for i := range n {
+			out = append(out, matcher.Person{ID: fmt.Sprintf("%s%d", prefix, i)})
+		}
+		return out
+	}
+	ids := func(ps []matcher.Person) string {
+		var s []string
+		for _, p := range ps {
+			s = append(s, p.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		name                string
+		room, roomL, nc, nl int
+		want                string
+	}{
+		{"fits", 3, 3, 2, 2, "c0,c1,l0,l1"},
+		{"exact", 2, 2, 2, 2, "c0,c1,l0,l1"},
+		{"contacts overflow", 1, 3, 3, 1, "c0,c1,c2,l0"},
+		{"leads overflow", 3, 1, 1, 3, "c0,l0,l1,l2"},
+		{"no contacts", 2, 2, 0, 2, "l0,l1"},
+		{"no leads", 2, 2, 2, 0, "c0,c1"},
+		{"no room at all", 0, 0, 1, 1, "c0,l0"},
+	}
+	for _, tc := range tests {
+		all := make([]matcher.Person, tc.room+tc.roomL)
+		contacts, leads := all[:0:tc.room], all[tc.room:tc.room]
+		contacts = append(contacts, people("c", tc.nc)...)
+		leads = append(leads, people("l", tc.nl)...)
+		got := joinPeople(all, contacts, leads)
+		if ids(got) != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, ids(got), tc.want)
+		}
+		if tc.nc+tc.nl <= len(all) && tc.nc <= tc.room && tc.nl <= tc.roomL && len(got) > 0 && &got[0] != &all[0] {
+			t.Errorf("%s: copied though everything fit", tc.name)
+		}
 	}
 }

@@ -87,14 +87,19 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		read     func(ctx context.Context, path string) (FileStat, []Reject, error)
 	}
 	snap := &Snapshot{}
-	// Contacts and Leads are read one after the other into one slice (no
-	// copy of millions of records to join them); the other files alongside.
+	// Contacts and Leads are read in parallel into two regions of one
+	// allocation sized from the files, then joined with one move of the
+	// Leads; the other files alongside.
+	var (
+		contacts, leads       []matcher.Person
+		contactURLs, leadURLs map[string]string
+	)
 	parts := []part{
 		{FileContact, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Contact", opts, &snap.People, &snap.ProfileURLs)
+			return readPeople(ctx, p, "Contact", opts, &contacts, &contactURLs)
 		}},
 		{FileLead, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Lead", opts, &snap.People, &snap.ProfileURLs)
+			return readPeople(ctx, p, "Lead", opts, &leads, &leadURLs)
 		}},
 		{FileAccount, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readAccounts(ctx, p, &snap.Accounts)
@@ -120,27 +125,32 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		}
 		paths[i] = path
 	}
-	snap.People = make([]matcher.Person, 0, estimateRows(paths[0])+estimateRows(paths[1]))
+	nc, nl := estimateRows(paths[0]), estimateRows(paths[1])
+	all := make([]matcher.Person, nc+nl)
+	contacts, leads = all[:0:nc], all[nc:nc]
 	stats := make([]FileStat, len(parts))
 	rejects := make([][]Reject, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
-	for _, job := range [][]int{{0, 1}, {2}, {3}, {4}} {
+	for i := range parts {
+		if paths[i] == "" {
+			continue
+		}
 		g.Go(func() error {
-			for _, i := range job {
-				if paths[i] == "" {
-					continue
-				}
-				st, rj, err := parts[i].read(gctx, paths[i])
-				stats[i], rejects[i] = st, rj
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+			st, rj, err := parts[i].read(gctx, paths[i])
+			stats[i], rejects[i] = st, rj
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	snap.People = joinPeople(all, contacts, leads)
+	snap.ProfileURLs = contactURLs
+	for k, v := range leadURLs {
+		if snap.ProfileURLs == nil {
+			snap.ProfileURLs = make(map[string]string, len(leadURLs))
+		}
+		snap.ProfileURLs[k] = v
 	}
 	for i := range parts {
 		if paths[i] != "" {
@@ -150,6 +160,26 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 	}
 	fillContactCompanies(snap.People, snap.Accounts)
 	return snap, nil
+}
+
+// joinPeople returns contacts followed by leads. When both still live in
+// all (contacts at its start, leads after the room given to contacts), the
+// leads move down next to the contacts; when an estimate was short and one
+// of them grew into a new array, they are copied into a new slice.
+func joinPeople(all, contacts, leads []matcher.Person) []matcher.Person {
+	inPlace := len(contacts) == 0 || (len(all) > 0 && &contacts[0] == &all[0])
+	if len(leads) > 0 {
+		off := cap(all) - cap(leads)
+		inPlace = inPlace && off >= len(contacts) && off+len(leads) <= len(all) && &leads[0] == &all[off]
+	}
+	if !inPlace {
+		out := make([]matcher.Person, 0, len(contacts)+len(leads))
+		return append(append(out, contacts...), leads...)
+	}
+	n := copy(all[len(contacts):], leads)
+	out := all[:len(contacts)+n]
+	clear(all[len(out):]) // let the collector have what the moved leads left behind
+	return out
 }
 
 // estimateRows guesses a CSV file's row count from its size and the
@@ -282,8 +312,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 		return &binding{
 			idCol: id,
 			grow: func(n int) {
-				*dst = slices.Grow(*dst, n)
-				seen.reserve(n)
+				seen.reserve(n) // the records' slice is sized by ReadSnapshot
 			},
 			row: func(f [][]byte, line int) *rowReject {
 				rid := trimSpace(f[id])
