@@ -97,6 +97,8 @@ type index struct {
 	keys          []uint64
 	offs          []uint32
 	ids           []int32
+	dir           []uint32 // dir[b] = first key whose top bits are >= b; keys are hashes, so each range is tiny
+	shift         uint
 	blocks        int64
 	cappedBlocks  int64
 	cappedRecords int64
@@ -133,14 +135,33 @@ func buildIndex(entries []entry, maxBlock int) *index {
 	ix.blocks = int64(len(ix.keys))
 	ix.keys = slices.Clip(ix.keys)
 	ix.ids = slices.Clip(ix.ids)
+	// A directory on the top bits of the (uniform) hashes: a lookup reads
+	// two directory slots and a range of about one key instead of binary
+	// searching millions.
+	bits := uint(8)
+	for bits < 24 && 1<<bits < len(ix.keys) {
+		bits++
+	}
+	ix.shift = 64 - bits
+	ix.dir = make([]uint32, 1<<bits+1)
+	k := 0
+	for b := range ix.dir {
+		for k < len(ix.keys) && ix.keys[k]>>ix.shift < uint64(b) {
+			k++
+		}
+		ix.dir[b] = uint32(k)
+	}
 	return ix
 }
 
 func (ix *index) lookup(key uint64) []int32 {
-	i, ok := slices.BinarySearch(ix.keys, key)
+	b := key >> ix.shift
+	lo, hi := ix.dir[b], ix.dir[b+1]
+	i, ok := slices.BinarySearch(ix.keys[lo:hi], key)
 	if !ok {
 		return nil
 	}
+	i += int(lo)
 	return ix.ids[ix.offs[i]:ix.offs[i+1]]
 }
 

@@ -331,3 +331,27 @@ func firstDiff(a, b string) string {
 	}
 	return ""
 }
+
+func TestIndexLookup(t *testing.T) {
+	var entries []entry
+	for i := range 5000 {
+		entries = append(entries, entry{keyHash(ixEmail, strconv.Itoa(i%1000)), int32(i)})
+	}
+	ix := buildIndex(entries, 3)
+	if ix.blocks != 1000 || ix.cappedBlocks != 1000 || ix.cappedRecords != 2000 {
+		t.Errorf("blocks %d, capped %d blocks %d records", ix.blocks, ix.cappedBlocks, ix.cappedRecords)
+	}
+	for i := range 1000 {
+		got := ix.lookup(keyHash(ixEmail, strconv.Itoa(i)))
+		if len(got) != 3 || got[0] != int32(i) || got[1] != int32(i+1000) || got[2] != int32(i+2000) {
+			t.Fatalf("lookup %d = %v", i, got)
+		}
+	}
+	if got := ix.lookup(keyHash(ixEmail, "absent")); got != nil {
+		t.Errorf("absent key: %v", got)
+	}
+	empty := buildIndex(nil, 0)
+	if got := empty.lookup(42); got != nil {
+		t.Errorf("empty index: %v", got)
+	}
+}

@@ -64,8 +64,7 @@ type prepPerson struct {
 	swapLast    string // lead: its first-name field read as a surname
 }
 
-func (n *normalizer) prepLead(l *Lead) prepPerson {
-	var p prepPerson
+func (n *normalizer) prepLead(l *Lead, p *prepPerson) {
 	p.first, p.firstInit = n.givenName(l.FirstName)
 	p.last = n.surname(l.LastName)
 	p.swapFirst, _ = n.givenName(l.LastName)
@@ -94,11 +93,9 @@ func (n *normalizer) prepLead(l *Lead) prepPerson {
 			p.pastTitles = append(p.pastTitles, ti)
 		}
 	}
-	return p
 }
 
-func (n *normalizer) prepCRM(c *Person, accountCountry string) prepPerson {
-	var p prepPerson
+func (n *normalizer) prepCRM(c *Person, accountCountry string, p *prepPerson) {
 	p.first, p.firstInit = n.givenName(c.FirstName)
 	p.last = n.surname(c.LastName)
 	p.firstRoots = nicknames().Roots(p.first)
@@ -121,7 +118,6 @@ func (n *normalizer) prepCRM(c *Person, accountCountry string) prepPerson {
 	}
 	p.title = n.titleInfo(c.Title)
 	p.isConverted = c.IsConverted
-	return p
 }
 
 // parallelChunks runs fn over [0,n) in chunks of size chunk on at most
@@ -175,7 +171,7 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 			if people[i].Country == "" && people[i].AccountID != "" {
 				ac = countries[people[i].AccountID]
 			}
-			out[i] = nz.prepCRM(&people[i], ac)
+			nz.prepCRM(&people[i], ac, &out[i])
 			out[i].family = int32(i)
 		}
 		return nil
@@ -245,7 +241,7 @@ func prepareLeads(ctx context.Context, leads []Lead, limit int) ([]prepPerson, e
 	out := make([]prepPerson, len(leads))
 	err := parallelChunks(ctx, len(leads), 4096, limit, func(nz *normalizer, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			out[i] = nz.prepLead(&leads[i])
+			nz.prepLead(&leads[i], &out[i])
 		}
 		return nil
 	})
