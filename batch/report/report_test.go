@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -387,4 +388,50 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// TestRoundTripManyRowGroups writes rows with lists of varied length, nulls
+// and empty strings across many row groups and reads every value back.
+func TestRoundTripManyRowGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	rows := make([]matcher.LeadResult, 3000)
+	for i := range rows {
+		row := &rows[i]
+		row.LeadID = fmt.Sprintf("L%d", i)
+		row.Decision = []matcher.Decision{matcher.DecisionMatch, matcher.DecisionPossible, matcher.DecisionNone}[r.IntN(3)]
+		if r.IntN(4) > 0 {
+			row.CRMID = fmt.Sprintf("003%d", r.IntN(1e6))
+			row.CRMObject = "Contact"
+			row.Probability = r.Float64()
+			row.Fields = fields([]string{"exact", "different", "missing"}[r.IntN(3)], r.Float64(), matcher.LeadFields)
+		}
+		for range r.IntN(4) {
+			row.BlockingKeys = append(row.BlockingKeys, []string{"email", "phone", "company+surname", ""}[r.IntN(4)])
+		}
+		row.JobChange = r.IntN(2) == 0
+	}
+	path := filepath.Join(t.TempDir(), MatchesFile)
+	if err := WriteFile(context.Background(), path, MatchColumns("rt"), rows, Options{RowGroupRows: 128}); err != nil {
+		t.Fatal(err)
+	}
+	tb := readBack(t, path)
+	if tb.rows != len(rows) || len(tb.rowGroups) != (len(rows)+127)/128 {
+		t.Fatalf("%d rows in %d row groups", tb.rows, len(tb.rowGroups))
+	}
+	for i, row := range rows {
+		var wantKeys any
+		if len(row.BlockingKeys) > 0 {
+			wantKeys = row.BlockingKeys
+		}
+		var wantID, wantP, wantLevel any
+		if row.CRMID != "" {
+			wantID, wantP, wantLevel = row.CRMID, row.Probability, row.Fields[0].Level
+		}
+		got := []any{tb.cols["lead_id"][i], tb.cols["decision"][i], tb.cols["crm_id"][i], tb.cols["probability"][i],
+			tb.cols["email_level"][i], tb.cols["blocking_keys"][i], tb.cols["job_change"][i]}
+		want := []any{row.LeadID, string(row.Decision), wantID, wantP, wantLevel, wantKeys, row.JobChange}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("row %d:\n got %#v\nwant %#v", i, got, want)
+		}
+	}
 }
