@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -275,5 +276,59 @@ func TestMatchBadInput(t *testing.T) {
 				t.Error("out folder created though the run stopped")
 			}
 		})
+	}
+}
+
+// TestMatchGeneratedWorld runs navsync match on a generated world with one
+// broken row appended to the lead export.
+func TestMatchGeneratedWorld(t *testing.T) {
+	dir := t.TempDir()
+	w, err := fixtures.Generate(fixtures.Options{Seed: 3, People: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	leads := filepath.Join(dir, "salesnav", "leads.csv")
+	body, err := os.ReadFile(leads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Count(body, []byte("\n")) // the export has no quoted line breaks
+	f, _ := os.OpenFile(leads, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("broken-lead,\"Ann\n") // an unterminated quote to the end of the file
+	f.Close()
+	out := filepath.Join(dir, "reports")
+	var stdout bytes.Buffer
+	err = Run(context.Background(), []string{"match", "--crm", filepath.Join(dir, "crm"), "--leads", leads,
+		"--accounts", filepath.Join(dir, "salesnav", "accounts.csv"), "--out", out}, &stdout, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := parquetRows(t, filepath.Join(out, "matches.parquet"))
+	if len(rows) != len(w.SNLeads) {
+		t.Errorf("%d rows, want %d", len(rows), len(w.SNLeads))
+	}
+	seen := map[any]bool{}
+	for _, r := range rows {
+		if d := r["decision"]; d != "match" && d != "possible" && d != "none" {
+			t.Errorf("decision %v", d)
+		}
+		if seen[r["lead_id"]] {
+			t.Errorf("lead %v twice", r["lead_id"])
+		}
+		seen[r["lead_id"]] = true
+		if (r["crm_id"] == nil) != (r["crm_object"] == nil) {
+			t.Errorf("lead %v: crm_id %v, crm_object %v", r["lead_id"], r["crm_id"], r["crm_object"])
+		}
+	}
+	_, acc := parquetRows(t, filepath.Join(out, "accounts.parquet"))
+	if len(acc) != len(w.SNAccounts) {
+		t.Errorf("%d account rows, want %d", len(acc), len(w.SNAccounts))
+	}
+	_, rj := parquetRows(t, filepath.Join(out, "rejects.parquet"))
+	if len(rj) != 1 || rj[0]["line"] != int64(lines+1) || rj[0]["reason"] != "malformed_quotes" {
+		t.Errorf("rejects %v, want one malformed_quotes at line %d", rj, lines+1)
 	}
 }
