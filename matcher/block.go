@@ -105,12 +105,11 @@ type index struct {
 }
 
 func buildIndex(entries []entry, maxBlock int) *index {
-	slices.SortFunc(entries, func(a, b entry) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	bits := uint(8)
+	for bits < 24 && 1<<bits < len(entries) {
+		bits++
+	}
+	sortEntries(entries, 64-bits)
 	entries = slices.Compact(entries)
 	ix := &index{}
 	for i := 0; i < len(entries); {
@@ -138,7 +137,7 @@ func buildIndex(entries []entry, maxBlock int) *index {
 	// A directory on the top bits of the (uniform) hashes: a lookup reads
 	// two directory slots and a range of about one key instead of binary
 	// searching millions.
-	bits := uint(8)
+	bits = uint(8)
 	for bits < 24 && 1<<bits < len(ix.keys) {
 		bits++
 	}
@@ -152,6 +151,54 @@ func buildIndex(entries []entry, maxBlock int) *index {
 		ix.dir[b] = uint32(k)
 	}
 	return ix
+}
+
+// sortEntries sorts by key, then id, in linear time: a counting pass on
+// the top bits of the (uniform) hashes spreads the entries over buckets of
+// about one entry each, which an insertion sort finishes. The scatter keeps
+// input order within a bucket and the insertion sort is stable, so entries
+// appended in id order come out in (key, id) order.
+func sortEntries(entries []entry, shift uint) {
+	if len(entries) < 64 {
+		slices.SortFunc(entries, func(a, b entry) int {
+			if c := cmp.Compare(a.key, b.key); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		return
+	}
+	counts := make([]int32, 1<<(64-shift)+1)
+	for _, e := range entries {
+		counts[e.key>>shift+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	tmp := make([]entry, len(entries))
+	for _, e := range entries {
+		b := e.key >> shift
+		tmp[counts[b]] = e
+		counts[b]++
+	}
+	// counts[b] is now the end of bucket b.
+	start := int32(0)
+	for b := 0; b < len(counts)-1; b++ {
+		end := counts[b]
+		bucket := tmp[start:end]
+		if len(bucket) > 32 { // a frequent key (a big block): stable, so ids stay in order
+			slices.SortStableFunc(bucket, func(x, y entry) int { return cmp.Compare(x.key, y.key) })
+			start = end
+			continue
+		}
+		for i := 1; i < len(bucket); i++ {
+			for j := i; j > 0 && (bucket[j].key < bucket[j-1].key || bucket[j].key == bucket[j-1].key && bucket[j].id < bucket[j-1].id); j-- {
+				bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+			}
+		}
+		start = end
+	}
+	copy(entries, tmp)
 }
 
 func (ix *index) lookup(key uint64) []int32 {

@@ -197,7 +197,13 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 	if tokenPrefix(a.name, b.name) || tokenPrefix(b.name, a.name) {
 		return lvFuzzyStrong
 	}
-	jw := jaroWinkler(a.name, b.name)
+	// Variants of one company name keep its first letter; comparing the
+	// rest of the pairs (most candidate pairs) would cost a Jaro-Winkler
+	// each for nothing.
+	jw := 0.0
+	if a.name[0] == b.name[0] {
+		jw = jaroWinkler(a.name, b.name)
+	}
 	switch {
 	case jw >= jwStrong:
 		return lvFuzzyStrong

@@ -1,12 +1,14 @@
 package matcher
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -353,5 +355,27 @@ func TestIndexLookup(t *testing.T) {
 	empty := buildIndex(nil, 0)
 	if got := empty.lookup(42); got != nil {
 		t.Errorf("empty index: %v", got)
+	}
+}
+
+func TestSortEntries(t *testing.T) {
+	var entries []entry
+	for i := range 20000 {
+		k := keyHash(ixName, strconv.Itoa(i*7919%3001))
+		if i%3 == 0 {
+			k = keyHash(ixName, "big block") // one key with thousands of records
+		}
+		entries = append(entries, entry{k, int32(i)})
+	}
+	want := slices.Clone(entries)
+	slices.SortFunc(want, func(a, b entry) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	sortEntries(entries, 64-15)
+	if !slices.Equal(entries, want) {
+		t.Error("sortEntries differs from a (key, id) sort")
 	}
 }
