@@ -435,3 +435,44 @@ func TestRoundTripManyRowGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareThenCommitOrAbort: prepared reports stay under temporary
+// names until committed; aborting them leaves the folder as it was.
+func TestPrepareThenCommitOrAbort(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	rows := []matcher.LeadResult{{LeadID: "L1", Decision: matcher.DecisionNone}}
+	prepare := func() (Pending, Pending) {
+		m, err := PrepareMatches(ctx, filepath.Join(dir, MatchesFile), "r", rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := PrepareRejects(ctx, filepath.Join(dir, RejectsFile), "r", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, r
+	}
+	m, r := prepare()
+	for _, e := range entries(t, dir) {
+		if !strings.HasPrefix(e, ".") {
+			t.Errorf("%s visible before commit", e)
+		}
+	}
+	m.Abort()
+	r.Abort()
+	if e := entries(t, dir); len(e) != 0 {
+		t.Errorf("left behind after abort: %q", e)
+	}
+	m, r = prepare()
+	if err := CommitAll(m, r); err != nil {
+		t.Fatal(err)
+	}
+	if e := entries(t, dir); !reflect.DeepEqual(e, []string{MatchesFile, RejectsFile}) {
+		t.Errorf("after commit: %q", e)
+	}
+	m.Abort() // after commit: a no-op
+	if tb := readBack(t, filepath.Join(dir, MatchesFile)); tb.rows != 1 {
+		t.Errorf("%d rows", tb.rows)
+	}
+}

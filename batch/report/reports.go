@@ -132,15 +132,37 @@ func meta(runID, report string) map[string]string {
 
 // WriteMatches writes matches.parquet.
 func WriteMatches(ctx context.Context, path, runID string, rows []matcher.LeadResult) error {
-	return WriteFile(ctx, path, MatchColumns(runID), rows, Options{Metadata: meta(runID, "matches")})
+	return commit(PrepareMatches(ctx, path, runID, rows))
 }
 
 // WriteAccounts writes accounts.parquet.
 func WriteAccounts(ctx context.Context, path, runID string, rows []matcher.CompanyResult) error {
-	return WriteFile(ctx, path, AccountColumns(runID), rows, Options{Metadata: meta(runID, "accounts")})
+	return commit(PrepareAccounts(ctx, path, runID, rows))
 }
 
 // WriteRejects writes rejects.parquet.
 func WriteRejects(ctx context.Context, path, runID string, rows []input.Reject) error {
-	return WriteFile(ctx, path, RejectColumns(runID), rows, Options{Metadata: meta(runID, "rejects")})
+	return commit(PrepareRejects(ctx, path, runID, rows))
+}
+
+func commit(p Pending, err error) error {
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// PrepareMatches writes matches.parquet under its temporary name.
+func PrepareMatches(ctx context.Context, path, runID string, rows []matcher.LeadResult) (Pending, error) {
+	return Prepare(ctx, path, MatchColumns(runID), rows, Options{Metadata: meta(runID, "matches")})
+}
+
+// PrepareAccounts writes accounts.parquet under its temporary name.
+func PrepareAccounts(ctx context.Context, path, runID string, rows []matcher.CompanyResult) (Pending, error) {
+	return Prepare(ctx, path, AccountColumns(runID), rows, Options{Metadata: meta(runID, "accounts")})
+}
+
+// PrepareRejects writes rejects.parquet under its temporary name.
+func PrepareRejects(ctx context.Context, path, runID string, rows []input.Reject) (Pending, error) {
+	return Prepare(ctx, path, RejectColumns(runID), rows, Options{Metadata: meta(runID, "rejects")})
 }

@@ -216,7 +216,8 @@ type Writer[T any] struct {
 	n         int   // rows in the current batch
 	rows      int64 // rows written in all
 	err       error // sticky: once set, Close aborts
-	done      bool
+	finished  bool  // footer written, file synced under its temporary name
+	done      bool  // committed or aborted
 
 	// Row groups are encoded and compressed by a goroutine of their own
 	// while the next one is being built.
@@ -369,10 +370,21 @@ func dataLen(b array.Builder) int {
 }
 
 // Close writes the last row group and the footer, syncs the file and
-// renames it into place. After a failure nothing is left at path or at the
-// temporary name.
+// renames it into place (Finish, then Commit). After a failure nothing is
+// left at path or at the temporary name.
 func (w *Writer[T]) Close() error {
-	if w.done {
+	if err := w.Finish(); err != nil {
+		return err
+	}
+	return w.Commit()
+}
+
+// Finish writes the last row group and the footer and syncs the file, still
+// under its temporary name; Commit renames it into place, Abort removes it.
+// Finishing several reports before committing any keeps a folder from
+// holding reports of two runs when one of them fails.
+func (w *Writer[T]) Finish() error {
+	if w.finished || w.done {
 		return w.err
 	}
 	if w.err == nil {
@@ -385,8 +397,9 @@ func (w *Writer[T]) Close() error {
 		w.Abort()
 		return w.err
 	}
-	w.done = true
+	w.finished = true
 	w.rb.Release()
+	w.rb = nil
 	err := w.fw.Close()
 	if err == nil {
 		err = w.bw.Flush()
@@ -400,10 +413,25 @@ func (w *Writer[T]) Close() error {
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(w.tmp, w.path)
-	}
 	if err != nil {
+		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
+		w.done = true
+		os.Remove(w.tmp)
+		return w.err
+	}
+	return nil
+}
+
+// Commit renames a finished file into place.
+func (w *Writer[T]) Commit() error {
+	if w.done {
+		return w.err
+	}
+	if !w.finished {
+		return fmt.Errorf("report %s: commit before finish", filepath.Base(w.path))
+	}
+	w.done = true
+	if err := os.Rename(w.tmp, w.path); err != nil {
 		os.Remove(w.tmp)
 		w.err = fmt.Errorf("report %s: %w", filepath.Base(w.path), err)
 		return w.err
@@ -412,7 +440,8 @@ func (w *Writer[T]) Close() error {
 	return nil
 }
 
-// Abort drops the file being written. It is safe to call after Close.
+// Abort drops the file being written, or finished and not committed. It is
+// safe to call after Close or Commit.
 func (w *Writer[T]) Abort() {
 	if w.done {
 		return
@@ -420,6 +449,10 @@ func (w *Writer[T]) Abort() {
 	w.done = true
 	if w.err == nil {
 		w.err = errors.New("report: aborted")
+	}
+	if w.finished {
+		os.Remove(w.tmp)
+		return
 	}
 	w.stopEncoding()
 	if w.rb != nil {
@@ -438,30 +471,62 @@ func syncDir(dir string) {
 	}
 }
 
-// WriteFile writes rows to path in one go, checking ctx between row groups.
-func WriteFile[T any](ctx context.Context, path string, cols []Column[T], rows []T, opts Options) error {
+// Pending is a report written in full under a temporary name beside its
+// path, waiting to be renamed into place (Commit) or dropped (Abort).
+type Pending interface {
+	Commit() error
+	Abort()
+}
+
+// Prepare writes rows as the report at path, checking ctx between row
+// groups, and leaves it finished under its temporary name.
+func Prepare[T any](ctx context.Context, path string, cols []Column[T], rows []T, opts Options) (Pending, error) {
 	if opts.ExpectedRows == 0 {
 		opts.ExpectedRows = max(len(rows), 1)
 	}
 	w, err := Create(path, cols, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range rows {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				w.Abort()
-				return err
+				return nil, err
 			}
 		}
 		if err := w.Append(&rows[i]); err != nil {
 			w.Abort()
-			return err
+			return nil, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		w.Abort()
+		return nil, err
+	}
+	if err := w.Finish(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// WriteFile writes rows to path in one go (Prepare, then Commit).
+func WriteFile[T any](ctx context.Context, path string, cols []Column[T], rows []T, opts Options) error {
+	p, err := Prepare(ctx, path, cols, rows, opts)
+	if err != nil {
 		return err
 	}
-	return w.Close()
+	return p.Commit()
+}
+
+// CommitAll renames every pending report into place. Call it once all of a
+// run's reports are prepared; if any failed, Abort the others instead.
+func CommitAll(ps ...Pending) error {
+	var errs []error
+	for _, p := range ps {
+		if p != nil {
+			errs = append(errs, p.Commit())
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -172,17 +172,39 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		filepath.Join(cfg.outDir, report.AccountsFile),
 		filepath.Join(cfg.outDir, report.RejectsFile),
 	}
+	// All reports are written under temporary names first and renamed
+	// into place together, so a failure leaves the previous run's set.
+	pending := make([]report.Pending, 3)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return report.WriteMatches(gctx, paths[0], cfg.runID, res.Leads) })
-	g.Go(func() error { return report.WriteAccounts(gctx, paths[1], cfg.runID, res.Companies) })
-	g.Go(func() error { return report.WriteRejects(gctx, paths[2], cfg.runID, in.Rejects) })
+	g.Go(func() (err error) {
+		pending[0], err = report.PrepareMatches(gctx, paths[0], cfg.runID, res.Leads)
+		return err
+	})
+	g.Go(func() (err error) {
+		pending[1], err = report.PrepareAccounts(gctx, paths[1], cfg.runID, res.Companies)
+		return err
+	})
+	g.Go(func() (err error) {
+		pending[2], err = report.PrepareRejects(gctx, paths[2], cfg.runID, in.Rejects)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		for _, p := range pending {
+			if p != nil {
+				p.Abort()
+			}
+		}
+		return nil, fmt.Errorf("match: write reports: %w", err)
+	}
+	if err := report.CommitAll(pending...); err != nil {
+		return nil, fmt.Errorf("match: write reports: %w", err)
+	}
 	if out.params != nil {
 		p := filepath.Join(cfg.outDir, "params.json")
+		if err := writeJSON(p, out.params); err != nil {
+			return nil, fmt.Errorf("match: %w", err)
+		}
 		paths = append(paths, p)
-		g.Go(func() error { return writeJSON(p, out.params) })
-	}
-	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("match: write reports: %w", err)
 	}
 	out.reports = paths
 	stage("write", t)
