@@ -2,8 +2,10 @@ package input_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/navsync/navsync/batch/input"
@@ -62,5 +64,43 @@ func TestReadLeadsParquet(t *testing.T) {
 	}
 	if raw := got.Rejects[1].Raw; raw != "p1,Ann,Again,,," {
 		t.Errorf("raw %q", raw)
+	}
+}
+
+type snAccount struct {
+	ID, Name  string
+	Employees int64
+	HasEmp    bool
+}
+
+// TestReadCompaniesParquet reads an account export whose employees column
+// is an integer column.
+func TestReadCompaniesParquet(t *testing.T) {
+	type R = snAccount
+	cols := []report.Column[R]{
+		report.String("account_id", func(r *R) string { return r.ID }),
+		report.String("NAME", func(r *R) string { return r.Name }),
+		report.OptInt64("employees", func(r *R) (int64, bool) { return r.Employees, r.HasEmp }),
+	}
+	path := filepath.Join(t.TempDir(), "accounts.parquet")
+	rows := []R{{ID: "a1", Name: "Acme", Employees: 120, HasEmp: true}, {ID: "a2", Name: "Globex"}}
+	if err := report.WriteFile(context.Background(), path, cols, rows, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := input.ReadCompanies(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []matcher.Company{{AccountID: "a1", Name: "Acme", EmployeesMin: 120, EmployeesMax: 120}, {AccountID: "a2", Name: "Globex"}}
+	if !reflect.DeepEqual(got.Companies, want) || len(got.Rejects) != 0 {
+		t.Errorf("companies %+v, rejects %+v", got.Companies, got.Rejects)
+	}
+	// A Parquet file without a required column stops like a CSV one.
+	bad := filepath.Join(t.TempDir(), "bad.parquet")
+	if err := report.WriteFile(context.Background(), bad, cols[:1], rows, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := input.ReadCompanies(context.Background(), bad); !errors.Is(err, input.ErrSchema) || !strings.Contains(err.Error(), `"name"`) {
+		t.Errorf("err = %v", err)
 	}
 }
