@@ -2,6 +2,7 @@ package matcher_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,5 +77,31 @@ func TestTrainedParamsOnWorld(t *testing.T) {
 	if precision < 0.995 || recall < 0.90 {
 		t.Errorf("with trained params: precision %.4f, recall %.4f (wrong: %s); params lead match rate %v",
 			precision, recall, strings.Join(wrong, ","), strconv.FormatFloat(p.LeadMatchRate, 'g', 4, 64))
+	}
+}
+
+// TestDeterministicOnWorld: the same decisions and explanations whatever
+// the parallelism, on a generated world.
+func TestDeterministicOnWorld(t *testing.T) {
+	w, err := fixtures.Generate(fixtures.Options{Seed: 9, People: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := worldInput(w)
+	var first *matcher.Result
+	for _, par := range []int{1, 2, 8} {
+		opts := matcher.DefaultOptions()
+		opts.Parallelism = par
+		res, err := matcher.Match(context.Background(), in, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			continue
+		}
+		if !reflect.DeepEqual(first, res) {
+			t.Fatalf("parallelism %d gives another result than parallelism 1", par)
+		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func BenchmarkMatchSynthetic(b *testing.B) {
-	in := syntheticInput(100_000, 3)
+	in := syntheticInput(20_000, 3)
 	b.ResetTimer()
 	for range b.N {
 		res, err := Match(context.Background(), in, DefaultOptions())
@@ -18,7 +18,7 @@ func BenchmarkMatchSynthetic(b *testing.B) {
 }
 
 func BenchmarkPrepCRM(b *testing.B) {
-	in := syntheticInput(100_000, 3)
+	in := syntheticInput(20_000, 3)
 	b.ResetTimer()
 	for range b.N {
 		if _, err := prepareCRM(context.Background(), in.People, in.Accounts, 1); err != nil {
