@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +134,54 @@ func TestSimJWTKeyFile(t *testing.T) {
 	var ie *inputError
 	if !errors.As(err, &ie) {
 		t.Errorf("bad --jwt-key: %v", err)
+	}
+}
+
+// TestSimGeneratedWorld seeds the world `navsync fixtures --size 200`
+// writes and checks the org holds it: every person, and the users with
+// their profiles (one of them inactive).
+func TestSimGeneratedWorld(t *testing.T) {
+	pr, pw := io.Pipe()
+	env := &cmdEnv{stdout: pw, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runSim(ctx, env, []string{"--size", "200", "--seed", "3"}) }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]string
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		t.Fatal(err)
+	}
+	count := func(soql string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", info["instance_url"]+"/services/data/v62.0/query?q="+url.QueryEscape(soql), nil)
+		req.Header.Set("Authorization", "Bearer "+info["access_token"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			TotalSize int `json:"totalSize"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", soql, res.StatusCode, err)
+		}
+		return body.TotalSize
+	}
+	if n := count("SELECT COUNT() FROM Contact") + count("SELECT COUNT() FROM Lead"); n != 200 {
+		t.Errorf("people %d, want 200", n)
+	}
+	if count("SELECT COUNT() FROM User WHERE IsActive = false") < 1 || count("SELECT COUNT() FROM User WHERE Profile.Name = 'Read Only'") < 1 {
+		t.Error("generated users lack an inactive or a read-only user")
+	}
+	if count("SELECT COUNT() FROM Contact WHERE AccountId != null AND Account.Name = null") != 0 {
+		t.Error("contacts point at accounts that were not loaded")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("runSim: %v", err)
 	}
 }
