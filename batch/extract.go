@@ -1,0 +1,338 @@
+package batch
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/navsync/navsync/sfbulk"
+	"golang.org/x/sync/errgroup"
+)
+
+// ErrMissingField is wrapped by the error Extract returns when the org lacks
+// a field (or an object) the snapshot needs, e.g. writeback custom fields
+// that were never deployed. Nothing has been queried or written then.
+var ErrMissingField = errors.New("field missing in the org")
+
+// MissingFieldError names one object field the org does not have, or the
+// integration user cannot see (field-level security hides a field from
+// describe as well). Field is empty when the object itself is missing or not
+// queryable.
+type MissingFieldError struct {
+	Object, Field string
+	Reason        string // "not in describe", "object not queryable", ...
+}
+
+func (e *MissingFieldError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s", e.Object, e.Reason)
+	}
+	return fmt.Sprintf("%s.%s: %s (deploy the field or grant the integration user read access)", e.Object, e.Field, e.Reason)
+}
+
+func (e *MissingFieldError) Unwrap() error { return ErrMissingField }
+
+// BulkQuerier is what Extract needs of a Salesforce client; *sfbulk.Client
+// has it, and tests can use a fake.
+type BulkQuerier interface {
+	Describe(ctx context.Context, object string) (*sfbulk.SObjectDescribe, error)
+	BulkQueryCSV(ctx context.Context, soql string, opts sfbulk.BulkQueryOptions, w io.Writer) (sfbulk.QueryStats, error)
+}
+
+// Default writeback fields on Lead and Contact (DESIGN.md "Actions").
+const (
+	DefaultLeadIDField     = "Sales_Navigator_Lead_Id__c"
+	DefaultProfileURLField = "LinkedIn_Profile_URL__c"
+)
+
+// SnapshotObject is one object of the org snapshot: its file and query.
+type SnapshotObject struct {
+	Object string
+	Fields []string
+	Where  []sfbulk.Cond // ANDed; nil: every row
+}
+
+// File is the snapshot file name, e.g. "Contact.csv".
+func (o SnapshotObject) File() string { return o.Object + ".csv" }
+
+// SOQL builds the object's query with sfbulk's builder.
+func (o SnapshotObject) SOQL() (string, error) {
+	q := sfbulk.Select(o.Fields...).From(o.Object)
+	if len(o.Where) > 0 {
+		q = q.Where(o.Where...)
+	}
+	return q.Build()
+}
+
+// SnapshotObjects returns the objects and fields of DESIGN.md "The org
+// snapshot", with the writeback fields added to Lead and Contact (nil:
+// DefaultLeadIDField and DefaultProfileURLField), largest objects first.
+func SnapshotObjects(writeback []string) []SnapshotObject {
+	if writeback == nil {
+		writeback = []string{DefaultLeadIDField, DefaultProfileURLField}
+	}
+	with := func(fields ...string) []string {
+		out := append([]string(nil), fields...)
+		for _, f := range writeback {
+			dup := false
+			for _, have := range out {
+				dup = dup || strings.EqualFold(have, f)
+			}
+			if !dup {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	return []SnapshotObject{
+		{Object: "Contact", Fields: with("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "AccountId", "Account.Name",
+			"Title", "MailingCity", "MailingState", "MailingCountry", "OwnerId")},
+		{Object: "Lead", Fields: with("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "Company", "Title", "Website",
+			"Street", "City", "State", "PostalCode", "Country", "IsConverted", "ConvertedContactId", "ConvertedAccountId", "OwnerId")},
+		{Object: "Account", Fields: []string{"Id", "Name", "Website", "Phone", "BillingStreet", "BillingCity", "BillingState",
+			"BillingPostalCode", "BillingCountry", "NumberOfEmployees", "Industry"}},
+		{Object: "Opportunity", Fields: []string{"Id", "Name", "AccountId", "StageName", "CloseDate", "IsClosed"},
+			Where: []sfbulk.Cond{sfbulk.Eq("IsClosed", false)}},
+		{Object: "User", Fields: []string{"Id", "Email", "Username", "IsActive"}},
+	}
+}
+
+// ExtractOptions configure Extract. Dir is required.
+type ExtractOptions struct {
+	// Dir is the run's work folder; the files go to Dir/crm/<Object>.csv.
+	Dir string
+	// WritebackFields are queried on Lead and Contact besides the snapshot
+	// fields (nil: DefaultLeadIDField and DefaultProfileURLField).
+	WritebackFields []string
+	// Concurrency is how many objects export at once (default 2).
+	Concurrency int
+	// PageSize and JobAttempts go to sfbulk.BulkQueryOptions (0: its defaults).
+	PageSize, JobAttempts int
+	Logger                *slog.Logger // nil: discard
+}
+
+// ObjectStats is one object's export.
+type ObjectStats struct {
+	Object string
+	Path   string // the final file
+	Rows   int64
+	Bytes  int64
+	Pages  int
+	// Jobs counts Bulk 2.0 query jobs run (more than 1 after a Failed job);
+	// PageRetries counts result pages fetched again.
+	Jobs, PageRetries int
+	Took              time.Duration
+}
+
+// ExtractResult is what Extract pulled, in SnapshotObjects order.
+type ExtractResult struct {
+	Dir     string // Dir/crm
+	Objects []ObjectStats
+	Took    time.Duration
+}
+
+// Rows is the total of rows exported.
+func (r *ExtractResult) Rows() int64 {
+	var n int64
+	for _, o := range r.Objects {
+		n += o.Rows
+	}
+	return n
+}
+
+// Jobs is the total of Bulk jobs run.
+func (r *ExtractResult) Jobs() int {
+	n := 0
+	for _, o := range r.Objects {
+		n += o.Jobs
+	}
+	return n
+}
+
+// Extract is the job's first stage: it pulls the org snapshot (Contact, Lead,
+// Account, open Opportunities, User) through Bulk 2.0 query jobs into
+// Dir/crm/<Object>.csv in the Bulk 2.0 result format, which is what
+// input.ReadSnapshot and `navsync match --crm` read.
+//
+// It first describes every object and refuses, before any query, when a
+// field is missing (a *MissingFieldError per field, joined; errors.Is
+// ErrMissingField). Objects then export Concurrency at a time, each into a
+// temporary file in Dir/crm; only when every export has completed are the
+// files renamed to their final names, so a failed or cancelled run leaves
+// no partial file under a final name (and the previous snapshot, if any, in
+// place).
+func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*ExtractResult, error) {
+	start := time.Now()
+	if opts.Dir == "" {
+		return nil, errors.New("extract: no work folder")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	conc := opts.Concurrency
+	if conc <= 0 {
+		conc = 2
+	}
+	objs := SnapshotObjects(opts.WritebackFields)
+	soql := make([]string, len(objs))
+	for i, o := range objs {
+		q, err := o.SOQL()
+		if err != nil {
+			return nil, fmt.Errorf("extract: %s: %w", o.Object, err)
+		}
+		soql[i] = q
+	}
+	if err := checkFields(ctx, sf, objs); err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+
+	dir := filepath.Join(opts.Dir, "crm")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	res := &ExtractResult{Dir: dir, Objects: make([]ObjectStats, len(objs))}
+	temps := make([]string, len(objs))
+	var tmu sync.Mutex
+	defer func() {
+		// Whatever was not renamed into place goes.
+		tmu.Lock()
+		defer tmu.Unlock()
+		for _, t := range temps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for i, o := range objs {
+		g.Go(func() error {
+			st, err := exportObject(gctx, sf, dir, o, soql[i], sfbulk.BulkQueryOptions{PageSize: opts.PageSize, JobAttempts: opts.JobAttempts},
+				func(name string) { tmu.Lock(); temps[i] = name; tmu.Unlock() })
+			if err != nil {
+				return fmt.Errorf("extract %s: %w", o.Object, err)
+			}
+			st.Path = filepath.Join(dir, o.File())
+			res.Objects[i] = st
+			log.Info("object extracted", "object", o.Object, "rows", st.Rows, "jobs", st.Jobs, "pages", st.Pages,
+				"page_retries", st.PageRetries, "took", st.Took.Round(time.Millisecond).String())
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	tmu.Lock()
+	defer tmu.Unlock()
+	for i, o := range objs {
+		if err := os.Rename(temps[i], res.Objects[i].Path); err != nil {
+			return nil, fmt.Errorf("extract %s: %w", o.Object, err)
+		}
+		temps[i] = ""
+	}
+	res.Took = time.Since(start)
+	log.Info("org snapshot extracted", "dir", dir, "rows", res.Rows(), "bulk_jobs", res.Jobs(),
+		"took", res.Took.Round(time.Millisecond).String())
+	return res, nil
+}
+
+// exportObject runs one Bulk query into a temporary file in dir, fsynced and
+// closed; onTemp learns the file's name as soon as it exists.
+func exportObject(ctx context.Context, sf BulkQuerier, dir string, o SnapshotObject, soql string, qo sfbulk.BulkQueryOptions, onTemp func(string)) (ObjectStats, error) {
+	t := time.Now()
+	st := ObjectStats{Object: o.Object}
+	f, err := os.CreateTemp(dir, "."+o.File()+".tmp-*")
+	if err != nil {
+		return st, err
+	}
+	onTemp(f.Name())
+	bw := bufio.NewWriterSize(f, 1<<20)
+	qs, err := sf.BulkQueryCSV(ctx, soql, qo, bw)
+	st.Rows, st.Bytes, st.Pages, st.Jobs, st.PageRetries = qs.Rows, qs.Bytes, qs.Pages, qs.JobsRun, qs.PageRetries
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && qs.Rows == 0 && qs.Bytes == 0 {
+		err = errors.New("empty result: no header row")
+	}
+	st.Took = time.Since(t)
+	return st, err
+}
+
+// checkFields describes every object and reports every field the snapshot
+// needs that the org lacks. A relationship field such as Account.Name needs
+// the relationship on the object and the field on the object it refers to.
+func checkFields(ctx context.Context, sf BulkQuerier, objs []SnapshotObject) error {
+	var errs []error
+	for _, o := range objs {
+		d, err := sf.Describe(ctx, o.Object)
+		if err != nil {
+			var ae *sfbulk.APIError
+			if errors.As(err, &ae) && ae.HTTPStatus == 404 {
+				errs = append(errs, &MissingFieldError{Object: o.Object, Reason: "object not found"})
+				continue
+			}
+			return err
+		}
+		if !d.Queryable {
+			errs = append(errs, &MissingFieldError{Object: o.Object, Reason: "object not queryable"})
+			continue
+		}
+		for _, f := range o.Fields {
+			rel, name, dotted := strings.Cut(f, ".")
+			if !dotted {
+				if d.Field(f) == nil {
+					errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "not in describe"})
+				}
+				continue
+			}
+			ref := relationship(d, rel)
+			if ref == nil {
+				errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "no relationship " + rel})
+				continue
+			}
+			if len(ref.ReferenceTo) != 1 {
+				continue // polymorphic: cannot check the target field
+			}
+			td, err := sf.Describe(ctx, ref.ReferenceTo[0])
+			if err != nil {
+				return err
+			}
+			if td.Field(name) == nil {
+				errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "not in describe of " + ref.ReferenceTo[0]})
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func relationship(d *sfbulk.SObjectDescribe, rel string) *sfbulk.FieldDescribe {
+	for i := range d.Fields {
+		if strings.EqualFold(d.Fields[i].RelationshipName, rel) {
+			return &d.Fields[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,446 @@
+package batch
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/matcher"
+	"github.com/navsync/navsync/sfbulk"
+	"github.com/navsync/navsync/sfbulk/sfsim"
+)
+
+// testOrg is a simulator org seeded with a generated world, behind a real
+// HTTP listener, and a client signed in as its admin by refresh token.
+type testOrg struct {
+	world *fixtures.World
+	sim   *sfsim.Server
+	sf    *sfbulk.Client
+}
+
+func newTestOrg(t *testing.T, people int) *testOrg {
+	t.Helper()
+	w, err := fixtures.Generate(fixtures.Options{Seed: 3, People: people})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := sfsim.New(sfsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	for _, tb := range w.CRMTables() {
+		if err := sim.Load(tb.Object, tb.Header, tb.Rows); err != nil {
+			t.Fatalf("seed %s: %v", tb.Object, err)
+		}
+	}
+	hs := httptest.NewServer(sim.Handler())
+	t.Cleanup(hs.Close)
+	admin := sim.AdminUser().Username
+	_, refresh, err := sim.IssueToken(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry := sfbulk.RetryPolicy{MaxAttempts: 12, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond, MaxRetryAfter: 10 * time.Millisecond}
+	app := sim.ConnectedApp()
+	ts, err := sfbulk.NewRefreshTokenSource(sfbulk.OAuthConfig{LoginURL: hs.URL, ClientID: app.ClientID, ClientSecret: app.ClientSecret,
+		HTTPClient: hs.Client(), Retry: retry}, sfbulk.NewMemoryTokenStore(&sfbulk.Token{RefreshToken: refresh, Username: admin}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := sfbulk.New(context.Background(), sfbulk.Config{HTTPClient: hs.Client(), Retry: retry, ExpectOrgID: sim.OrgID(),
+		PollInterval: time.Millisecond, MaxPollInterval: 10 * time.Millisecond}, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testOrg{world: w, sim: sim, sf: sf}
+}
+
+// readCSV reads a Bulk 2.0 result file into its header and rows keyed by Id.
+func readCSV(t *testing.T, path string) ([]string, map[string][]string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	rows := map[string][]string{}
+	for _, r := range recs[1:] {
+		rows[r[0]] = r
+	}
+	return recs[0], rows
+}
+
+// worldRows projects the world's table of object onto header, keyed by Id.
+func worldRows(t *testing.T, w *fixtures.World, object string, header []string) map[string][]string {
+	t.Helper()
+	for _, tb := range w.CRMTables() {
+		if tb.Object != object {
+			continue
+		}
+		ix := make([]int, len(header))
+		for i, h := range header {
+			ix[i] = slices.Index(tb.Header, h)
+			if ix[i] < 0 {
+				t.Fatalf("%s: the world has no column %s", object, h)
+			}
+		}
+		isClosed := slices.Index(tb.Header, "IsClosed")
+		out := map[string][]string{}
+		for _, r := range tb.Rows {
+			if object == "Opportunity" && r[isClosed] == "true" {
+				continue // extract pulls open opportunities only
+			}
+			p := make([]string, len(ix))
+			for i, j := range ix {
+				p[i] = r[j]
+			}
+			out[r[0]] = p
+		}
+		return out
+	}
+	t.Fatalf("no table %s in the world", object)
+	return nil
+}
+
+func sortedPeople(ps []matcher.Person) []matcher.Person {
+	ps = slices.Clone(ps)
+	slices.SortFunc(ps, func(a, b matcher.Person) int { return cmp.Compare(a.ID, b.ID) })
+	return ps
+}
+
+func TestExtractMatchesWorld(t *testing.T) {
+	org := newTestOrg(t, 800)
+	dir := t.TempDir()
+	res, err := Extract(context.Background(), org.sf, ExtractOptions{Dir: dir, PageSize: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := org.sim.AdminUser().ID
+	for _, st := range res.Objects {
+		header, got := readCSV(t, st.Path)
+		want := worldRows(t, org.world, st.Object, header)
+		if st.Object == "User" {
+			delete(got, admin) // the simulator's own integration user
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d rows extracted, the world has %d", st.Object, len(got), len(want))
+		}
+		for id, w := range want {
+			if g, ok := got[id]; !ok {
+				t.Errorf("%s %s not extracted", st.Object, id)
+			} else if !slices.Equal(g, w) {
+				t.Errorf("%s %s:\n got %q\nwant %q", st.Object, id, g, w)
+			}
+		}
+		wantRows := int64(len(want))
+		if st.Object == "User" {
+			wantRows++
+		}
+		if st.Rows != wantRows || st.Jobs != 1 || st.Pages < 1 || st.Took <= 0 {
+			t.Errorf("%s stats %+v, want %d rows in 1 job", st.Object, st, wantRows)
+		}
+		if st.Path != filepath.Join(dir, "crm", st.Object+".csv") {
+			t.Errorf("%s path %s", st.Object, st.Path)
+		}
+	}
+	if n := len(res.Objects); n != 5 {
+		t.Fatalf("%d objects extracted, want 5", n)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "crm")); len(ents) != 5 {
+		t.Errorf("crm/ holds %d entries, want the 5 files (no temporary left)", len(ents))
+	}
+
+	// What the matcher reads from the extract equals what it reads from the
+	// world's own files.
+	worldDir := t.TempDir()
+	if err := org.world.Write(worldDir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := input.ReadSnapshot(context.Background(), filepath.Join(dir, "crm"), input.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := input.ReadSnapshot(context.Background(), filepath.Join(worldDir, "crm"), input.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rejects) != 0 {
+		t.Errorf("%d rejects reading the extract, first %+v", len(got.Rejects), got.Rejects[0])
+	}
+	if !reflect.DeepEqual(sortedPeople(got.People), sortedPeople(want.People)) {
+		t.Error("people read from the extract differ from the world's")
+	}
+	byID := func(a, b matcher.Account) int { return cmp.Compare(a.ID, b.ID) }
+	ga, wa := slices.Clone(got.Accounts), slices.Clone(want.Accounts)
+	slices.SortFunc(ga, byID)
+	slices.SortFunc(wa, byID)
+	if !reflect.DeepEqual(ga, wa) {
+		t.Error("accounts read from the extract differ from the world's")
+	}
+	if !reflect.DeepEqual(got.ProfileURLs, want.ProfileURLs) {
+		t.Error("profile URL writeback values differ")
+	}
+	var open int
+	for _, o := range want.Opportunities {
+		if !o.IsClosed {
+			open++
+		}
+	}
+	if len(got.Opportunities) != open || open == 0 {
+		t.Errorf("%d opportunities extracted, %d open in the world", len(got.Opportunities), open)
+	}
+	if len(got.Users) != len(want.Users)+1 {
+		t.Errorf("%d users extracted, the world has %d (+ the integration user)", len(got.Users), len(want.Users))
+	}
+}
+
+// fakeOrg describes objects from a table and counts queries.
+type fakeOrg struct {
+	describe map[string]*sfbulk.SObjectDescribe
+	queries  atomic.Int32
+	queryErr map[string]error // by object, matched against the SOQL's FROM
+}
+
+func (f *fakeOrg) Describe(_ context.Context, object string) (*sfbulk.SObjectDescribe, error) {
+	d, ok := f.describe[object]
+	if !ok {
+		return nil, &sfbulk.APIError{HTTPStatus: 404, ErrorCode: "NOT_FOUND"}
+	}
+	return d, nil
+}
+
+func (f *fakeOrg) BulkQueryCSV(_ context.Context, soql string, _ sfbulk.BulkQueryOptions, w io.Writer) (sfbulk.QueryStats, error) {
+	f.queries.Add(1)
+	for obj, err := range f.queryErr {
+		if strings.HasSuffix(soql, " FROM "+obj) {
+			io.WriteString(w, "\"Id\"\n\"x\"\n") // half an export
+			return sfbulk.QueryStats{Rows: 1}, err
+		}
+	}
+	n, _ := io.WriteString(w, "\"Id\"\n")
+	return sfbulk.QueryStats{Bytes: int64(n), JobsRun: 1}, nil
+}
+
+// completeFake describes every snapshot object with every field it needs.
+func completeFake() *fakeOrg {
+	f := &fakeOrg{describe: map[string]*sfbulk.SObjectDescribe{}}
+	for _, o := range SnapshotObjects(nil) {
+		d := &sfbulk.SObjectDescribe{Name: o.Object, Queryable: true}
+		for _, fld := range o.Fields {
+			if rel, _, ok := strings.Cut(fld, "."); ok {
+				d.Fields = append(d.Fields, sfbulk.FieldDescribe{Name: rel + "Id", RelationshipName: rel, ReferenceTo: []string{rel}})
+				continue
+			}
+			d.Fields = append(d.Fields, sfbulk.FieldDescribe{Name: fld})
+		}
+		f.describe[o.Object] = d
+	}
+	return f
+}
+
+func dropField(d *sfbulk.SObjectDescribe, name string) {
+	d.Fields = slices.DeleteFunc(d.Fields, func(f sfbulk.FieldDescribe) bool { return f.Name == name })
+}
+
+func TestExtractRefusesMissingFields(t *testing.T) {
+	org := newTestOrg(t, 200)
+	tests := []struct {
+		name      string
+		sf        func() BulkQuerier
+		writeback []string
+		want      []MissingFieldError // Object and Field of each
+	}{
+		{"writeback fields not deployed (simulator)", func() BulkQuerier { return org.sf }, []string{"Navsync_Member_Id__c"},
+			[]MissingFieldError{{Object: "Contact", Field: "Navsync_Member_Id__c"}, {Object: "Lead", Field: "Navsync_Member_Id__c"}}},
+		{"default writeback field missing on Lead", func() BulkQuerier {
+			f := completeFake()
+			dropField(f.describe["Lead"], DefaultLeadIDField)
+			return f
+		}, nil, []MissingFieldError{{Object: "Lead", Field: DefaultLeadIDField}}},
+		{"relationship target field hidden", func() BulkQuerier {
+			f := completeFake()
+			dropField(f.describe["Account"], "Name")
+			return f
+		}, nil, []MissingFieldError{{Object: "Contact", Field: "Account.Name"}, {Object: "Account", Field: "Name"}}},
+		{"object not queryable", func() BulkQuerier {
+			f := completeFake()
+			f.describe["Opportunity"].Queryable = false
+			return f
+		}, nil, []MissingFieldError{{Object: "Opportunity"}}},
+		{"object missing", func() BulkQuerier {
+			f := completeFake()
+			delete(f.describe, "User")
+			return f
+		}, nil, []MissingFieldError{{Object: "User"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sf := tt.sf()
+			_, err := Extract(context.Background(), sf, ExtractOptions{Dir: dir, WritebackFields: tt.writeback})
+			if !errors.Is(err, ErrMissingField) {
+				t.Fatalf("err %v, want ErrMissingField", err)
+			}
+			var got []MissingFieldError
+			for _, e := range err.(interface{ Unwrap() error }).Unwrap().(interface{ Unwrap() []error }).Unwrap() {
+				var mf *MissingFieldError
+				if errors.As(e, &mf) {
+					got = append(got, MissingFieldError{Object: mf.Object, Field: mf.Field})
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("missing %+v, want %+v (error: %v)", got, tt.want, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w.Object) || !strings.Contains(err.Error(), w.Field) {
+					t.Errorf("error %q does not name %s %s", err, w.Object, w.Field)
+				}
+			}
+			if f, ok := sf.(*fakeOrg); ok && f.queries.Load() != 0 {
+				t.Errorf("%d queries run despite the missing field", f.queries.Load())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "crm")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("crm/ created before the schema check passed: %v", err)
+			}
+		})
+	}
+}
+
+func TestExtractUnderFaults(t *testing.T) {
+	org := newTestOrg(t, 800)
+	clean := t.TempDir()
+	if _, err := Extract(context.Background(), org.sf, ExtractOptions{Dir: clean, PageSize: 100}); err != nil {
+		t.Fatal(err)
+	}
+	org.sim.SetFaults(sfsim.Faults{Unavailable: 0.08, Drop: 0.05, BulkFail: 0.3, SessionExpiry: 40 * time.Millisecond, Seed: 11})
+	faulty := t.TempDir()
+	res, err := Extract(context.Background(), org.sf, ExtractOptions{Dir: faulty, PageSize: 100, JobAttempts: 10})
+	if err != nil {
+		t.Fatalf("extract under faults: %v (faults injected %v)", err, org.sim.FaultCounts())
+	}
+	org.sim.SetFaults(sfsim.Faults{})
+	fc := org.sim.FaultCounts()
+	injected := 0
+	for _, n := range fc {
+		injected += n
+	}
+	if injected == 0 {
+		t.Fatal("no fault was injected: the test proves nothing")
+	}
+	t.Logf("faults injected %v; bulk jobs %d; usage %+v", fc, res.Jobs(), org.sf.Usage())
+	for _, o := range SnapshotObjects(nil) {
+		a, err := os.ReadFile(filepath.Join(clean, "crm", o.File()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(faulty, "crm", o.File()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs under faults (%d vs %d bytes)", o.File(), len(a), len(b))
+		}
+	}
+}
+
+// cancelling cancels its context once a given object's export has written
+// some bytes.
+type cancelling struct {
+	BulkQuerier
+	object string
+	cancel context.CancelFunc
+}
+
+type cancelWriter struct {
+	w      io.Writer
+	cancel context.CancelFunc
+}
+
+func (c cancelWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.cancel()
+	return n, err
+}
+
+func (c cancelling) BulkQueryCSV(ctx context.Context, soql string, opts sfbulk.BulkQueryOptions, w io.Writer) (sfbulk.QueryStats, error) {
+	if strings.Contains(soql, " FROM "+c.object) {
+		w = cancelWriter{w, c.cancel}
+	}
+	return c.BulkQuerier.BulkQueryCSV(ctx, soql, opts, w)
+}
+
+func TestExtractLeavesNoPartialFile(t *testing.T) {
+	org := newTestOrg(t, 800)
+	tests := []struct {
+		name    string
+		sf      func(cancel context.CancelFunc) BulkQuerier
+		wantErr error
+	}{
+		{"cancelled mid-export", func(cancel context.CancelFunc) BulkQuerier {
+			return cancelling{BulkQuerier: org.sf, object: "Lead", cancel: cancel}
+		}, context.Canceled},
+		{"one object fails", func(context.CancelFunc) BulkQuerier {
+			f := completeFake()
+			f.queryErr = map[string]error{"User": sfbulk.ErrBulkJobFailed}
+			return f
+		}, sfbulk.ErrBulkJobFailed},
+	}
+	for _, tt := range tests {
+		for _, previous := range []bool{false, true} {
+			name := tt.name
+			if previous {
+				name += ", previous snapshot kept"
+			}
+			t.Run(name, func(t *testing.T) {
+				dir := t.TempDir()
+				crm := filepath.Join(dir, "crm")
+				old := map[string]string{}
+				if previous {
+					os.MkdirAll(crm, 0o755)
+					for _, o := range SnapshotObjects(nil) {
+						old[o.File()] = "\"Id\"\n\"old-" + o.Object + "\"\n"
+						os.WriteFile(filepath.Join(crm, o.File()), []byte(old[o.File()]), 0o644)
+					}
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				_, err := Extract(ctx, tt.sf(cancel), ExtractOptions{Dir: dir, PageSize: 50})
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err %v, want %v", err, tt.wantErr)
+				}
+				ents, _ := os.ReadDir(crm)
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				if len(names) != len(old) {
+					t.Errorf("crm/ holds %q after a failed extract, want only the previous snapshot (%d files)", names, len(old))
+				}
+				for f, content := range old {
+					if b, _ := os.ReadFile(filepath.Join(crm, f)); string(b) != content {
+						t.Errorf("%s of the previous snapshot was replaced by a failed extract", f)
+					}
+				}
+			})
+		}
+	}
+}
