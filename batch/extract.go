@@ -134,9 +134,10 @@ type ObjectStats struct {
 
 // ExtractResult is what Extract pulled, in SnapshotObjects order.
 type ExtractResult struct {
-	Dir     string // Dir/crm
-	Objects []ObjectStats
-	Took    time.Duration
+	Dir         string // Dir/crm
+	Objects     []ObjectStats
+	Concurrency int // objects exported at once
+	Took        time.Duration
 }
 
 // Rows is the total of rows exported.
@@ -199,7 +200,7 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
-	res := &ExtractResult{Dir: dir, Objects: make([]ObjectStats, len(objs))}
+	res := &ExtractResult{Dir: dir, Objects: make([]ObjectStats, len(objs)), Concurrency: conc}
 	temps := make([]string, len(objs))
 	var tmu sync.Mutex
 	defer func() {

@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -32,7 +36,9 @@ func TestDemo(t *testing.T) {
 		t.Errorf("%d rows in matches.parquet, want 1000", len(rows))
 	}
 	for _, want := range []string{"navsync match — run", "quality against the world's truth (1,000 leads", "per scenario", "not_in_org",
-		"duckdb -c \"SELECT decision, count(*) FROM '" + filepath.ToSlash(filepath.Join(out, "reports", "matches.parquet")) + "' GROUP BY 1\""} {
+		"duckdb -c \"SELECT decision, count(*) FROM '" + filepath.ToSlash(filepath.Join(out, "reports", "matches.parquet")) + "' GROUP BY 1\"",
+		"signed in as the admin integration user through the OAuth refresh-token flow",
+		"extract   " + filepath.Join(out, "crm") + " — Bulk API 2.0 query jobs", "Bulk jobs", "faults: none"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, s)
 		}
@@ -49,6 +55,104 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s = %s%%, below 80%% on a generated world", metric, m[1])
 		}
 	}
+
+	// The org snapshot came out of the simulator through extract: every
+	// object's rows are the world's (open opportunities only; User has the
+	// simulator's integration user too), in the extract's columns, which
+	// differ from the columns fixtures writes.
+	w, err := fixtures.Generate(fixtures.Options{Seed: 7, People: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := 0
+	for _, o := range w.Opportunities {
+		if !o.IsClosed {
+			open++
+		}
+	}
+	want := map[string]int{"Contact": len(w.Contacts), "Lead": len(w.Leads), "Account": len(w.Accounts), "Opportunity": open, "User": len(w.Users) + 1}
+	for _, o := range batch.SnapshotObjects(nil) {
+		header, n := csvShape(t, filepath.Join(out, "crm", o.File()))
+		if n != want[o.Object] {
+			t.Errorf("crm/%s has %d rows, the world %d", o.File(), n, want[o.Object])
+		}
+		if !slices.Equal(header, o.Fields) {
+			t.Errorf("crm/%s header %q, want the extract's fields %q", o.File(), header, o.Fields)
+		}
+		line := regexp.MustCompile(`(?m)^\s+` + o.Object + `\s+([0-9,]+)\s+1\s`).FindStringSubmatch(s)
+		if line == nil || line[1] != num(int64(want[o.Object])) {
+			t.Errorf("no extract line for %s with %d rows in 1 Bulk job: %q", o.Object, want[o.Object], line)
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^API calls ([0-9,]+) sent`).FindStringSubmatch(s); m == nil || m[1] == "0" {
+		t.Errorf("no API call count in the output: %q", m)
+	}
+	// Nothing temporary left behind.
+	for _, d := range []string{out, filepath.Join(out, "crm")} {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".") {
+				t.Errorf("%s left in %s", e.Name(), d)
+			}
+		}
+	}
+	if strings.Contains(stderr.String(), "access_token") || strings.Contains(stderr.String(), "refresh_token") {
+		t.Error("the logs mention tokens")
+	}
+}
+
+// TestDemoFaults runs the demo against an org that injects faults: the
+// client rides through them and extracts the same snapshot.
+func TestDemoFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two demo runs")
+	}
+	dir := t.TempDir()
+	run := func(name string, extra ...string) string {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"demo", "--out", filepath.Join(dir, name), "--size", "1000", "--seed", "3"}, extra...)
+		if err := Run(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Fatalf("demo %v: %v\n%s", extra, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	run("clean")
+	s := run("faulty", "--faults", "unavailable=0.1,drop=0.05,bulk-fail=0.3,session-expiry=200ms,seed=5")
+	for _, want := range []string{"(faults: unavailable=0.1", "faults    injected by the org and ridden through: ", "quality against the world's truth"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, s)
+		}
+	}
+	for _, o := range batch.SnapshotObjects(nil) {
+		a, errA := os.ReadFile(filepath.Join(dir, "clean", "crm", o.File()))
+		b, errB := os.ReadFile(filepath.Join(dir, "faulty", "crm", o.File()))
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("crm/%s differs when the org injects faults", o.File())
+		}
+	}
+	if err := Run(context.Background(), []string{"demo", "--faults", "nonsense"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("a bad --faults spec was accepted")
+	} else if code := exitCode(context.Background(), err, &bytes.Buffer{}); code != exitUsage {
+		t.Errorf("bad --faults: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// csvShape returns a CSV file's header and number of records.
+func csvShape(t *testing.T, path string) ([]string, int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs[0], len(recs) - 1
 }
 
 func TestDemoUsage(t *testing.T) {
