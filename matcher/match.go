@@ -573,7 +573,9 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	ambiguous := hasRU && best.w-ru.w < r.model.p.RunnerUpMargin
 	linked := c.linked != "" && c.linked == l.linked
 	namesOnly := !corroborated(&lv) && !linked
-	nameConflict := (lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent) && lv[fEmail] != lvExact && lv[fPhone] != lvExact && !linked
+	contact := lv[fEmail] == lvExact || lv[fPhone] == lvExact || linked
+	nameConflict := (lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent) && !contact
+	variantAndTitle := nameVariant(&lv) && lv[fTitle] == lvDifferent && !contact
 	switch {
 	case lr.Probability >= r.opts.AutoThreshold && namesOnly:
 		lr.Decision = DecisionPossible
@@ -581,6 +583,9 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	case lr.Probability >= r.opts.AutoThreshold && nameConflict:
 		lr.Decision = DecisionPossible
 		lr.Reason = "name differs: needs email or phone agreement"
+	case lr.Probability >= r.opts.AutoThreshold && variantAndTitle:
+		lr.Decision = DecisionPossible
+		lr.Reason = "name variant and title differs: needs email or phone agreement"
 	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
 		lr.Decision = DecisionMatch
 		if linked {
@@ -601,6 +606,23 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 		lr.Reason = "below review threshold"
 	}
 	return lr
+}
+
+// nameVariant reports whether the names agree only approximately: a
+// nickname, a similar or initial given name, or a similar family name. At
+// one employer that is as likely a colleague or relative of the same family
+// name (Bob and Robert Smith) as the same person, so with a title that
+// disagrees it needs an email or phone to be a match.
+func nameVariant(lv *[numLeadFields]level) bool {
+	switch lv[fFirst] {
+	case lvNickname, lvFuzzyStrong, lvFuzzyWeak, lvInitial:
+		return true
+	}
+	switch lv[fLast] {
+	case lvFuzzyStrong, lvFuzzyWeak:
+		return true
+	}
+	return false
 }
 
 // corroborated reports whether a pair agrees on more than names: email,

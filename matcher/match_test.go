@@ -379,3 +379,41 @@ func TestSortEntries(t *testing.T) {
 		t.Error("sortEntries differs from a (key, id) sort")
 	}
 }
+
+// A lead whose given name only resembles the CRM person's (nickname,
+// similar spelling) at the same company is a colleague as likely as the
+// person: with a title that disagrees it needs an email or phone to match.
+func TestSameCompanyNameVariant(t *testing.T) {
+	crm := []Person{
+		{ID: "003R", Object: "Contact", FirstName: "Robert", LastName: "Hillingdon", Email: "robert.hillingdon@acme.com", Phone: "+1 415 555 0101", Company: "Acme Inc", AccountID: "001A", Title: "VP Sales", Country: "US"},
+		{ID: "003S", Object: "Contact", FirstName: "Anna", LastName: "Kowalski", Company: "Globex", AccountID: "001B", Title: "CFO", Country: "US"},
+		{ID: "003T", Object: "Contact", FirstName: "Lars", LastName: "Berg", Company: "Initech", AccountID: "001C", Title: "Engineer", Country: "US"},
+	}
+	tests := []struct {
+		name     string
+		lead     Lead
+		decision Decision
+		reason   string
+	}{
+		{"nickname, same title", Lead{FirstName: "Bob", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Vice President, Sales"}, DecisionMatch, ""},
+		{"nickname, title missing", Lead{FirstName: "Bob", LastName: "Hillingdon", CurrentCompany: "Acme"}, DecisionMatch, ""},
+		{"nickname, other title", Lead{FirstName: "Bob", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "name variant and title differs"},
+		{"nickname, other title, phone", Lead{FirstName: "Bob", LastName: "Hillingdon", Phone: "(415) 555-0101", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionMatch, ""},
+		{"typo, other title", Lead{FirstName: "Robret", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "name variant and title differs"},
+		{"exact name, other title", Lead{FirstName: "Robert", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionMatch, ""},
+		{"other given name", Lead{FirstName: "Rachel", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "VP Sales"}, DecisionPossible, "below auto threshold"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.lead.LeadID = "L"
+			res, err := Match(context.Background(), Input{People: crm, Leads: []Lead{tc.lead}}, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lr := res.Leads[0]
+			if lr.Decision != tc.decision || !strings.HasPrefix(lr.Reason, tc.reason) || lr.CRMID != "003R" {
+				t.Errorf("got %s %s %q, want %s 003R %q\n  %s", lr.Decision, lr.CRMID, lr.Reason, tc.decision, tc.reason, lr.describe())
+			}
+		})
+	}
+}

@@ -34,8 +34,25 @@ func TestQualityTargets(t *testing.T) {
 		rep.print(&b)
 		t.Errorf("targets missed: %s\n%s", strings.Join(miss, "; "), b.String())
 	}
-	if rep.Total.InOrg == 0 || rep.ByScenario[fixtures.ScenarioNamesake] == nil {
-		t.Errorf("world has no in-org leads or no namesakes: %+v", rep.Total)
+	if rep.Total.InOrg == 0 {
+		t.Errorf("world has no in-org leads: %+v", rep.Total)
+	}
+	// Every kind of hard negative occurs, and none becomes a match.
+	for _, s := range fixtures.HardNegativeScenarios {
+		c := rep.ByScenario[s]
+		if c == nil || c.Leads == 0 {
+			t.Errorf("world has no %s leads", s)
+			continue
+		}
+		if c.Match != 0 {
+			t.Errorf("%d of %d %s leads decided match", c.Match, c.Leads, s)
+		}
+	}
+	// Leads with several differences at once still mostly match.
+	if c := rep.ByScenario[fixtures.ScenarioCombined]; c == nil || c.InOrg == 0 {
+		t.Error("world has no combined leads")
+	} else if r := float64(c.MatchCorrect) / float64(c.InOrg); r < 0.9 {
+		t.Errorf("combined: recall of match %.3f < 0.9", r)
 	}
 }
 
