@@ -166,10 +166,12 @@ func (r *ExtractResult) Jobs() int {
 // It first describes every object and refuses, before any query, when a
 // field is missing (a *MissingFieldError per field, joined; errors.Is
 // ErrMissingField). Objects then export Concurrency at a time, each into a
-// temporary file in Dir/crm; only when every export has completed are the
-// files renamed to their final names, so a failed or cancelled run leaves
-// no partial file under a final name (and the previous snapshot, if any, in
-// place).
+// temporary file in Dir/crm (fsynced); only when every export has completed
+// are the files renamed to their final names, together, so a failed or
+// cancelled run leaves no partial file under a final name and the previous
+// snapshot, if any, whole (never some objects of one run and some of
+// another). A Failed Bulk job is run again (JobAttempts), a broken page is
+// fetched again, and a cancelled context aborts the running jobs.
 func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*ExtractResult, error) {
 	start := time.Now()
 	if opts.Dir == "" {
@@ -244,6 +246,10 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 		}
 		temps[i] = ""
 	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // the renames survive a crash
+		d.Close()
+	}
 	res.Took = time.Since(start)
 	log.Info("org snapshot extracted", "dir", dir, "rows", res.Rows(), "bulk_jobs", res.Jobs(),
 		"took", res.Took.Round(time.Millisecond).String())
@@ -261,8 +267,14 @@ func exportObject(ctx context.Context, sf BulkQuerier, dir string, o SnapshotObj
 	}
 	onTemp(f.Name())
 	bw := bufio.NewWriterSize(f, 1<<20)
-	qs, err := sf.BulkQueryCSV(ctx, soql, qo, bw)
+	cw := &countingWriter{w: bw}
+	qs, err := sf.BulkQueryCSV(ctx, soql, qo, cw)
 	st.Rows, st.Bytes, st.Pages, st.Jobs, st.PageRetries = qs.Rows, qs.Bytes, qs.Pages, qs.JobsRun, qs.PageRetries
+	if err == nil && cw.n == 0 {
+		// No row and no header (an empty results body): write the header,
+		// so readers still find the columns.
+		_, err = bw.WriteString(csvHeader(o.Fields))
+	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -274,9 +286,6 @@ func exportObject(ctx context.Context, sf BulkQuerier, dir string, o SnapshotObj
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil && qs.Rows == 0 && qs.Bytes == 0 {
-		err = errors.New("empty result: no header row")
 	}
 	st.Took = time.Since(t)
 	return st, err
@@ -327,6 +336,30 @@ func checkFields(ctx context.Context, sf BulkQuerier, objs []SnapshotObject) err
 		}
 	}
 	return errors.Join(errs...)
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// csvHeader is a Bulk 2.0 result header: every name double-quoted, LF.
+func csvHeader(fields []string) string {
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + f + `"`)
+	}
+	b.WriteByte('\n')
+	return b.String()
 }
 
 func relationship(d *sfbulk.SObjectDescribe, rel string) *sfbulk.FieldDescribe {

@@ -218,6 +218,7 @@ type fakeOrg struct {
 	describe map[string]*sfbulk.SObjectDescribe
 	queries  atomic.Int32
 	queryErr map[string]error // by object, matched against the SOQL's FROM
+	empty    string           // an object whose results body is empty (no header)
 }
 
 func (f *fakeOrg) Describe(_ context.Context, object string) (*sfbulk.SObjectDescribe, error) {
@@ -235,6 +236,9 @@ func (f *fakeOrg) BulkQueryCSV(_ context.Context, soql string, _ sfbulk.BulkQuer
 			io.WriteString(w, "\"Id\"\n\"x\"\n") // half an export
 			return sfbulk.QueryStats{Rows: 1}, err
 		}
+	}
+	if f.empty != "" && strings.HasSuffix(soql, " FROM "+f.empty) {
+		return sfbulk.QueryStats{JobsRun: 1}, nil
 	}
 	n, _ := io.WriteString(w, "\"Id\"\n")
 	return sfbulk.QueryStats{Bytes: int64(n), JobsRun: 1}, nil
@@ -386,6 +390,26 @@ func (c cancelling) BulkQueryCSV(ctx context.Context, soql string, opts sfbulk.B
 		w = cancelWriter{w, c.cancel}
 	}
 	return c.BulkQuerier.BulkQueryCSV(ctx, soql, opts, w)
+}
+
+func TestExtractEmptyResultKeepsHeader(t *testing.T) {
+	f := completeFake()
+	f.empty = "User"
+	dir := t.TempDir()
+	res, err := Extract(context.Background(), f, ExtractOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "crm", "User.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\"Id\",\"Email\",\"Username\",\"IsActive\"\n"; string(b) != want {
+		t.Errorf("User.csv of an empty result = %q, want the header %q", b, want)
+	}
+	if n := res.Rows(); n != 0 {
+		t.Errorf("%d rows", n)
+	}
 }
 
 func TestExtractLeavesNoPartialFile(t *testing.T) {
