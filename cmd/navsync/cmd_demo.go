@@ -52,7 +52,8 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 		return usagef("demo: --faults: %v", err)
 	}
 
-	t := time.Now()
+	began := time.Now()
+	t := began
 	world, err := fixtures.Generate(fixtures.Options{Seed: *seed, People: *size})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -123,6 +124,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT reason, count(*) FROM '%s' GROUP BY 1\"\n", filepath.ToSlash(filepath.Join(cfg.outDir, report.RejectsFile)))
 	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT IsConverted, count(*) FROM '%s' GROUP BY 1\"\n",
 		filepath.ToSlash(filepath.Join(ex.Dir, "Lead.csv")))
+	fmt.Fprintf(env.stdout, "\nnavsync demo finished in %s\n", roundDuration(time.Since(began)))
 	return nil
 }
 
@@ -251,7 +253,7 @@ func printExtractSummary(w io.Writer, ex *batch.ExtractResult, u sfbulk.Usage, f
 	}
 	fmt.Fprintf(tw, "  %-12s\t%s\t%d\t%d\t%d\t%s\t\n", "total", num(ex.Rows()), ex.Jobs(), pages, retries, roundDuration(ex.Took))
 	tw.Flush()
-	fmt.Fprintf(w, "API calls %s sent (%s retried, %s token refreshes); org usage %s of %s today\n",
+	fmt.Fprintf(w, "API calls %s sent (%s retried, %s token refreshes); the org's daily usage at the last answer: %s of %s\n",
 		num(u.Calls), num(u.Retries), num(u.Refreshes), num(int64(u.Org.Used)), num(int64(u.Org.Max)))
 	if len(faults) > 0 {
 		keys := make([]string, 0, len(faults))
