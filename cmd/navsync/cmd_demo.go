@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	out := flags.String("out", filepath.Join("out", "demo"), "`DIR` for the extracted org snapshot (crm/), the world's exports and truth (salesnav/, truth/) and the reports (reports/)")
 	size := flags.Int("size", 20000, "CRM people in the generated world (Contacts and Leads)")
 	seed := flags.Int64("seed", 1, "world seed; the same seed gives the same world")
-	faultSpec := flags.String("faults", "", "faults the simulator org injects, as `navsync sim --faults`, e.g. 'unavailable=0.05,drop=0.02,bulk-fail=0.2,session-expiry=2s,seed=7'")
+	faultSpec := flags.String("faults", "", "`SPEC` of the faults the simulator org injects (syntax of navsync sim --faults), e.g. 'unavailable=0.05,drop=0.02,bulk-fail=0.2,session-expiry=2s,seed=7'")
 	flags.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: navsync demo [--out DIR] [--size N] [--seed S] [--faults SPEC]")
 		flags.PrintDefaults()
