@@ -82,10 +82,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 
 	ex, err := batch.Extract(ctx, sf, batch.ExtractOptions{Dir: *out, Logger: env.log, JobAttempts: 5})
 	if err != nil {
-		if errors.Is(err, batch.ErrMissingField) {
-			return badInput(fmt.Errorf("demo: %w", err))
-		}
-		return fmt.Errorf("demo: %w", err)
+		return extractError("demo", err)
 	}
 	printExtractSummary(env.stdout, ex, sf.Usage(), org.srv.FaultCounts())
 	fmt.Fprintln(env.stdout)
@@ -126,6 +123,17 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 		filepath.ToSlash(filepath.Join(ex.Dir, "Lead.csv")))
 	fmt.Fprintf(env.stdout, "\nnavsync demo finished in %s\n", roundDuration(time.Since(began)))
 	return nil
+}
+
+// extractError gives an extract failure its exit code: a field missing in
+// the org is bad input (5); auth and limit errors map through sfbulk's
+// sentinels.
+func extractError(cmd string, err error) error {
+	err = fmt.Errorf("%s: %w", cmd, err)
+	if errors.Is(err, batch.ErrMissingField) {
+		return badInput(err)
+	}
+	return err
 }
 
 // writeDemoExports writes the world's Sales Navigator exports and truth into

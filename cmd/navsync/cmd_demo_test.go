@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +19,7 @@ import (
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/matcher"
+	"github.com/navsync/navsync/sfbulk"
 )
 
 func TestDemo(t *testing.T) {
@@ -137,6 +140,28 @@ func TestDemoFaults(t *testing.T) {
 		t.Error("a bad --faults spec was accepted")
 	} else if code := exitCode(context.Background(), err, &bytes.Buffer{}); code != exitUsage {
 		t.Errorf("bad --faults: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestDemoExtractExitCodes(t *testing.T) {
+	missing := errors.Join(&batch.MissingFieldError{Object: "Lead", Field: "Sales_Navigator_Lead_Id__c", Reason: "not in describe"})
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"writeback field not deployed", fmt.Errorf("extract: %w", missing), exitBadInput},
+		{"refresh token revoked", fmt.Errorf("sign in: %w", sfbulk.ErrAuthRevoked), exitAuthRevoked},
+		{"daily limit", fmt.Errorf("extract Contact: %w", sfbulk.ErrLimitExhausted), exitLimits},
+		{"bulk job failed", fmt.Errorf("extract Contact: %w", sfbulk.ErrBulkJobFailed), exitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if got := exitCode(context.Background(), extractError("demo", tt.err), &stderr); got != tt.want {
+				t.Errorf("exit %d, want %d (%s)", got, tt.want, stderr.String())
+			}
+		})
 	}
 }
 
