@@ -100,10 +100,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		if err != nil {
 			return fmt.Errorf("sim: generate world: %w", err)
 		}
-		for _, tb := range w.CRMTables() {
-			if err := srv.Load(tb.Object, tb.Header, tb.Rows); err != nil {
-				return fmt.Errorf("sim: seed world: %w", err)
-			}
+		if err := seedSimWorld(srv, w); err != nil {
+			return fmt.Errorf("sim: %w", err)
 		}
 	}
 	admin := srv.AdminUser()
