@@ -1,20 +1,14 @@
 package matcher
 
 import (
-	_ "embed"
 	"encoding/csv"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
-)
 
-// The nickname table is github.com/carltonnorthern/nicknames (Apache-2.0),
-// shipped with its licence in data/nicknames. Rows are
-// "name1,has_nickname,name2".
-//
-//go:embed data/nicknames/names.csv
-var nicknamesCSV string
+	nicknamedata "github.com/navsync/navsync/internal/nicknames"
+)
 
 // nicknameTable maps a folded given name to its canonical roots (see
 // parseNicknames). Two given names are
@@ -28,7 +22,7 @@ type nicknameTable struct {
 
 // nicknames is built once from the embedded table and never modified.
 var nicknames = sync.OnceValue(func() *nicknameTable {
-	t, err := parseNicknames(nicknamesCSV)
+	t, err := parseNicknames(nicknamedata.CSV())
 	if err != nil {
 		// The table is embedded at build time; a parse failure is a
 		// packaging bug that tests catch.
