@@ -1,5 +1,7 @@
 package matcher
 
+import "math/bits"
+
 // No maintained Go module for Jaro-Winkler or Soundex is available to this
 // project, so both small, well-specified algorithms are written here and
 // pinned by tests against published reference values.
@@ -30,10 +32,65 @@ func jaroWinkler(a, b string) float64 {
 	return j + float64(prefix)*0.1*(1-j)
 }
 
+// jaro is the Jaro similarity. Strings of up to 64 bytes take a
+// bit-parallel path: a mask of the positions of each byte of the longer
+// string, so each byte of the shorter one finds its first unmatched
+// partner within the window with an AND and a trailing-zero count — the
+// same greedy matching, so the same value, as the textbook double loop
+// (jaroLoop), which longer strings use.
 func jaro(a, b string) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
+	la, lb := len(a), len(b)
+	if lb > 64 {
+		return jaroLoop(a, b)
+	}
+	window := lb/2 - 1
+	if window < 0 {
+		window = 0
+	}
+	// pos[c&31]: bit k set when b[k]&31 == c&31. Lower-case letters have
+	// distinct low five bits; other bytes may share a bucket, so a
+	// candidate is checked before it is taken.
+	var pos [32]uint64
+	for k := 0; k < lb; k++ {
+		pos[b[k]&31] |= 1 << k
+	}
+	var ma, mb uint64 // matched positions of a and b
+	matches := 0
+	for i := 0; i < la; i++ {
+		lo := max(0, i-window)
+		hi := min(lb, i+window+1)
+		if lo >= hi {
+			continue
+		}
+		win := (^uint64(0) >> (64 - uint(hi-lo))) << uint(lo) // bits lo..hi-1
+		c := a[i]
+		for cand := pos[c&31] &^ mb & win; cand != 0; cand &= cand - 1 {
+			if k := bits.TrailingZeros64(cand); b[k] == c {
+				mb |= 1 << k
+				ma |= 1 << i
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	transpositions := 0
+	for ra, rb := ma, mb; ra != 0; ra, rb = ra&(ra-1), rb&(rb-1) {
+		if a[bits.TrailingZeros64(ra)] != b[bits.TrailingZeros64(rb)] {
+			transpositions++
+		}
+	}
+	m := float64(matches)
+	return (m/float64(la) + m/float64(lb) + (m-float64(transpositions/2))/m) / 3
+}
+
+// jaroLoop is jaro by the textbook double loop; a is the shorter string.
+func jaroLoop(a, b string) float64 {
 	la, lb := len(a), len(b)
 	window := lb/2 - 1
 	if window < 0 {
