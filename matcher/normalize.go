@@ -23,37 +23,21 @@ type normalizer struct {
 	// nddCache holds national dialling prefixes by region.
 	nddCache map[string]string
 	// Memos of company names, titles and websites, which repeat across a
-	// company's people; cleared when they grow large.
-	companyMemo map[string]compName
-	titleMemo   map[string]titleInfo
-	domainMemo  map[string]string
+	// company's people.
+	companyMemo memo[compName]
+	titleMemo   memo[titleInfo]
+	domainMemo  memo[string]
 	regionMemo  map[string]string
 }
 
 const memoLimit = 1 << 18
 
 func (n *normalizer) companyName(s string) compName {
-	if v, ok := n.companyMemo[s]; ok {
-		return v
-	}
-	if len(n.companyMemo) >= memoLimit || n.companyMemo == nil {
-		n.companyMemo = make(map[string]compName, 1024)
-	}
-	v := newCompName(n.company(s))
-	n.companyMemo[s] = v
-	return v
+	return n.companyMemo.get(s, 1<<18, func(s string) compName { return newCompName(n.company(s)) })
 }
 
 func (n *normalizer) titleInfo(s string) titleInfo {
-	if v, ok := n.titleMemo[s]; ok {
-		return v
-	}
-	if len(n.titleMemo) >= memoLimit || n.titleMemo == nil {
-		n.titleMemo = make(map[string]titleInfo, 1024)
-	}
-	v := newTitleInfo(n.title(s))
-	n.titleMemo[s] = v
-	return v
+	return n.titleMemo.get(s, 1<<16, func(s string) titleInfo { return newTitleInfo(n.title(s)) })
 }
 
 // domain is registrableDomain, memoised.
@@ -61,15 +45,7 @@ func (n *normalizer) domain(s string) string {
 	if s == "" {
 		return ""
 	}
-	if v, ok := n.domainMemo[s]; ok {
-		return v
-	}
-	if len(n.domainMemo) >= memoLimit || n.domainMemo == nil {
-		n.domainMemo = make(map[string]string, 1024)
-	}
-	v := registrableDomain(s)
-	n.domainMemo[s] = v
-	return v
+	return n.domainMemo.get(s, 1<<18, registrableDomain)
 }
 
 // workDomain returns the registrable domain of a work email, or "" for free
