@@ -58,21 +58,24 @@ func (c counts) BaselinePrecision() float64 { return ratio(c.BaselineRight, c.Ba
 func (c counts) BaselineRecall() float64    { return ratio(c.BaselineRight, c.InOrg) }
 func (c counts) BaselineF1() float64        { return f1(c.BaselinePrecision(), c.BaselineRecall()) }
 
-// accountCounts tallies account decisions: Sales Navigator accounts, and
-// the account found for each lead's current company.
+// accountCounts tallies the account found for each lead's current company.
+// (The Sales Navigator accounts are tallied in report.ByAccount.)
 type accountCounts struct {
-	Companies, CompaniesInOrg, CompanyMatch, CompanyMatchRight int
-	LeadAcctInOrg, LeadAcctSet, LeadAcctRight                  int
+	LeadAcctInOrg, LeadAcctSet, LeadAcctRight int
 }
 
 func (a *accountCounts) add(o accountCounts) {
-	a.Companies += o.Companies
-	a.CompaniesInOrg += o.CompaniesInOrg
-	a.CompanyMatch += o.CompanyMatch
-	a.CompanyMatchRight += o.CompanyMatchRight
 	a.LeadAcctInOrg += o.LeadAcctInOrg
 	a.LeadAcctSet += o.LeadAcctSet
 	a.LeadAcctRight += o.LeadAcctRight
+}
+
+// addTo adds c to m[k], which it creates when missing.
+func addTo(m map[string]*counts, k string, c counts) {
+	if m[k] == nil {
+		m[k] = &counts{}
+	}
+	m[k].add(c)
 }
 
 // report is the outcome of one or more worlds.
@@ -92,16 +95,10 @@ func newReport() *report {
 func (r *report) merge(o *report) {
 	r.Total.add(o.Total)
 	for k, v := range o.ByScenario {
-		if r.ByScenario[k] == nil {
-			r.ByScenario[k] = &counts{}
-		}
-		r.ByScenario[k].add(*v)
+		addTo(r.ByScenario, k, *v)
 	}
 	for k, v := range o.ByAccount {
-		if r.ByAccount[k] == nil {
-			r.ByAccount[k] = &counts{}
-		}
-		r.ByAccount[k].add(*v)
+		addTo(r.ByAccount, k, *v)
 	}
 	r.Accounts.add(o.Accounts)
 	r.NamesakeMatches += o.NamesakeMatches
@@ -149,10 +146,7 @@ func score(w *fixtures.World, res *matcher.Result, baseline []string) (*report, 
 			}
 		}
 		rep.Total.add(c)
-		if rep.ByScenario[t.Scenario] == nil {
-			rep.ByScenario[t.Scenario] = &counts{}
-		}
-		rep.ByScenario[t.Scenario].add(c)
+		addTo(rep.ByScenario, t.Scenario, c)
 		if t.AccountID != "" {
 			rep.Accounts.LeadAcctInOrg++
 		}
@@ -170,23 +164,16 @@ func score(w *fixtures.World, res *matcher.Result, baseline []string) (*report, 
 		cr := res.Companies[i]
 		var c counts
 		c.Leads = 1
-		rep.Accounts.Companies++
 		if t.CRMAccountID != "" {
 			c.InOrg = 1
-			rep.Accounts.CompaniesInOrg++
 		}
 		if cr.Decision == matcher.DecisionMatch {
 			c.Match = 1
-			rep.Accounts.CompanyMatch++
 			if cr.CRMAccountID == t.CRMAccountID {
 				c.MatchCorrect = 1
-				rep.Accounts.CompanyMatchRight++
 			}
 		}
-		if rep.ByAccount[t.Scenario] == nil {
-			rep.ByAccount[t.Scenario] = &counts{}
-		}
-		rep.ByAccount[t.Scenario].add(c)
+		addTo(rep.ByAccount, t.Scenario, c)
 	}
 	return rep, nil
 }
@@ -221,9 +208,13 @@ func (r *report) print(out io.Writer) {
 			c.Possible, c.PossibleRight, c.None, c.BaselineRight, c.Baseline-c.BaselineRight)
 	}
 
-	a := r.Accounts
+	var ct counts // all Sales Navigator accounts
+	for _, c := range r.ByAccount {
+		ct.add(*c)
+	}
 	fmt.Fprintf(out, "\nAccounts: %d Sales Navigator accounts (%d in the org): match %d, correct %d (precision %.4f, recall %.4f)\n",
-		a.Companies, a.CompaniesInOrg, a.CompanyMatch, a.CompanyMatchRight, ratio(a.CompanyMatchRight, a.CompanyMatch), ratio(a.CompanyMatchRight, a.CompaniesInOrg))
+		ct.Leads, ct.InOrg, ct.Match, ct.MatchCorrect, ct.Precision(), ct.Recall())
+	a := r.Accounts
 	fmt.Fprintf(out, "Lead current company -> Account: %d leads with an Account in the org; set %d, correct %d (precision %.4f, recall %.4f)\n",
 		a.LeadAcctInOrg, a.LeadAcctSet, a.LeadAcctRight, ratio(a.LeadAcctRight, a.LeadAcctSet), ratio(a.LeadAcctRight, a.LeadAcctInOrg))
 	var sc []string
