@@ -637,38 +637,64 @@ func corroborated(lv *[numLeadFields]level) bool {
 // Lead and its Contact count as one): the strongest, when it is clearly
 // ahead; the others become possible.
 func (r *run) oneToOneLeads(res []LeadResult, scores []scored) {
-	byFamily := map[int32][]int{}
-	var fams []int32
-	for i := range res {
+	demoted := r.oneToOne(scores, func(i int) (int32, bool) {
 		if res[i].Decision != DecisionMatch {
+			return 0, false
+		}
+		return r.crm[scores[i].top[0].idx].family, true
+	})
+	for _, d := range demoted {
+		res[d.i].Decision = DecisionPossible
+		res[d.i].Reason = d.reason("lead", res[d.by].LeadID)
+	}
+}
+
+// demotion is a match that oneToOne makes possible: by is the result that
+// took its CRM record or, when contested, the runner-up that contests it.
+type demotion struct {
+	i, by     int
+	contested bool
+}
+
+func (d demotion) reason(kind, byID string) string {
+	if d.contested {
+		return "one-to-one: contested by " + kind + " " + byID
+	}
+	return "one-to-one: taken by " + kind + " " + byID
+}
+
+// oneToOne groups the matched results by CRM record (key reports the
+// record of result i and whether it is a match). In a group of two or
+// more the strongest stays a match when it is clearly ahead of the second;
+// the others are returned, in group order.
+func (r *run) oneToOne(scores []scored, key func(i int) (int32, bool)) []demotion {
+	by := map[int32][]int{}
+	var order []int32
+	for i := range scores {
+		k, ok := key(i)
+		if !ok {
 			continue
 		}
-		f := r.crm[scores[i].top[0].idx].family
-		if _, ok := byFamily[f]; !ok {
-			fams = append(fams, f)
+		if _, seen := by[k]; !seen {
+			order = append(order, k)
 		}
-		byFamily[f] = append(byFamily[f], i)
+		by[k] = append(by[k], i)
 	}
-	for _, f := range fams {
-		ls := byFamily[f]
-		if len(ls) < 2 {
+	var out []demotion
+	for _, k := range order {
+		g := by[k]
+		if len(g) < 2 {
 			continue
 		}
-		slices.SortStableFunc(ls, func(a, b int) int { return cmp.Compare(scores[b].top[0].w, scores[a].top[0].w) })
-		win := ls[0]
-		contested := scores[win].top[0].w-scores[ls[1]].top[0].w < r.model.p.RunnerUpMargin
-		for k, i := range ls {
-			if k == 0 && !contested {
-				continue
-			}
-			res[i].Decision = DecisionPossible
-			if k == 0 {
-				res[i].Reason = "one-to-one: contested by lead " + res[ls[1]].LeadID
-			} else {
-				res[i].Reason = "one-to-one: taken by lead " + res[win].LeadID
-			}
+		slices.SortStableFunc(g, func(a, b int) int { return cmp.Compare(scores[b].top[0].w, scores[a].top[0].w) })
+		if scores[g[0]].top[0].w-scores[g[1]].top[0].w < r.model.p.RunnerUpMargin {
+			out = append(out, demotion{i: g[0], by: g[1], contested: true})
+		}
+		for _, i := range g[1:] {
+			out = append(out, demotion{i: i, by: g[0]})
 		}
 	}
+	return out
 }
 
 func (r *run) companyDecision(s *scored) Decision {
@@ -722,37 +748,15 @@ func (r *run) decideCompany(i int, s *scored) CompanyResult {
 	return cr
 }
 
+// oneToOneCompanies keeps at most one matched company per Account, as
+// oneToOneLeads does per CRM person.
 func (r *run) oneToOneCompanies(res []CompanyResult, scores []scored) {
-	by := map[int32][]int{}
-	var order []int32
-	for i := range res {
-		if res[i].Decision != DecisionMatch {
-			continue
-		}
-		a := scores[i].top[0].idx
-		if _, ok := by[a]; !ok {
-			order = append(order, a)
-		}
-		by[a] = append(by[a], i)
-	}
-	for _, a := range order {
-		cs := by[a]
-		if len(cs) < 2 {
-			continue
-		}
-		slices.SortStableFunc(cs, func(x, y int) int { return cmp.Compare(scores[y].top[0].w, scores[x].top[0].w) })
-		contested := scores[cs[0]].top[0].w-scores[cs[1]].top[0].w < r.model.p.RunnerUpMargin
-		for k, i := range cs {
-			if k == 0 && !contested {
-				continue
-			}
-			res[i].Decision = DecisionPossible
-			if k == 0 {
-				res[i].Reason = "one-to-one: contested by account " + res[cs[1]].AccountID
-			} else {
-				res[i].Reason = "one-to-one: taken by account " + res[cs[0]].AccountID
-			}
-		}
+	demoted := r.oneToOne(scores, func(i int) (int32, bool) {
+		return scores[i].top[0].idx, res[i].Decision == DecisionMatch
+	})
+	for _, d := range demoted {
+		res[d.i].Decision = DecisionPossible
+		res[d.i].Reason = d.reason("account", res[d.by].AccountID)
 	}
 }
 
