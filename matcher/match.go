@@ -558,10 +558,7 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	lr.Probability = round6(probability(best.w))
 	lv := leadLevelsOf(l, c)
 	fw, _ := r.leadWeights(l, c, &lv)
-	lr.Fields = make([]FieldScore, numLeadFields)
-	for f := range numLeadFields {
-		lr.Fields[f] = FieldScore{Field: LeadFields[f], Level: lv[f].String(), Weight: round6(fw[f])}
-	}
+	lr.Fields = fieldScores(LeadFields, lv[:], fw[:])
 	lr.BlockingKeys = keyNames(best.keys, leadKeyNames[:])
 	lr.JobChange = (lv[fPastCompany] == lvExact || lv[fPastCompany] == lvFuzzyStrong) &&
 		lv[fCompany] != lvExact && lv[fCompany] != lvFuzzyStrong
@@ -727,10 +724,7 @@ func (r *run) decideCompany(i int, s *scored) CompanyResult {
 	cr.Probability = round6(probability(best.w))
 	lv := companyLevelsOf(q, a)
 	fw, _ := r.companyWeights(q, a, &lv)
-	cr.Fields = make([]FieldScore, numCompanyFields)
-	for f := range numCompanyFields {
-		cr.Fields[f] = FieldScore{Field: CompanyFields[f], Level: lv[f].String(), Weight: round6(fw[f])}
-	}
+	cr.Fields = fieldScores(CompanyFields, lv[:], fw[:])
 	cr.BlockingKeys = keyNames(best.keys, companyKeyNames[:])
 	if s.n > 1 {
 		cr.RunnerUpID = r.in.Accounts[s.top[1].idx].ID
@@ -758,6 +752,16 @@ func (r *run) oneToOneCompanies(res []CompanyResult, scores []scored) {
 		res[d.i].Decision = DecisionPossible
 		res[d.i].Reason = d.reason("account", res[d.by].AccountID)
 	}
+}
+
+// fieldScores explains a pair field by field: names[f], its level and its
+// weight.
+func fieldScores(names []string, lv []level, fw []float64) []FieldScore {
+	out := make([]FieldScore, len(names))
+	for f, n := range names {
+		out[f] = FieldScore{Field: n, Level: lv[f].String(), Weight: round6(fw[f])}
+	}
+	return out
 }
 
 func emptyFields(names []string) []FieldScore {
