@@ -180,35 +180,21 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 		return nil, err
 	}
 	// Term frequencies, one goroutine per field.
-	var firsts, lasts, comps map[string]int32
-	count := func(key func(p *prepPerson) string) map[string]int32 {
-		m := make(map[string]int32, 1024)
-		for i := range out {
-			if k := key(&out[i]); k != "" {
-				m[k]++
-			}
-		}
-		return m
-	}
+	var firsts, lasts, comps []int32
 	g, _ := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
-	g.Go(func() error { firsts = count(func(p *prepPerson) string { return p.first }); return nil })
-	g.Go(func() error { lasts = count(func(p *prepPerson) string { return p.last }); return nil })
-	g.Go(func() error { comps = count(func(p *prepPerson) string { return p.company.name }); return nil })
+	g.Go(func() error { firsts = countValues(len(out), func(i int) string { return out[i].first }); return nil })
+	g.Go(func() error { lasts = countValues(len(out), func(i int) string { return out[i].last }); return nil })
+	g.Go(func() error {
+		comps = countValues(len(out), func(i int) string { return out[i].company.name })
+		return nil
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	err = parallelChunks(ctx, len(out), 4096, limit, func(_ *normalizer, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			p := &out[i]
-			p.firstCount = firsts[p.first]
-			p.lastCount = lasts[p.last]
-			p.companyCnt = comps[p.company.name]
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	for i := range out {
+		p := &out[i]
+		p.firstCount, p.lastCount, p.companyCnt = firsts[i], lasts[i], comps[i]
 	}
 	// Converted Leads share the family of their Contact.
 	contact := map[string]int32{}
