@@ -163,7 +163,6 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	}
 	for i := range r.accts {
 		a := &r.accts[i]
-		m := r.model
 		a.tfW = float32(m.tfWeight(m.company[cName][lvExact], m.companyM[cName][lvExact], a.nameCount, len(r.accts), m.companyTF[cName]))
 	}
 	r.leadPrior = priorWeight(params.LeadMatchRate, len(r.crm))
@@ -311,13 +310,7 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 		}
 		return nil
 	})
-	merged := leadPatterns{}
-	for _, p := range pats {
-		for k, v := range p {
-			merged[k] += v
-		}
-	}
-	return out, stats, merged, err
+	return out, stats, sumPatterns(pats), err
 }
 
 // scoreCompanies blocks and scores company queries against the CRM Accounts.
@@ -369,17 +362,24 @@ func (r *run) scoreCompanies(ctx context.Context, qs []prepCompany, collect bool
 	})
 	var keyPairs [numCompanyKeys]int64
 	var pairs int64
-	merged := companyPatterns{}
 	for i := range stats {
 		for k := range keyPairs {
 			keyPairs[k] += stats[i].keyPairs[k]
 		}
 		pairs += stats[i].pairs
-		for k, v := range pats[i] {
+	}
+	return out, keyPairs, pairs, sumPatterns(pats), err
+}
+
+// sumPatterns adds up the pattern counts of the chunks.
+func sumPatterns[M ~map[K]float64, K comparable](parts []M) M {
+	merged := M{}
+	for _, p := range parts {
+		for k, v := range p {
 			merged[k] += v
 		}
 	}
-	return out, keyPairs, pairs, merged, err
+	return merged
 }
 
 // Match matches the Sales Navigator leads and companies of in against its
