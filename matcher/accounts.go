@@ -124,20 +124,10 @@ func eqLevel(a, b string) level {
 }
 
 func fuzzyLevel(a, b string, weak bool) level {
-	switch {
-	case a == "" || b == "":
-		return lvMissing
-	case a == b:
-		return lvExact
+	if l := eqLevel(a, b); l != lvDifferent {
+		return l
 	}
-	jw := jaroWinkler(a, b)
-	switch {
-	case jw >= jwStrong:
-		return lvFuzzyStrong
-	case weak && jw >= jwWeak:
-		return lvFuzzyWeak
-	}
-	return lvDifferent
+	return jwLevel(jaroWinkler(a, b), weak)
 }
 
 // compareEmployees: exact when the ranges overlap, weak when within a

@@ -51,11 +51,8 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 }
 
 func compareEmail(a, b string) level {
-	switch {
-	case a == "" || b == "":
-		return lvMissing
-	case a == b:
-		return lvExact
+	if l := eqLevel(a, b); l != lvDifferent {
+		return l
 	}
 	// A typo: same domain, close local parts with the same digits. Local
 	// parts are mostly made of the name, so "j.smith@x" against
@@ -126,31 +123,27 @@ func compareGiven(l, c *prepPerson) level {
 	case rootsIntersect(l.firstRoots, c.firstRoots):
 		return lvNickname
 	}
-	jw := jaroWinkler(a, b)
-	switch {
-	case jw >= jwStrong:
-		return lvFuzzyStrong
-	case jw >= jwWeak:
-		return lvFuzzyWeak
-	}
-	return lvDifferent
+	return jwLevel(jaroWinkler(a, b), true)
 }
 
 func compareSurname(a, b string) level {
-	switch {
-	case a == "" || b == "":
-		return lvMissing
-	case a == b:
-		return lvExact
+	if l := eqLevel(a, b); l != lvDifferent {
+		return l
 	}
-	jw := jaroWinkler(a, b)
+	if len(a) >= 4 && len(b) >= 4 && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a)) {
+		// a double-barrelled name against one of its parts
+		return lvFuzzyStrong
+	}
+	return jwLevel(jaroWinkler(a, b), true)
+}
+
+// jwLevel grades the Jaro-Winkler similarity of two different values:
+// strong from jwStrong, weak from jwWeak when weak agreements count.
+func jwLevel(jw float64, weak bool) level {
 	switch {
 	case jw >= jwStrong:
 		return lvFuzzyStrong
-	case len(a) >= 4 && len(b) >= 4 && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a)):
-		// a double-barrelled name against one of its parts
-		return lvFuzzyStrong
-	case jw >= jwWeak:
+	case weak && jw >= jwWeak:
 		return lvFuzzyWeak
 	}
 	return lvDifferent
@@ -200,15 +193,10 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 	// Variants of one company name keep its first letter; comparing the
 	// rest of the pairs (most candidate pairs) would cost a Jaro-Winkler
 	// each for nothing.
-	jw := 0.0
 	if a.name[0] == b.name[0] {
-		jw = jaroWinkler(a.name, b.name)
-	}
-	switch {
-	case jw >= jwStrong:
-		return lvFuzzyStrong
-	case jw >= jwWeak:
-		return lvFuzzyWeak
+		if l := jwLevel(jaroWinkler(a.name, b.name), true); l != lvDifferent {
+			return l
+		}
 	}
 	if l := domainNameLevel(a, ad, b, bd); l != lvDifferent {
 		return l
