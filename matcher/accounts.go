@@ -37,24 +37,22 @@ func (n *normalizer) prepAccount(a *Account) prepCompany {
 	return c
 }
 
+// prepSNCompany normalises a Sales Navigator company as the Account it
+// would be, then takes the export's own domain (before the website's) and
+// employee range.
 func (n *normalizer) prepSNCompany(a *Company) prepCompany {
-	var c prepCompany
-	c.name = newCompName(n.company(a.Name))
-	c.domain = registrableDomain(a.Domain)
-	if c.domain == "" {
-		c.domain = registrableDomain(a.Website)
+	c := n.prepAccount(&Account{
+		Name: a.Name, Website: a.Website, Phone: a.Phone, Country: a.Country,
+		Street: a.Street, City: a.City, State: a.State, PostalCode: a.PostalCode,
+		Industry: a.Industry,
+	})
+	if d := registrableDomain(a.Domain); d != "" {
+		c.domain = d
 	}
-	c.host = hostOf(a.Website)
-	c.phone = n.phone(a.Phone, n.regionOf(a.Country))
-	c.street = n.street(a.Street)
-	c.city = n.place(a.City, false)
-	c.state = n.place(a.State, true)
-	c.postal = postal(a.PostalCode)
 	c.empMin, c.empMax = int32(a.EmployeesMin), int32(a.EmployeesMax)
 	if c.empMax < c.empMin {
 		c.empMax = c.empMin
 	}
-	c.industry = n.place(a.Industry, false)
 	return c
 }
 
