@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -34,6 +36,9 @@ type matchConfig struct {
 	train    bool
 	runID    string
 	opts     matcher.Options
+	// cpuProfile is a file to write a CPU profile of the run to (for
+	// performance work; not in the usage summary).
+	cpuProfile string
 }
 
 // stageTiming is how long one stage took.
@@ -73,6 +78,7 @@ func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
 	flags.Float64Var(&cfg.opts.AutoThreshold, "auto-threshold", cfg.opts.AutoThreshold, "probability at or above which a clear best candidate is a match")
 	flags.Float64Var(&cfg.opts.ReviewThreshold, "review-threshold", cfg.opts.ReviewThreshold, "probability at or above which the best candidate is a possible match")
 	flags.IntVar(&cfg.opts.Parallelism, "parallelism", 0, "matcher goroutines (0: one per CPU); the result does not depend on it")
+	flags.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
 	flags.StringVar(&cfg.runID, "run-id", "", "run id written into every report row (default: time-based, e.g. 20261123T064500Z-ab12)")
 	flags.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: navsync match --crm DIR --leads FILE... [--accounts FILE...] --out DIR [--train] [--auto-threshold X --review-threshold Y]")
@@ -87,12 +93,54 @@ func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
 	if cfg.runID == "" {
 		cfg.runID = newRunID(time.Now())
 	}
+	defer matchGCSetting()()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("match: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("match: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	out, err := doMatch(ctx, env.log, cfg)
 	if err != nil {
 		return err
 	}
 	printMatchSummary(env.stdout, out)
 	return nil
+}
+
+// matchGCPercent and matchMemoryLimit are the garbage collector setting of
+// navsync match, the one process-wide setting the command makes. The run
+// holds a few GiB of records, indexes and results that live to its end,
+// so GOGC=100 collects every time the heap doubles and marks gigabytes of
+// live data for little garbage. GOGC=200 halves the collections, and the
+// soft memory limit makes the collector work harder instead of letting the
+// heap pass about 7 GiB, inside the 8 GiB budget of the scale target (1M
+// leads × 2M CRM people: ~10% less CPU, peak resident memory the same,
+// ~6.6 GiB). A GOGC or GOMEMLIMIT in the environment wins: set GOMEMLIMIT
+// on a machine with less memory.
+const (
+	matchGCPercent   = 200
+	matchMemoryLimit = 7 << 30
+)
+
+// matchGCSetting applies the GC setting of navsync match unless GOGC or
+// GOMEMLIMIT is set, and returns a function that restores the previous one
+// (tests run commands in one process).
+func matchGCSetting() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	pct := debug.SetGCPercent(matchGCPercent)
+	limit := debug.SetMemoryLimit(matchMemoryLimit)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
 }
 
 func (c *matchConfig) validate() error {
