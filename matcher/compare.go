@@ -26,14 +26,14 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 	lv[fPastCompany] = lvMissing
 	if len(l.past) > 0 && (c.company.name != "") {
 		lv[fPastCompany] = lvDifferent
+	past:
 		for i := range l.past {
 			switch compareCompany(&l.past[i], nil, &c.company, nil) {
 			case lvExact:
 				lv[fPastCompany] = lvExact
+				break past // nothing after can do better
 			case lvFuzzyStrong:
-				if lv[fPastCompany] != lvExact {
-					lv[fPastCompany] = lvFuzzyStrong
-				}
+				lv[fPastCompany] = lvFuzzyStrong
 			}
 		}
 	}
