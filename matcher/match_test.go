@@ -417,3 +417,43 @@ func TestSameCompanyNameVariant(t *testing.T) {
 		})
 	}
 }
+
+// A past-title list keeps empty slots to stay aligned with past companies
+// ("|VP Sales"); an empty slot is unknown and must not hide a known title
+// that agrees (compareTitle ranks missing below exact, so preparation must
+// drop empty slots before the best past title is chosen).
+func TestPastTitleEmptySlot(t *testing.T) {
+	crm := []Person{{ID: "003R", Object: "Contact", FirstName: "Anna", LastName: "Kowalski", Company: "Globex", AccountID: "001B", Title: "Chief Financial Officer", Country: "US"}}
+	const cfo = "Chief Financial Officer"
+	tests := []struct {
+		name   string
+		titles []string
+		want   string
+	}{
+		{"empty slot first", []string{"", cfo}, "exact"},
+		{"empty slot last", []string{cfo, ""}, "exact"},
+		{"only empty slots", []string{"", ""}, "missing"},
+		{"known but other", []string{"", "Legal Counsel"}, "different"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lead := Lead{LeadID: "L", FirstName: "Anna", LastName: "Kowalski", CurrentCompany: "Initech", CurrentTitle: "Controller",
+				PastCompanies: make([]string, len(tc.titles)), PastTitles: tc.titles}
+			lead.PastCompanies[len(tc.titles)-1] = "Globex"
+			res, err := Match(context.Background(), Input{People: crm, Leads: []Lead{lead}}, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lr := res.Leads[0]
+			var got string
+			for _, f := range lr.Fields {
+				if f.Field == "past_title" {
+					got = f.Level
+				}
+			}
+			if lr.CRMID != "003R" || got != tc.want {
+				t.Errorf("past_title level %q (crm %q), want %q\n  %s", got, lr.CRMID, tc.want, lr.describe())
+			}
+		})
+	}
+}
