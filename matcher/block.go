@@ -111,7 +111,8 @@ func buildIndex(entries []entry, maxBlock int) *index {
 	}
 	sortEntries(entries, 64-bits)
 	entries = slices.Compact(entries)
-	ix := &index{}
+	// At most one key and one id per entry: sized once, not grown.
+	ix := &index{keys: make([]uint64, 0, len(entries)), ids: make([]int32, 0, len(entries)), offs: make([]uint32, 0, len(entries)+1)}
 	for i := 0; i < len(entries); {
 		j := i
 		for j < len(entries) && entries[j].key == entries[i].key {
@@ -231,9 +232,10 @@ func personKeys(p *prepPerson, ix int, emit func(key uint64)) {
 		}
 	case ixName:
 		if p.last != "" && p.first != "" {
-			sx := skeleton(p.last)
+			sx := makeSkel(p.last)
+			h := sx.hash(hashU64(fnvOffset, ixName)) // keyHash(ixName, skeleton(last), given, ci)
 			ci := initial(p.company.name)
-			forGivenKeys(p, func(g string) { emit(keyHash(ixName, sx, g, ci)) })
+			forGivenKeys(p, func(g *skel) { emit(hashStr(g.hash(h), ci)) })
 		}
 	case ixCompanySurname:
 		if p.last != "" && p.company.name != "" {
@@ -272,21 +274,21 @@ func initial(name string) string {
 // skeleton of the name and of each of its nickname roots, so "Bob",
 // "Bobby" and "Robert" meet under the key of "robert". A bare initial has
 // no key.
-func forGivenKeys(p *prepPerson, f func(string)) {
+func forGivenKeys(p *prepPerson, f func(*skel)) {
 	if p.firstInit {
 		return
 	}
-	own := skeleton(p.first)
-	f(own)
+	own := makeSkel(p.first)
+	f(&own)
 	names := nicknames().names
-	var done [4]string
+	var done [4]skel
 	n := 0
 	for _, r := range p.firstRoots {
-		sx := skeleton(names[r])
-		if sx == own || slices.Contains(done[:n], sx) {
+		sx := makeSkel(names[r])
+		if sx.equal(&own) || slices.ContainsFunc(done[:n], func(d skel) bool { return d.equal(&sx) }) {
 			continue
 		}
-		f(sx)
+		f(&sx)
 		if n < len(done) {
 			done[n] = sx
 			n++
@@ -323,13 +325,19 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 		for i := range p.past {
 			add(p.past[i].name)
 		}
-		sx := skeleton(p.last)
+		sx := makeSkel(p.last)
+		h := sx.hash(hashU64(fnvOffset, ixName)) // keyHash(ixName, skeleton(last), given, ci)
+		var hs uint64
+		if p.swapFirst != "" && p.swapLast != "" {
+			sl, sf := makeSkel(p.swapLast), makeSkel(p.swapFirst)
+			hs = sf.hash(sl.hash(hashU64(fnvOffset, ixName)))
+		}
 		for _, ci := range cis[:n] {
-			forGivenKeys(p, func(g string) { q(kNamePhonetic, ixName, keyHash(ixName, sx, g, ci)) })
+			forGivenKeys(p, func(g *skel) { q(kNamePhonetic, ixName, hashStr(g.hash(h), ci)) })
 			if p.swapFirst != "" && p.swapLast != "" {
 				// first and last name exchanged: the lead's first-name
 				// field is the CRM surname
-				q(kSwappedPhonetic, ixName, keyHash(ixName, skeleton(p.swapLast), skeleton(p.swapFirst), ci))
+				q(kSwappedPhonetic, ixName, hashStr(hs, ci))
 			}
 		}
 	}
@@ -358,7 +366,9 @@ func buildPersonIndexes(ctx context.Context, crm []prepPerson, maxBlock, limit i
 	g.SetLimit(limit)
 	for ix := range numLeadIndexes {
 		g.Go(func() error {
-			var entries []entry
+			// About one key per person in most indexes: one allocation
+			// instead of a doubling append from nothing.
+			entries := make([]entry, 0, len(crm)+len(crm)/8)
 			for i := range crm {
 				personKeys(&crm[i], ix, func(key uint64) { entries = append(entries, entry{key, int32(i)}) })
 			}

@@ -50,3 +50,21 @@ func BenchmarkJaroWinkler(b *testing.B) {
 		}
 	}
 }
+
+// TestSkelHash checks that a skeleton held in place hashes and compares
+// as its string does, so blocking keys are unchanged.
+func TestSkelHash(t *testing.T) {
+	names := []string{"", "a", "mueller", "Muller", "smith", "schmidt", "王", "o'neil", "aaaa", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz", "zoë", "łukasz", "van der berg", "-", "bob", "robert"}
+	for _, a := range names {
+		ka := makeSkel(a)
+		if got, want := ka.hash(fnvOffset), hashStr(fnvOffset, skeleton(a)); got != want {
+			t.Errorf("skel(%q).hash = %x, want %x", a, got, want)
+		}
+		for _, b := range names {
+			kb := makeSkel(b)
+			if got, want := ka.equal(&kb), skeleton(a) == skeleton(b); got != want {
+				t.Errorf("skel(%q).equal(skel(%q)) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}

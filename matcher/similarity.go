@@ -145,10 +145,24 @@ func jaroLoop(a, b string) float64 {
 // a large CRM. Non-letters are skipped; a name without ASCII letters is
 // its own key.
 func skeleton(s string) string {
-	var out [24]byte
-	n := 0
+	k := makeSkel(s)
+	if k.n == 0 {
+		return k.raw
+	}
+	return string(k.buf[:k.n])
+}
+
+// skel is a skeleton held in place, so blocking keys are hashed from it
+// without allocating a string per name.
+type skel struct {
+	buf [24]byte
+	n   int
+	raw string // the name itself when it has no ASCII letter (its own key)
+}
+
+func makeSkel(s string) (k skel) {
 	var last byte
-	for i := 0; i < len(s) && n < len(out); i++ {
+	for i := 0; i < len(s) && k.n < len(k.buf); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
@@ -156,7 +170,7 @@ func skeleton(s string) string {
 		if c < 'a' || c > 'z' {
 			continue
 		}
-		if n > 0 {
+		if k.n > 0 {
 			switch c {
 			case 'a', 'e', 'i', 'o', 'u', 'y', 'h', 'w':
 				continue
@@ -165,12 +179,31 @@ func skeleton(s string) string {
 				continue
 			}
 		}
-		out[n] = c
-		n++
+		k.buf[k.n] = c
+		k.n++
 		last = c
 	}
-	if n == 0 {
-		return s
+	if k.n == 0 {
+		k.raw = s
 	}
-	return string(out[:n])
+	return k
+}
+
+// hash is hashStr(h, skeleton) without the string.
+func (k *skel) hash(h uint64) uint64 {
+	if k.n == 0 {
+		return hashStr(h, k.raw)
+	}
+	for _, c := range k.buf[:k.n] {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	h ^= 0xff
+	h *= fnvPrime
+	return h
+}
+
+// equal reports whether two skeletons are the same string.
+func (k *skel) equal(o *skel) bool {
+	return k.n == o.n && k.buf == o.buf && k.raw == o.raw
 }
