@@ -10,8 +10,9 @@ import "hash/maphash"
 // key, so what is evicted, and the random hash seed, change nothing but
 // the time taken. Each normalizer (one goroutine) owns its memos.
 type memo[V any] struct {
-	seed  maphash.Seed
-	slots []memoSlot[V]
+	seed   maphash.Seed
+	slots  []memoSlot[V]
+	misses int // since the table was last resized
 }
 
 type memoSlot[V any] struct {
@@ -20,18 +21,30 @@ type memoSlot[V any] struct {
 	val V
 }
 
+// memoStart is the number of slots a memo starts with; it grows fourfold
+// (starting empty again) each time it has missed twice its size, up to the
+// size asked for, so a small run does not pay for tables sized for
+// millions of records.
+const memoStart = 1 << 12
+
 // get returns f(s), from the table when s is in its slot. size (a power
-// of two) is the number of slots, allocated on first use.
+// of two) is the most slots the table grows to.
 func (m *memo[V]) get(s string, size int, f func(string) V) V {
 	if m.slots == nil {
 		m.seed = maphash.MakeSeed()
-		m.slots = make([]memoSlot[V], size)
+		m.slots = make([]memoSlot[V], min(size, memoStart))
 	}
-	e := &m.slots[maphash.String(m.seed, s)&uint64(len(m.slots)-1)]
+	h := maphash.String(m.seed, s)
+	e := &m.slots[h&uint64(len(m.slots)-1)]
 	if e.set && e.key == s {
 		return e.val
 	}
 	v := f(s)
+	if m.misses++; m.misses > 2*len(m.slots) && len(m.slots) < size {
+		m.slots = make([]memoSlot[V], min(size, 4*len(m.slots)))
+		m.misses = 0
+		e = &m.slots[h&uint64(len(m.slots)-1)]
+	}
 	*e = memoSlot[V]{key: s, set: true, val: v}
 	return v
 }

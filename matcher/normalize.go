@@ -22,6 +22,9 @@ type normalizer struct {
 	pn    phonenumbers.PhoneNumber
 	// nddCache holds national dialling prefixes by region.
 	nddCache map[string]string
+	// possibleLen caches isPossible by calling code and number of digits:
+	// 0 not known yet, 1 not possible, 2 possible.
+	possibleLen [1000][21]uint8
 	// Memos of company names, titles and websites, which repeat across a
 	// company's people.
 	companyMemo memo[compName]
@@ -444,11 +447,7 @@ func (n *normalizer) fastPhone(s, region string) (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	cc32 := int32(cc)
-	n.pn.Reset()
-	n.pn.CountryCode = &cc32
-	n.pn.NationalNumber = &national
-	if !phonenumbers.IsPossibleNumber(&n.pn) {
+	if !n.isPossible(cc, national, len(nsn)) {
 		return 0, false // phonenumbers may read it another way (a kept trunk prefix)
 	}
 	e, err := strconv.ParseUint(strconv.Itoa(cc)+string(nsn), 10, 64)
@@ -456,6 +455,33 @@ func (n *normalizer) fastPhone(s, region string) (uint64, bool) {
 		return 0, false
 	}
 	return e, true
+}
+
+// isPossible is phonenumbers.IsPossibleNumber of calling code cc and a
+// national number of the given digits without leading zeros. The answer
+// depends only on the calling code and the number of digits (the possible
+// lengths of the code's main region), so it is cached per normalizer.
+func (n *normalizer) isPossible(cc int, national uint64, digits int) bool {
+	// n.pn is left holding the number either way: slowPhone parses into
+	// the same value, and what a parse leaves in it must not change.
+	cc32 := int32(cc)
+	n.pn.Reset()
+	n.pn.CountryCode = &cc32
+	n.pn.NationalNumber = &national
+	cached := cc >= 0 && cc < len(n.possibleLen) && digits < len(n.possibleLen[0])
+	if cached {
+		if v := n.possibleLen[cc][digits]; v != 0 {
+			return v == 2
+		}
+	}
+	ok := phonenumbers.IsPossibleNumber(&n.pn)
+	if cached {
+		n.possibleLen[cc][digits] = 1
+		if ok {
+			n.possibleLen[cc][digits] = 2
+		}
+	}
+	return ok
 }
 
 // ndd returns the national dialling prefix of a region, cached per
