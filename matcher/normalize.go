@@ -359,6 +359,9 @@ func (n *normalizer) phone(s, region string) uint64 {
 }
 
 func (n *normalizer) slowPhone(s, region string) uint64 {
+	// ParseToNumber leaves fields it does not set (NumberOfLeadingZeros,
+	// Extension) from the previous parse: start from a clean value.
+	n.pn.Reset()
 	if err := phonenumbers.ParseToNumber(s, region, &n.pn); err != nil {
 		return 0
 	}

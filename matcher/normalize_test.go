@@ -277,3 +277,30 @@ func TestFastPhoneAgreesWithPhonenumbers(t *testing.T) {
 		t.Errorf("fast path took only %d of %d numbers", fast, checked)
 	}
 }
+
+// phonenumbers.ParseToNumber does not clear the value it parses into: a
+// number with two leading zeros left NumberOfLeadingZeros set, so the next
+// Italian-style number the worker parsed got two zeros in its E.164 form,
+// which then depended on the records the worker had seen before.
+func TestSlowPhoneForgetsThePreviousNumber(t *testing.T) {
+	inputs := []struct{ s, region string }{
+		{"+44 20 7946 0958", "GB"},
+		{"(415) 555-2671", "US"},
+		{"030 1234567", "DE"},
+		{"+39 06 6982 1234", "IT"},
+	}
+	for _, prev := range []struct{ s, region string }{
+		{"+39 06 6982 1234", "IT"}, // Rome: Italian leading zero
+		{"+39 0012 345678", "IT"},  // two leading zeros
+		{"+1 415 555 2671 ext. 42", "US"},
+	} {
+		for _, in := range inputs {
+			want := newNormalizer().slowPhone(in.s, in.region)
+			n := newNormalizer()
+			n.slowPhone(prev.s, prev.region)
+			if got := n.slowPhone(in.s, in.region); got != want || want == 0 {
+				t.Errorf("slowPhone(%q) after %q = %d, fresh %d", in.s, prev.s, got, want)
+			}
+		}
+	}
+}
