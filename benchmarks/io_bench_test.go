@@ -370,7 +370,7 @@ func BenchmarkWriteMatches(b *testing.B) {
 //	go test -run '^$' -bench MatchEndToEnd -benchtime 1x -timeout 30m ./benchmarks/
 func BenchmarkMatchEndToEnd(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "navsync")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "../cmd/navsync")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/navsync") // go test puts its own go first on PATH
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
