@@ -615,6 +615,31 @@ var titleWords = map[string]string{
 	"intl": "international", "natl": "national", "prin": "principal", "pres": "president", "mgmt": "management",
 	"sw": "software", "qa": "quality assurance", "ae": "account executive", "sdr": "sales development representative",
 	"bdr": "business development representative", "gm": "general manager", "md": "managing director",
+	"csm": "customer success manager", "pm": "product manager", "swe": "software engineer", "ea": "executive assistant",
+	"ciso": "chief information security officer", "cyber": "cybersecurity", "procure": "procurement",
+}
+
+// titleKeepS are title words ending in "s" that are not plurals (or whose
+// plural is the usual form); other words ending in "s" are singularised so
+// that "Solutions Architect" and "Solution Architect" agree.
+var titleKeepS = setOf("sales", "business", "analytics", "logistics", "economics", "news", "series", "status",
+	"ops", "success", "access", "process", "express", "physics", "mathematics", "statistics", "affairs",
+	"ethics", "robotics", "electronics", "aerodynamics", "dynamics", "various", "plus", "campus", "corpus", "chaos")
+
+// singular returns the singular form of a title word ("architects" ->
+// "architect", "technologies" -> "technology"); words ending in "ss", "us",
+// "is" or in titleKeepS, and short words, are returned unchanged.
+func singular(t string) string {
+	if len(t) < 5 || t[len(t)-1] != 's' || has(titleKeepS, t) {
+		return t
+	}
+	switch p := t[len(t)-2]; {
+	case p == 's' || p == 'u' || p == 'i' || p == '\'':
+		return t
+	case strings.HasSuffix(t, "ies"):
+		return t[:len(t)-3] + "y"
+	}
+	return t[:len(t)-1]
 }
 
 var titleStop = setOf("of", "the", "and", "for", "in", "at", "to")
@@ -653,7 +678,8 @@ const (
 var seniorityWords = map[string]uint8{
 	"intern": senJunior, "junior": senJunior, "trainee": senJunior, "assistant": senJunior, "associate": senIC,
 	"specialist": senIC, "analyst": senIC, "engineer": senIC, "developer": senIC, "representative": senIC, "executive": senIC,
-	"coordinator": senIC, "consultant": senIC, "senior": senSenior, "lead": senSenior, "principal": senSenior, "staff": senSenior,
+	"coordinator": senIC, "consultant": senIC, "architect": senIC, "scientist": senIC, "designer": senIC,
+	"senior": senSenior, "lead": senHead, "principal": senSenior, "staff": senSenior,
 	"manager": senManager, "head": senHead, "director": senDirector, "vice": senVP, "president": senCLevel,
 	"ceo": senCLevel, "cto": senCLevel, "cfo": senCLevel, "coo": senCLevel, "cmo": senCLevel, "cio": senCLevel, "cro": senCLevel,
 	"chief": senCLevel, "founder": senCLevel, "cofounder": senCLevel, "owner": senCLevel, "partner": senCLevel,
@@ -661,12 +687,16 @@ var seniorityWords = map[string]uint8{
 
 var functionWords = map[string]uint8{
 	"sales": fnSales, "account": fnSales, "business": fnSales, "revenue": fnSales, "cro": fnSales,
-	"marketing": fnMarketing, "brand": fnMarketing, "growth": fnMarketing, "communications": fnMarketing, "cmo": fnMarketing,
-	"engineering": fnEngineering, "engineer": fnEngineering, "software": fnEngineering, "developer": fnEngineering, "cto": fnEngineering,
+	"marketing": fnMarketing, "brand": fnMarketing, "growth": fnMarketing, "communications": fnMarketing, "communication": fnMarketing, "cmo": fnMarketing,
+	"engineering": fnEngineering, "engineer": fnEngineering, "software": fnEngineering, "developer": fnEngineering, "cto": fnEngineering, "technology": fnEngineering,
 	"finance": fnFinance, "financial": fnFinance, "accounting": fnFinance, "controller": fnFinance, "cfo": fnFinance, "treasury": fnFinance,
 	"human": fnHR, "people": fnHR, "talent": fnHR, "recruiting": fnHR, "recruiter": fnHR,
-	"operations": fnOperations, "supply": fnOperations, "logistics": fnOperations, "procurement": fnOperations, "coo": fnOperations,
-	"product": fnProduct, "information": fnIT, "security": fnIT, "infrastructure": fnIT, "cio": fnIT, "systems": fnIT,
+	"partnership": fnSales, "alliance": fnSales, "channel": fnSales,
+	"operations": fnOperations, "operation": fnOperations, "operating": fnOperations, "supply": fnOperations,
+	"logistics": fnOperations, "procurement": fnOperations, "purchasing": fnOperations, "sourcing": fnOperations,
+	"buyer": fnOperations, "coo": fnOperations,
+	"product": fnProduct, "information": fnIT, "security": fnIT, "cybersecurity": fnIT, "infrastructure": fnIT, "cio": fnIT,
+	"system": fnIT, "ciso": fnIT,
 	"legal": fnLegal, "counsel": fnLegal, "compliance": fnLegal, "support": fnSupport, "customer": fnSupport, "success": fnSupport,
 	"ceo": fnGeneral, "founder": fnGeneral, "owner": fnGeneral, "general": fnGeneral, "data": fnData, "analytics": fnData,
 	"design": fnDesign, "designer": fnDesign, "ux": fnDesign,
@@ -680,23 +710,44 @@ func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 	if len(toks) == 0 {
 		return "", senNone, fnNone
 	}
-	out := make([]string, 0, len(toks)+2)
+	var outArr [16]string
+	out := outArr[:0]
 	for _, t := range toks {
+		if t == "dev" && len(out) > 0 && out[len(out)-1] == "business" {
+			out = append(out, "development") // "Biz Dev"
+			continue
+		}
 		if e, ok := titleWords[t]; ok {
-			out = append(out, strings.Fields(e)...)
+			out = appendFields(out, e)
 			continue
 		}
 		if has(titleStop, t) {
 			continue
 		}
-		out = append(out, t)
+		out = append(out, singular(t))
 	}
+	// "Lead" is a head of a function ("Sales Lead" = "Head of Sales") unless
+	// the title names an individual role ("Lead Engineer": a senior one).
+	ic := false
 	for _, t := range out {
-		if v, ok := seniorityWords[t]; ok && v > seniority {
+		if seniorityWords[t] == senIC {
+			ic = true
+			break
+		}
+	}
+	for i, t := range out {
+		v, ok := seniorityWords[t]
+		if t == "lead" && ic {
+			v = senSenior
+		}
+		if ok && v > seniority {
 			seniority = v
 		}
 		if function == fnNone {
 			function = functionWords[t]
+			if function == fnNone && t == "executive" && i > 0 && out[i-1] == "chief" {
+				function = fnGeneral // "Chief Executive"
+			}
 		}
 	}
 	return strings.Join(out, " "), seniority, function

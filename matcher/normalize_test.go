@@ -193,7 +193,7 @@ func TestTitle(t *testing.T) {
 		{"Sr. VP, Sales", "senior vice president sales", senCLevel, fnSales},
 		{"VP of Engineering", "vice president engineering", senCLevel, fnEngineering},
 		{"Mktg Mgr", "marketing manager", senManager, fnMarketing},
-		{"Director, Human Resources", "director human resources", senDirector, fnHR},
+		{"Director, Human Resources", "director human resource", senDirector, fnHR},
 		{"CFO", "cfo", senCLevel, fnFinance},
 		{"", "", senNone, fnNone},
 	}
@@ -302,5 +302,86 @@ func TestSlowPhoneForgetsThePreviousNumber(t *testing.T) {
 				t.Errorf("slowPhone(%q) after %q = %d, fresh %d", in.s, prev.s, got, want)
 			}
 		}
+	}
+}
+
+// TestTitleVariants checks real wordings of one job that must agree, and
+// titles that must stay different.
+func TestTitleVariants(t *testing.T) {
+	n := newNormalizer()
+	cmp := func(a, b string) level {
+		ta, tb := newTitleInfo(n.title(a)), newTitleInfo(n.title(b))
+		return compareTitle(&ta, &tb)
+	}
+	same := []struct{ area, a, b string }{
+		// Purchasing, procurement and sourcing are one function; partnerships and alliances are business development.
+		{"function", "Head of Purchasing", "Head of Procurement"},
+		{"function", "Sourcing Manager", "Procurement Manager"},
+		{"function", "Purchasing Officer", "Procurement Officer"},
+		{"function", "Director of Sourcing", "Procurement Director"},
+		{"function", "Head of Alliances", "Head of Partnerships"},
+		{"function", "VP, Alliances", "Vice President of Partnerships"},
+		{"function", "Chief Executive Officer", "CEO"},
+		{"function", "Chief Technology Officer", "CTO"},
+		{"function", "Chief Operating Officer", "COO"},
+		{"function", "Head of Cybersecurity", "Head of Information Security"},
+		{"function", "Biz Dev Manager", "Business Development Manager"},
+		// "X Lead" is "Head of X".
+		{"seniority", "Global Product Lead", "Global Head of Product"},
+		{"seniority", "Sales Lead", "Head of Sales"},
+		{"seniority", "Engineering Lead", "Head, Engineering"},
+		// Abbreviations.
+		{"abbreviation", "CSM", "Customer Success Manager"},
+		{"abbreviation", "Senior PM", "Senior Product Manager"},
+		{"abbreviation", "SWE", "Software Engineer"},
+		{"abbreviation", "EA", "Executive Assistant"},
+		{"abbreviation", "CISO", "Chief Information Security Officer"},
+		// Singular and plural.
+		{"plural", "Solution Architect", "Solutions Architect"},
+		{"plural", "Director of Partnership", "Director of Partnerships"},
+		{"plural", "Head of Technologies", "Head of Technology"},
+	}
+	for _, tt := range same {
+		if lv := cmp(tt.a, tt.b); lv == lvDifferent {
+			t.Errorf("%s: %q vs %q = different, want agreement", tt.area, tt.a, tt.b)
+		}
+	}
+	exact := [][2]string{
+		{"Solution Architect", "Solutions Architect"},
+		{"CSM", "Customer Success Manager"},
+		{"Sr. Solutions Architects", "Senior Solution Architect"},
+	}
+	for _, p := range exact {
+		if lv := cmp(p[0], p[1]); lv != lvExact {
+			t.Errorf("%q vs %q = %v, want exact", p[0], p[1], lv)
+		}
+	}
+	different := [][2]string{
+		{"Head of Sales", "Head of Legal"},
+		{"Purchasing Manager", "Sales Manager"},
+		{"Procurement Manager", "Marketing Manager"},
+		{"Head of Partnerships", "Head of Procurement"},
+		{"Sales Lead", "Sales Manager"},
+		{"Lead Engineer", "Head of Engineering"},
+		{"Head of Sourcing", "Head of Finance"},
+		{"Customer Success Manager", "Product Manager"},
+		{"Solutions Architect", "Software Engineer"},
+		{"CEO", "CFO"},
+	}
+	for _, p := range different {
+		if lv := cmp(p[0], p[1]); lv != lvDifferent {
+			t.Errorf("%q vs %q = %v, want different", p[0], p[1], lv)
+		}
+	}
+	// Words that only look plural stay as they are.
+	for in, want := range map[string]string{"Sales": "sales", "Analytics": "analytics", "Business Analysis": "business analysis",
+		"Customer Success": "customer success", "Solutions": "solution", "Strategies": "strategy", "Services": "service"} {
+		if got, _, _ := n.title(in); got != want {
+			t.Errorf("title(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// "Lead" before an individual role is senior, not head.
+	if _, sen, _ := n.title("Lead Software Engineer"); sen != senSenior {
+		t.Errorf("Lead Software Engineer seniority %d, want %d", sen, senSenior)
 	}
 }
