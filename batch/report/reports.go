@@ -47,21 +47,7 @@ func MatchColumns(runID string) []Column[matcher.LeadResult] {
 		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }).Plain(),
 		OptFloat64("runner_up_probability", func(r *R) (float64, bool) { return r.RunnerUpProbability, r.RunnerUpID != "" }),
 	}
-	for k, name := range matcher.LeadFields {
-		cols = append(cols,
-			OptString(name+"_level", func(r *R) string {
-				if i := fieldIndex(r.Fields, k, name); i >= 0 {
-					return r.Fields[i].Level
-				}
-				return ""
-			}),
-			OptFloat64(name+"_weight", func(r *R) (float64, bool) {
-				if i := fieldIndex(r.Fields, k, name); i >= 0 {
-					return r.Fields[i].Weight, true
-				}
-				return 0, false
-			}))
-	}
+	cols = append(cols, fieldColumns(matcher.LeadFields, func(r *R) []matcher.FieldScore { return r.Fields })...)
 	return append(cols,
 		StringList("blocking_keys", func(r *R) []string { return r.BlockingKeys }),
 		Bool("job_change", func(r *R) bool { return r.JobChange }),
@@ -88,21 +74,7 @@ func AccountColumns(runID string) []Column[matcher.CompanyResult] {
 		OptString("runner_up_id", func(r *R) string { return r.RunnerUpID }).Plain(),
 		OptFloat64("runner_up_probability", func(r *R) (float64, bool) { return r.RunnerUpProbability, r.RunnerUpID != "" }),
 	}
-	for k, name := range matcher.CompanyFields {
-		cols = append(cols,
-			OptString(name+"_level", func(r *R) string {
-				if i := fieldIndex(r.Fields, k, name); i >= 0 {
-					return r.Fields[i].Level
-				}
-				return ""
-			}),
-			OptFloat64(name+"_weight", func(r *R) (float64, bool) {
-				if i := fieldIndex(r.Fields, k, name); i >= 0 {
-					return r.Fields[i].Weight, true
-				}
-				return 0, false
-			}))
-	}
+	cols = append(cols, fieldColumns(matcher.CompanyFields, func(r *R) []matcher.FieldScore { return r.Fields })...)
 	return append(cols,
 		StringList("blocking_keys", func(r *R) []string { return r.BlockingKeys }),
 		OptString("reason", func(r *R) string { return r.Reason }),
@@ -165,4 +137,29 @@ func PrepareAccounts(ctx context.Context, path, runID string, rows []matcher.Com
 // PrepareRejects writes rejects.parquet under its temporary name.
 func PrepareRejects(ctx context.Context, path, runID string, rows []input.Reject) (Pending, error) {
 	return Prepare(ctx, path, RejectColumns(runID), rows, Options{Metadata: meta(runID, "rejects")})
+}
+
+// fieldColumns are the <field>_level and <field>_weight columns of an
+// explanation, one pair per name in report order; a field the result does
+// not carry is null.
+func fieldColumns[R any](names []string, fields func(*R) []matcher.FieldScore) []Column[R] {
+	cols := make([]Column[R], 0, 2*len(names))
+	for k, name := range names {
+		cols = append(cols,
+			OptString(name+"_level", func(r *R) string {
+				f := fields(r)
+				if i := fieldIndex(f, k, name); i >= 0 {
+					return f[i].Level
+				}
+				return ""
+			}),
+			OptFloat64(name+"_weight", func(r *R) (float64, bool) {
+				f := fields(r)
+				if i := fieldIndex(f, k, name); i >= 0 {
+					return f[i].Weight, true
+				}
+				return 0, false
+			}))
+	}
+	return cols
 }
