@@ -406,11 +406,8 @@ func buildCompanyIndexes(ctx context.Context, accts []prepCompany, maxBlock, lim
 		})
 		// An account's acronym is found by a query naming the acronym, and
 		// the other way round (see companyQueries).
-		if len(c.name.acr) >= 3 {
-			per[ckAcronym] = append(per[ckAcronym], entry{keyHash(ckAcronym, c.name.acr), int32(i)})
-		}
-		if len(c.name.name) >= 3 && c.name.acr == "" {
-			per[ckAcronym] = append(per[ckAcronym], entry{keyHash(ckAcronym, c.name.name), int32(i)})
+		if h, ok := acronymIndexKey(&c.name); ok {
+			per[ckAcronym] = append(per[ckAcronym], entry{h, int32(i)})
 		}
 	}
 	var out [numCompanyKeys]*index
@@ -447,9 +444,40 @@ func companyQueries(c *prepCompany, q func(k int, h uint64)) {
 	if c.phone != 0 {
 		q(ckPhone, hashU64(hashU64(fnvOffset, ckPhone), c.phone))
 	}
-	if len(c.name.acr) >= 3 {
-		q(ckAcronym, keyHash(ckAcronym, c.name.acr))
-	} else if len(c.name.name) >= 3 && c.name.acr == "" {
-		q(ckAcronym, keyHash(ckAcronym, c.name.name))
+	if h, ok := acronymQueryKey(&c.name); ok {
+		q(ckAcronym, h)
 	}
+}
+
+// The acronym key pairs a multi-word name with a one-word name equal to its
+// acronym ("international business machines" and "ibm"), the only pairs
+// compareCompany grades by acronym. Accounts are indexed by what they are
+// (the acronym of a multi-word name under acrLong, a one-word name under
+// acrShort) and queries look up the other kind, so two multi-word names
+// that merely share initials ("global trade systems", "green tech
+// solutions") are never paired through it: with 200k Accounts that pairing
+// made nine pairs in ten of the account blocking for no match.
+const (
+	acrLong  = numCompanyKeys + iota // hash domain of a multi-word name's acronym
+	acrShort                         // hash domain of a one-word name
+)
+
+func acronymIndexKey(n *compName) (uint64, bool) {
+	switch {
+	case len(n.acr) >= 3:
+		return keyHash(acrLong, n.acr), true
+	case len(n.name) >= 3 && n.acr == "":
+		return keyHash(acrShort, n.name), true
+	}
+	return 0, false
+}
+
+func acronymQueryKey(n *compName) (uint64, bool) {
+	switch {
+	case len(n.acr) >= 3:
+		return keyHash(acrShort, n.acr), true
+	case len(n.name) >= 3 && n.acr == "":
+		return keyHash(acrLong, n.name), true
+	}
+	return 0, false
 }
