@@ -399,24 +399,9 @@ func Match(ctx context.Context, in Input, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score companies: %w", err)
 	}
-	// The current company of every lead, deduplicated.
-	qIndex := map[compQueryKey]int32{}
-	leadQ := make([]int32, len(r.leads))
-	var qs []prepCompany
-	for i := range r.leads {
-		q := leadCompany(&r.leads[i])
-		if q.name.name == "" && q.domain == "" {
-			leadQ[i] = -1
-			continue
-		}
-		k := compQueryKey{q.name.name, q.domain}
-		j, ok := qIndex[k]
-		if !ok {
-			j = int32(len(qs))
-			qIndex[k] = j
-			qs = append(qs, q)
-		}
-		leadQ[i] = j
+	qs, leadQ, err := r.leadCompanyQueries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lead companies: %w", err)
 	}
 	qScores, qKeyPairs, qPairs, _, err := r.scoreCompanies(ctx, qs, false)
 	if err != nil {
@@ -424,18 +409,24 @@ func Match(ctx context.Context, in Input, opts Options) (*Result, error) {
 	}
 
 	res := &Result{Leads: make([]LeadResult, len(r.leads)), Companies: make([]CompanyResult, len(r.comps))}
-	for i := range r.leads {
-		res.Leads[i] = r.decideLead(i, &leadScores[i])
-		if j := leadQ[i]; j >= 0 {
-			s := &qScores[j]
-			if s.n > 0 {
-				best := s.top[0]
-				res.Leads[i].AccountProbability = probability(best.w)
-				if r.companyDecision(s) == DecisionMatch {
-					res.Leads[i].AccountID = r.in.Accounts[best.idx].ID
+	err = parallelChunks(ctx, len(r.leads), leadChunk, r.limit, func(_ *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			res.Leads[i] = r.decideLead(i, &leadScores[i])
+			if j := leadQ[i]; j >= 0 {
+				s := &qScores[j]
+				if s.n > 0 {
+					best := s.top[0]
+					res.Leads[i].AccountProbability = probability(best.w)
+					if r.companyDecision(s) == DecisionMatch {
+						res.Leads[i].AccountID = r.in.Accounts[best.idx].ID
+					}
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decide leads: %w", err)
 	}
 	r.oneToOneLeads(res.Leads, leadScores)
 	for i := range r.comps {
@@ -783,4 +774,67 @@ func (lr *LeadResult) describe() string {
 		fmt.Fprintf(&b, " %s=%s(%+.2f)", f.Field, f.Level, f.Weight)
 	}
 	return b.String()
+}
+
+// leadCompanyQueries returns the current companies of the leads,
+// deduplicated by name and domain, and for each lead the index of its
+// company in that list (-1 for a lead without one). The keys are hashed in
+// parallel; the serial pass is a map of 64-bit hashes, each hit checked
+// against the strings, with the rare colliding keys kept in a second map.
+func (r *run) leadCompanyQueries(ctx context.Context) ([]prepCompany, []int32, error) {
+	hashes := make([]uint64, len(r.leads))
+	err := parallelChunks(ctx, len(r.leads), leadChunk, r.limit, func(_ *normalizer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if k := leadCompanyKey(&r.leads[i]); k.name != "" || k.domain != "" {
+				hashes[i] = companyQueryHash(k) | 1 // never 0, the mark of no company
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	byHash := make(map[uint64]int32, len(r.leads)/4)
+	var collided map[compQueryKey]int32
+	leadQ := make([]int32, len(r.leads))
+	qs := make([]prepCompany, 0, len(r.leads)/4)
+	for i, h := range hashes {
+		if h == 0 {
+			leadQ[i] = -1
+			continue
+		}
+		j, ok := byHash[h]
+		if !ok {
+			j = int32(len(qs))
+			byHash[h] = j
+			qs = append(qs, leadCompany(&r.leads[i]))
+		} else if k := leadCompanyKey(&r.leads[i]); k != (compQueryKey{qs[j].name.name, qs[j].domain}) {
+			// Two keys with one hash: the later keys of that hash are told
+			// apart by their strings.
+			if collided == nil {
+				collided = map[compQueryKey]int32{}
+			}
+			if j, ok = collided[k]; !ok {
+				j = int32(len(qs))
+				collided[k] = j
+				qs = append(qs, leadCompany(&r.leads[i]))
+			}
+		}
+		leadQ[i] = j
+	}
+	return qs, leadQ, nil
+}
+
+// companyQueryHash hashes a deduplication key; a variable so that a test
+// can make every key collide.
+var companyQueryHash = func(k compQueryKey) uint64 { return keyHash(0, k.name, k.domain) }
+
+// leadCompanyKey is the deduplication key of a lead's current company, the
+// name and domain leadCompany gives it.
+func leadCompanyKey(p *prepPerson) compQueryKey {
+	d := p.domains[0]
+	if d == "" {
+		d = p.domains[1]
+	}
+	return compQueryKey{p.company.name, d}
 }

@@ -457,3 +457,39 @@ func TestPastTitleEmptySlot(t *testing.T) {
 		})
 	}
 }
+
+// TestLeadCompanyHashCollisions makes every lead company key hash alike:
+// the deduplication must still tell the companies apart by their strings,
+// so each lead's Account is the one found with the real hash.
+func TestLeadCompanyHashCollisions(t *testing.T) {
+	in := syntheticInput(3000, 11)
+	want, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := 0
+	for i := range want.Leads {
+		if want.Leads[i].AccountID != "" {
+			accounts++
+		}
+	}
+	if accounts == 0 {
+		t.Fatal("synthetic input gave no lead an Account")
+	}
+	real := companyQueryHash
+	t.Cleanup(func() { companyQueryHash = real })
+	companyQueryHash = func(compQueryKey) uint64 { return 42 }
+	got, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Leads {
+		w, g := want.Leads[i], got.Leads[i]
+		if w.AccountID != g.AccountID || w.AccountProbability != g.AccountProbability {
+			t.Fatalf("lead %s: account %q (%v) with colliding hashes, want %q (%v)", w.LeadID, g.AccountID, g.AccountProbability, w.AccountID, w.AccountProbability)
+		}
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatal("results differ with colliding hashes")
+	}
+}
