@@ -235,7 +235,7 @@ func personKeys(p *prepPerson, ix int, emit func(key uint64)) {
 			sx := makeSkel(p.last)
 			h := sx.hash(hashU64(fnvOffset, ixName)) // keyHash(ixName, skeleton(last), given, ci)
 			ci := initial(p.company.name)
-			forGivenKeys(p, func(g *skel) { emit(hashStr(g.hash(h), ci)) })
+			forGivenKeys(p, func(g skel) { emit(hashStr(g.hash(h), ci)) })
 		}
 	case ixCompanySurname:
 		if p.last != "" && p.company.name != "" {
@@ -274,12 +274,12 @@ func initial(name string) string {
 // skeleton of the name and of each of its nickname roots, so "Bob",
 // "Bobby" and "Robert" meet under the key of "robert". A bare initial has
 // no key.
-func forGivenKeys(p *prepPerson, f func(*skel)) {
+func forGivenKeys(p *prepPerson, f func(skel)) {
 	if p.firstInit {
 		return
 	}
 	own := makeSkel(p.first)
-	f(&own)
+	f(own)
 	names := nicknames().names
 	var done [4]skel
 	n := 0
@@ -288,7 +288,7 @@ func forGivenKeys(p *prepPerson, f func(*skel)) {
 		if sx.equal(&own) || slices.ContainsFunc(done[:n], func(d skel) bool { return d.equal(&sx) }) {
 			continue
 		}
-		f(&sx)
+		f(sx)
 		if n < len(done) {
 			done[n] = sx
 			n++
@@ -333,7 +333,7 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 			hs = sf.hash(sl.hash(hashU64(fnvOffset, ixName)))
 		}
 		for _, ci := range cis[:n] {
-			forGivenKeys(p, func(g *skel) { q(kNamePhonetic, ixName, hashStr(g.hash(h), ci)) })
+			forGivenKeys(p, func(g skel) { q(kNamePhonetic, ixName, hashStr(g.hash(h), ci)) })
 			if p.swapFirst != "" && p.swapLast != "" {
 				// first and last name exchanged: the lead's first-name
 				// field is the CRM surname

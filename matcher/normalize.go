@@ -29,6 +29,11 @@ type normalizer struct {
 	// company's people.
 	companyMemo memo[compName]
 	titleMemo   memo[titleInfo]
+	// Given names and surnames repeat across people too; the memos also
+	// make one string of each name, so comparisons of equal names are
+	// pointer-equal and the names stay in cache.
+	givenMemo   memo[givenName]
+	surnameMemo memo[string]
 	domainMemo  memo[string]
 	regionMemo  map[string]string
 }
@@ -169,6 +174,23 @@ func has(m map[string]struct{}, w string) bool { _, ok := m[w]; return ok }
 // folded, hyphenated names joined, honorifics and suffixes removed. It returns the first remaining
 // word and whether that word is a bare initial ("J." → "j", true).
 func (n *normalizer) givenName(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	g := n.givenMemo.get(s, 1<<16, func(s string) givenName {
+		name, init := n.foldGivenName(s)
+		return givenName{name, init}
+	})
+	return g.name, g.initial
+}
+
+// givenName is a normalised given name and whether it is a bare initial.
+type givenName struct {
+	name    string
+	initial bool
+}
+
+func (n *normalizer) foldGivenName(s string) (string, bool) {
 	if simpleWord(s) {
 		return strings.ToLower(s), len(s) == 1
 	}
@@ -198,6 +220,13 @@ func (n *normalizer) givenName(s string) (string, bool) {
 // and a leading honorific removed, particles kept and joined without spaces
 // ("van der Berg" → "vanderberg", "Smith-Jones" → "smithjones").
 func (n *normalizer) surname(s string) string {
+	if s == "" {
+		return ""
+	}
+	return n.surnameMemo.get(s, 1<<16, n.foldSurname)
+}
+
+func (n *normalizer) foldSurname(s string) string {
 	if simpleWord(s) {
 		return strings.ToLower(s)
 	}
