@@ -237,11 +237,17 @@ func domainNameLevel(a *compName, ad []string, b *compName, bd []string) level {
 // labelIs reports whether the first label of domain d, hyphens ignored,
 // is name.
 func labelIs(d, name string) bool {
-	label, _, _ := strings.Cut(d, ".")
-	if strings.IndexByte(label, '-') >= 0 {
-		label = strings.ReplaceAll(label, "-", "")
+	j := 0
+	for i := 0; i < len(d) && d[i] != '.'; i++ {
+		switch {
+		case d[i] == '-':
+		case j < len(name) && d[i] == name[j]:
+			j++
+		default:
+			return false
+		}
 	}
-	return label == name
+	return j == len(name)
 }
 
 // tokenPrefix reports whether short's words are the leading words of long

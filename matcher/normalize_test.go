@@ -385,3 +385,27 @@ func TestTitleVariants(t *testing.T) {
 		t.Errorf("Lead Software Engineer seniority %d, want %d", sen, senSenior)
 	}
 }
+
+func TestLabelIs(t *testing.T) {
+	for _, c := range []struct {
+		domain, name string
+		want         bool
+	}{
+		{"acme.com", "acme", true},
+		{"acme-robotics.co.uk", "acmerobotics", true},
+		{"a-c-m-e.io", "acme", true},
+		{"acme.com", "acm", false},
+		{"acm.com", "acme", false},
+		{"acmerobotics.com", "acme", false},
+		{"acme", "acme", true},
+		{"-acme-.com", "acme", true},
+		{"acme.com", "", false},
+		{"", "", true},
+		{"élan.fr", "élan", true},
+		{"elan.fr", "élan", false},
+	} {
+		if got := labelIs(c.domain, c.name); got != c.want {
+			t.Errorf("labelIs(%q, %q) = %v, want %v", c.domain, c.name, got, c.want)
+		}
+	}
+}
