@@ -61,7 +61,7 @@ func (n *normalizer) prepSNCompany(a *Company) prepCompany {
 // domain of a work email).
 func leadCompany(p *prepPerson) prepCompany {
 	var c prepCompany
-	c.name = p.company
+	c.name = *p.company
 	c.domain = p.domains[0]
 	if c.domain == "" {
 		c.domain = p.domains[1]

@@ -321,20 +321,21 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 				n++
 			}
 		}
+		ls := p.lead
 		add(p.company.name)
-		for i := range p.past {
-			add(p.past[i].name)
+		for i := range ls.past {
+			add(ls.past[i].name)
 		}
 		sx := makeSkel(p.last)
 		h := sx.hash(hashU64(fnvOffset, ixName)) // keyHash(ixName, skeleton(last), given, ci)
 		var hs uint64
-		if p.swapFirst != "" && p.swapLast != "" {
-			sl, sf := makeSkel(p.swapLast), makeSkel(p.swapFirst)
+		if ls.swapFirst != "" && ls.swapLast != "" {
+			sl, sf := makeSkel(ls.swapLast), makeSkel(ls.swapFirst)
 			hs = sf.hash(sl.hash(hashU64(fnvOffset, ixName)))
 		}
 		for _, ci := range cis[:n] {
 			forGivenKeys(p, func(g skel) { q(kNamePhonetic, ixName, hashStr(g.hash(h), ci)) })
-			if p.swapFirst != "" && p.swapLast != "" {
+			if ls.swapFirst != "" && ls.swapLast != "" {
 				// first and last name exchanged: the lead's first-name
 				// field is the CRM surname
 				q(kSwappedPhonetic, ixName, hashStr(hs, ci))
@@ -350,8 +351,8 @@ func leadQueries(p *prepPerson, q func(key, ix int, h uint64)) {
 				q(kDomainSurname, ixDomainSurname, keyHash(ixDomainSurname, d, p.last))
 			}
 		}
-		for i := range p.past {
-			q(kPastCompanySurname, ixCompanySurname, keyHash(ixCompanySurname, p.past[i].name, p.last))
+		for i := range p.lead.past {
+			q(kPastCompanySurname, ixCompanySurname, keyHash(ixCompanySurname, p.lead.past[i].name, p.last))
 		}
 	}
 	if p.first != "" && !p.firstInit && p.company.name != "" {

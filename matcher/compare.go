@@ -21,14 +21,15 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 	if lv[fFirst] != lvExact && lv[fFirst] != lvNickname && lv[fLast] != lvExact && swapped(l, c) {
 		lv[fFirst], lv[fLast] = lvSwapped, lvSwapped
 	}
-	lv[fCompany] = compareCompany(&l.company, l.domains[:], &c.company, c.domains[:])
-	lv[fTitle] = compareTitle(&l.title, &c.title)
+	lv[fCompany] = compareCompany(l.company, l.domains[:], c.company, c.domains[:])
+	lv[fTitle] = compareTitle(l.title, c.title)
 	lv[fPastCompany] = lvMissing
-	if len(l.past) > 0 && (c.company.name != "") {
+	ls := l.lead
+	if len(ls.past) > 0 && (c.company.name != "") {
 		lv[fPastCompany] = lvDifferent
 	past:
-		for i := range l.past {
-			switch compareCompany(&l.past[i], nil, &c.company, nil) {
+		for i := range ls.past {
+			switch compareCompany(&ls.past[i], nil, c.company, nil) {
 			case lvExact:
 				lv[fPastCompany] = lvExact
 				break past // nothing after can do better
@@ -38,10 +39,10 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 		}
 	}
 	lv[fPastTitle] = lvMissing
-	if len(l.pastTitles) > 0 && c.title.norm != "" {
+	if len(ls.pastTitles) > 0 && c.title.norm != "" {
 		best := lvDifferent
-		for i := range l.pastTitles {
-			if t := compareTitle(&l.pastTitles[i], &c.title); t < best {
+		for i := range ls.pastTitles {
+			if t := compareTitle(&ls.pastTitles[i], c.title); t < best {
 				best = t
 			}
 		}
@@ -152,11 +153,12 @@ func jwLevel(jw float64, weak bool) level {
 // swapped reports whether first and last name are exchanged between the
 // two records.
 func swapped(l, c *prepPerson) bool {
-	if l.swapFirst == "" || l.swapLast == "" || c.first == "" || c.last == "" || c.firstInit {
+	ls := l.lead
+	if ls.swapFirst == "" || ls.swapLast == "" || c.first == "" || c.last == "" || c.firstInit {
 		return false
 	}
-	return (l.swapLast == c.last || jaroWinkler(l.swapLast, c.last) >= jwStrong) &&
-		(l.swapFirst == c.first || rootsIntersect(nicknames().Roots(l.swapFirst), c.firstRoots) || jaroWinkler(l.swapFirst, c.first) >= jwStrong)
+	return (ls.swapLast == c.last || jaroWinkler(ls.swapLast, c.last) >= jwStrong) &&
+		(ls.swapFirst == c.first || rootsIntersect(nicknames().Roots(ls.swapFirst), c.firstRoots) || jaroWinkler(ls.swapFirst, c.first) >= jwStrong)
 }
 
 // compareCompany compares two company names and, when given, their

@@ -121,7 +121,8 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if r.limit == 0 {
 		r.limit = runtime.GOMAXPROCS(0)
 	}
-	if r.crm, err = prepareCRM(ctx, in.People, in.Accounts, r.limit); err != nil {
+	var counts crmCounts
+	if r.crm, counts, err = prepareCRM(ctx, in.People, in.Accounts, r.limit); err != nil {
 		return nil, fmt.Errorf("prepare crm people: %w", err)
 	}
 	if r.leads, err = prepareLeads(ctx, in.Leads, r.limit); err != nil {
@@ -150,10 +151,10 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	err = parallelChunks(ctx, n, 8192, r.limit, func(_ *normalizer, lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			c := &r.crm[i]
-			c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], c.firstCount, n, m.leadTF[fFirst]))
-			c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], c.lastCount, n, m.leadTF[fLast]))
-			c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], c.companyCnt, n, m.leadTF[fCompany]))
-			c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], c.companyCnt, n, m.leadTF[fPastCompany]))
+			c.tfW[0] = float32(m.tfWeight(m.lead[fFirst][lvExact], m.leadM[fFirst][lvExact], counts.first[i], n, m.leadTF[fFirst]))
+			c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], counts.last[i], n, m.leadTF[fLast]))
+			c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], counts.company[i], n, m.leadTF[fCompany]))
+			c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], counts.company[i], n, m.leadTF[fPastCompany]))
 			c.isLead = in.People[i].Object == "Lead"
 		}
 		return nil

@@ -27,8 +27,8 @@ type normalizer struct {
 	possibleLen [1000][21]uint8
 	// Memos of company names, titles and websites, which repeat across a
 	// company's people.
-	companyMemo memo[compName]
-	titleMemo   memo[titleInfo]
+	companyMemo memo[*compName]
+	titleMemo   memo[*titleInfo]
 	// Given names and surnames repeat across people too; the memos also
 	// make one string of each name, so comparisons of equal names are
 	// pointer-equal and the names stay in cache.
@@ -40,12 +40,18 @@ type normalizer struct {
 
 const memoLimit = 1 << 18
 
-func (n *normalizer) companyName(s string) compName {
-	return n.companyMemo.get(s, 1<<18, func(s string) compName { return newCompName(n.company(s)) })
+func (n *normalizer) companyName(s string) *compName {
+	return n.companyMemo.get(s, 1<<18, func(s string) *compName {
+		c := newCompName(n.company(s))
+		return &c
+	})
 }
 
-func (n *normalizer) titleInfo(s string) titleInfo {
-	return n.titleMemo.get(s, 1<<16, func(s string) titleInfo { return newTitleInfo(n.title(s)) })
+func (n *normalizer) titleInfo(s string) *titleInfo {
+	return n.titleMemo.get(s, 1<<16, func(s string) *titleInfo {
+		t := newTitleInfo(n.title(s))
+		return &t
+	})
 }
 
 // domain is registrableDomain, memoised.

@@ -21,7 +21,7 @@ func BenchmarkPrepCRM(b *testing.B) {
 	in := syntheticInput(20_000, 3)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := prepareCRM(context.Background(), in.People, in.Accounts, 1); err != nil {
+		if _, _, err := prepareCRM(context.Background(), in.People, in.Accounts, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

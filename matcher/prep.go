@@ -45,30 +45,41 @@ type prepPerson struct {
 	firstRoots  []uint16 // nickname roots, shared with the nickname table
 	last        string
 	email       string
-	company     compName
+	company     *compName // shared by the people of one company name (memoised); never nil
 	domains     [2]string // registrable company domains: website / company domain, work email
-	title       titleInfo
-	phones      [2]uint64 // E.164 digits
-	firstInit   bool      // first is a bare initial
-	past        []compName
-	pastTitles  []titleInfo
-	firstCount  int32 // CRM frequency of first, last and company name (CRM side only)
-	lastCount   int32
-	companyCnt  int32
+	title       *titleInfo // shared like company; never nil
+	phones      [2]uint64  // E.164 digits
+	firstInit   bool       // first is a bare initial
 	tfW         [4]float32 // exact-level weights of first name, last name, company and past company after term-frequency adjustment (CRM side)
 	family      int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
 	isConverted bool
-	isLead      bool   // CRM Lead (Contacts win ties)
-	linked      string // CRM: the Sales Navigator lead id already written back; lead: its lead id
-	swapFirst   string // lead: its last-name field read as a given name
-	swapLast    string // lead: its first-name field read as a surname
+	isLead      bool      // CRM Lead (Contacts win ties)
+	linked      string    // CRM: the Sales Navigator lead id already written back; lead: its lead id
+	lead        *leadSide // lead only; nil for CRM people
 }
 
-func (n *normalizer) prepLead(l *Lead, p *prepPerson) {
+// leadSide holds what only a Sales Navigator lead has, apart from the
+// fields both sides share, so the two million CRM people of a large org do
+// not carry it.
+type leadSide struct {
+	past       []compName
+	pastTitles []titleInfo
+	swapFirst  string // its last-name field read as a given name
+	swapLast   string // its first-name field read as a surname
+}
+
+// crmCounts are the CRM frequencies of each person's first name, surname
+// and company name, for the term-frequency adjustment.
+type crmCounts struct {
+	first, last, company []int32
+}
+
+func (n *normalizer) prepLead(l *Lead, p *prepPerson, side *leadSide) {
+	p.lead = side
 	p.first, p.firstInit = n.givenName(l.FirstName)
 	p.last = n.surname(l.LastName)
-	p.swapFirst, _ = n.givenName(l.LastName)
-	p.swapLast = n.surname(l.FirstName)
+	side.swapFirst, _ = n.givenName(l.LastName)
+	side.swapLast = n.surname(l.FirstName)
 	p.firstRoots = nicknames().Roots(p.first)
 	p.linked = strings.TrimSpace(l.LeadID)
 	p.email = normEmail(l.Email)
@@ -84,13 +95,13 @@ func (n *normalizer) prepLead(l *Lead, p *prepPerson) {
 	for _, c := range l.PastCompanies {
 		cn := n.companyName(c)
 		if cn.name != "" {
-			p.past = append(p.past, cn)
+			side.past = append(side.past, *cn)
 		}
 	}
 	for _, t := range l.PastTitles {
 		ti := n.titleInfo(t)
 		if ti.norm != "" {
-			p.pastTitles = append(p.pastTitles, ti)
+			side.pastTitles = append(side.pastTitles, *ti)
 		}
 	}
 }
@@ -157,7 +168,7 @@ func parallelChunks(ctx context.Context, n, chunk, limit int, fn func(nz *normal
 
 // prepareCRM normalises the CRM people in parallel, counts term
 // frequencies and links converted Leads to their Contacts.
-func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit int) ([]prepPerson, error) {
+func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit int) ([]prepPerson, crmCounts, error) {
 	countries := make(map[string]string, len(accounts))
 	for i := range accounts {
 		if accounts[i].Country != "" {
@@ -177,24 +188,26 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, crmCounts{}, err
 	}
 	// Term frequencies, one goroutine per field.
-	var firsts, lasts, comps []int32
+	var counts crmCounts
 	g, _ := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
-	g.Go(func() error { firsts = countValues(len(out), func(i int) string { return out[i].first }); return nil })
-	g.Go(func() error { lasts = countValues(len(out), func(i int) string { return out[i].last }); return nil })
 	g.Go(func() error {
-		comps = countValues(len(out), func(i int) string { return out[i].company.name })
+		counts.first = countValues(len(out), func(i int) string { return out[i].first })
+		return nil
+	})
+	g.Go(func() error {
+		counts.last = countValues(len(out), func(i int) string { return out[i].last })
+		return nil
+	})
+	g.Go(func() error {
+		counts.company = countValues(len(out), func(i int) string { return out[i].company.name })
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		p := &out[i]
-		p.firstCount, p.lastCount, p.companyCnt = firsts[i], lasts[i], comps[i]
+		return nil, crmCounts{}, err
 	}
 	// Converted Leads share the family of their Contact.
 	contact := map[string]int32{}
@@ -219,15 +232,16 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 			}
 		}
 	}
-	return out, nil
+	return out, counts, nil
 }
 
 // prepareLeads normalises the Sales Navigator leads in parallel.
 func prepareLeads(ctx context.Context, leads []Lead, limit int) ([]prepPerson, error) {
 	out := make([]prepPerson, len(leads))
+	sides := make([]leadSide, len(leads))
 	err := parallelChunks(ctx, len(leads), 4096, limit, func(nz *normalizer, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			nz.prepLead(&leads[i], &out[i])
+			nz.prepLead(&leads[i], &out[i], &sides[i])
 		}
 		return nil
 	})

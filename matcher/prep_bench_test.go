@@ -38,7 +38,7 @@ func BenchmarkPrepareWorld(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := prepareCRM(ctx, in.People, in.Accounts, 1); err != nil {
+		if _, _, err := prepareCRM(ctx, in.People, in.Accounts, 1); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := prepareLeads(ctx, in.Leads, 1); err != nil {
