@@ -200,15 +200,19 @@ type Options struct {
 const DefaultRowGroupRows = 128 * 1024
 
 // Writer streams rows of T into a Parquet file, ZSTD-compressed, one row
-// group per RowGroupRows rows; a row group is encoded on a second goroutine
-// while the next is built. It writes to a temporary name in the target
-// folder and renames it into place on Close, so a reader never sees half a
-// file; Abort (or any failed call) removes the temporary file.
+// group per RowGroupRows rows. While Append builds the next row group, the
+// previous one is encoded in the background: its columns are encoded and
+// compressed concurrently on up to GOMAXPROCS goroutines, each into a
+// column chunk buffered in memory, and the chunks are written to the file
+// in column order when all are done. The file is the one pqarrow's
+// FileWriter writes for the same rows. It writes to a temporary name in
+// the target folder and renames it into place on Close, so a reader never
+// sees half a file; Abort (or any failed call) removes the temporary file.
 type Writer[T any] struct {
 	path, tmp string
 	f         *os.File
 	bw        *bufio.Writer
-	fw        *pqarrow.FileWriter
+	enc       *rowGroupEncoder
 	rb        *array.RecordBuilder
 	appenders []func(*T)
 	dataLen   []int // bytes of string data per column in the last row group, to reserve
@@ -219,8 +223,8 @@ type Writer[T any] struct {
 	finished  bool  // footer written, file synced under its temporary name
 	done      bool  // committed or aborted
 
-	// Row groups are encoded and compressed by a goroutine of their own
-	// while the next one is being built.
+	// Row groups are handed to a goroutine of their own, which encodes
+	// each one's columns in parallel while the next one is being built.
 	recs    chan arrow.RecordBatch
 	stopped chan struct{}
 	mu      sync.Mutex
@@ -245,19 +249,8 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	}
 	w := &Writer[T]{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriterSize(f, 1<<20), group: opts.RowGroupRows}
 	schema := Schema(cols, opts.Metadata)
-	pp := []parquet.WriterProperty{
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
-		parquet.WithAllocator(opts.Alloc),
-		parquet.WithCreatedBy("navsync"),
-	}
-	for _, c := range cols {
-		if c.plain {
-			pp = append(pp, parquet.WithDictionaryFor(c.Field.Name, false))
-		}
-	}
-	props := parquet.NewWriterProperties(pp...)
-	w.fw, err = pqarrow.NewFileWriter(schema, w.bw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Alloc)))
+	props, arrowProps := fileProps(cols, opts)
+	w.enc, err = newRowGroupEncoder(schema, w.bw, props, arrowProps)
 	if err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("report %s: %w", base, err)
@@ -280,12 +273,29 @@ func Create[T any](path string, cols []Column[T], opts Options) (*Writer[T], err
 	return w, nil
 }
 
+// fileProps are the Parquet and Arrow writer properties of a report file;
+// opts has its defaults set.
+func fileProps[T any](cols []Column[T], opts Options) (*parquet.WriterProperties, pqarrow.ArrowWriterProperties) {
+	pp := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
+		parquet.WithAllocator(opts.Alloc),
+		parquet.WithCreatedBy("navsync"),
+	}
+	for _, c := range cols {
+		if c.plain {
+			pp = append(pp, parquet.WithDictionaryFor(c.Field.Name, false))
+		}
+	}
+	return parquet.NewWriterProperties(pp...), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Alloc))
+}
+
 // encode writes row groups as flush hands them over.
 func (w *Writer[T]) encode() {
 	defer close(w.stopped)
 	for rec := range w.recs {
 		if w.encodeErr() == nil {
-			if err := w.fw.Write(rec); err != nil {
+			if err := w.enc.write(rec); err != nil {
 				w.mu.Lock()
 				w.werr = err
 				w.mu.Unlock()
@@ -400,7 +410,7 @@ func (w *Writer[T]) Finish() error {
 	w.finished = true
 	w.rb.Release()
 	w.rb = nil
-	err := w.fw.Close()
+	err := w.enc.close()
 	if err == nil {
 		err = w.bw.Flush()
 	}
