@@ -795,10 +795,12 @@ func (r *run) leadCompanyQueries(ctx context.Context) ([]prepCompany, []int32, e
 	if err != nil {
 		return nil, nil, err
 	}
+	// First the indexes, keeping each company's first lead, then the
+	// companies themselves, built in parallel into a list of their size.
 	byHash := make(map[uint64]int32, len(r.leads)/4)
 	var collided map[compQueryKey]int32
 	leadQ := make([]int32, len(r.leads))
-	qs := make([]prepCompany, 0, len(r.leads)/4)
+	var firstLead []int32
 	for i, h := range hashes {
 		if h == 0 {
 			leadQ[i] = -1
@@ -806,22 +808,32 @@ func (r *run) leadCompanyQueries(ctx context.Context) ([]prepCompany, []int32, e
 		}
 		j, ok := byHash[h]
 		if !ok {
-			j = int32(len(qs))
+			j = int32(len(firstLead))
 			byHash[h] = j
-			qs = append(qs, leadCompany(&r.leads[i]))
-		} else if k := leadCompanyKey(&r.leads[i]); k != (compQueryKey{qs[j].name.name, qs[j].domain}) {
+			firstLead = append(firstLead, int32(i))
+		} else if k := leadCompanyKey(&r.leads[i]); k != leadCompanyKey(&r.leads[firstLead[j]]) {
 			// Two keys with one hash: the later keys of that hash are told
 			// apart by their strings.
 			if collided == nil {
 				collided = map[compQueryKey]int32{}
 			}
 			if j, ok = collided[k]; !ok {
-				j = int32(len(qs))
+				j = int32(len(firstLead))
 				collided[k] = j
-				qs = append(qs, leadCompany(&r.leads[i]))
+				firstLead = append(firstLead, int32(i))
 			}
 		}
 		leadQ[i] = j
+	}
+	qs := make([]prepCompany, len(firstLead))
+	err = parallelChunks(ctx, len(qs), leadChunk, r.limit, func(_ *normalizer, lo, hi int) error {
+		for j := lo; j < hi; j++ {
+			qs[j] = leadCompany(&r.leads[firstLead[j]])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return qs, leadQ, nil
 }
