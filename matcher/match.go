@@ -1,6 +1,8 @@
 package matcher
 
 import (
+	"unsafe"
+
 	"cmp"
 	"context"
 	"fmt"
@@ -298,7 +300,23 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 			})
 			hits = gather(hits)
 			s := &out[i]
-			for _, h := range hits {
+			for k, h := range hits {
+				// The candidates' records are spread over gigabytes, so
+				// each first touch misses the cache: start loading a
+				// record four pairs ahead, the company of the record two
+				// pairs ahead (its pointer is in cache by then), and the
+				// company name and domain of the next one.
+				if k+4 < len(hits) {
+					prefetch(unsafe.Pointer(&r.crm[hits[k+4].idx]))
+				}
+				if k+2 < len(hits) {
+					prefetch(unsafe.Pointer(r.crm[hits[k+2].idx].company))
+				}
+				if k+1 < len(hits) {
+					next := &r.crm[hits[k+1].idx]
+					prefetch(unsafe.Pointer(unsafe.StringData(next.company.name)))
+					prefetch(unsafe.Pointer(unsafe.StringData(next.domains[1])))
+				}
 				c := &r.crm[h.idx]
 				lv := leadLevelsOf(l, c)
 				_, w := r.leadWeights(l, c, &lv)
