@@ -1,6 +1,8 @@
 package matcher
 
 import (
+	"unsafe"
+
 	"cmp"
 	"context"
 	"slices"
@@ -211,6 +213,57 @@ func (ix *index) lookup(key uint64) []int32 {
 	}
 	i += int(lo)
 	return ix.ids[ix.offs[i]:ix.offs[i+1]]
+}
+
+// probe is one pending index lookup.
+type probe struct {
+	h      uint64
+	ix     *index
+	key    int    // the blocking key that asked
+	lo, hi uint32 // the directory range, then the block's ids
+	found  bool
+}
+
+// lookupAll looks up every probe and calls emit with the ids found. A
+// lookup reads the directory, the keys, the block offsets and the ids, in
+// tables of millions of entries, each read a cache miss; the probes go
+// through those steps together, each step prefetching what the next one
+// reads for every probe, so the misses of a lead's probes overlap instead
+// of following one another.
+func lookupAll(ps []probe, emit func(p *probe, ids []int32)) {
+	for i := range ps {
+		p := &ps[i]
+		prefetch(unsafe.Pointer(&p.ix.dir[p.h>>p.ix.shift]))
+	}
+	for i := range ps {
+		p := &ps[i]
+		b := p.h >> p.ix.shift
+		p.lo, p.hi = p.ix.dir[b], p.ix.dir[b+1]
+		if p.lo < p.hi {
+			prefetch(unsafe.Pointer(&p.ix.keys[p.lo]))
+		}
+	}
+	for i := range ps {
+		p := &ps[i]
+		j, ok := slices.BinarySearch(p.ix.keys[p.lo:p.hi], p.h)
+		p.found = ok
+		if ok {
+			p.lo += uint32(j)
+			prefetch(unsafe.Pointer(&p.ix.offs[p.lo]))
+		}
+	}
+	for i := range ps {
+		p := &ps[i]
+		if p.found {
+			p.lo, p.hi = p.ix.offs[p.lo], p.ix.offs[p.lo+1]
+			prefetch(unsafe.Pointer(&p.ix.ids[p.lo]))
+		}
+	}
+	for i := range ps {
+		if p := &ps[i]; p.found {
+			emit(p, p.ix.ids[p.lo:p.hi])
+		}
+	}
 }
 
 // personKeys calls emit with the keys of a CRM person in one index.

@@ -288,14 +288,17 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 			pats[lo/leadChunk] = pat
 		}
 		var hits []hit
+		var probes []probe
 		for i := lo; i < hi; i++ {
 			l := &r.leads[i]
-			hits = hits[:0]
+			hits, probes = hits[:0], probes[:0]
 			leadQueries(l, func(key, ix int, h uint64) {
-				ids := r.pix[ix].lookup(h)
-				st.keyPairs[key] += int64(len(ids))
+				probes = append(probes, probe{h: h, ix: r.pix[ix], key: key})
+			})
+			lookupAll(probes, func(p *probe, ids []int32) {
+				st.keyPairs[p.key] += int64(len(ids))
 				for _, id := range ids {
-					hits = append(hits, hit{id, 1 << key})
+					hits = append(hits, hit{id, 1 << p.key})
 				}
 			})
 			hits = gather(hits)

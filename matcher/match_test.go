@@ -358,6 +358,42 @@ func TestIndexLookup(t *testing.T) {
 	}
 }
 
+// TestLookupAll checks the batched lookup against lookup, over two
+// indexes at once, with blocks of one and of several ids, capped blocks,
+// absent keys and an empty index.
+func TestLookupAll(t *testing.T) {
+	var a, b []entry
+	for i := range 5000 {
+		a = append(a, entry{keyHash(ixEmail, strconv.Itoa(i%1000)), int32(i)})
+		b = append(b, entry{keyHash(ixPhone, strconv.Itoa(i)), int32(i)})
+	}
+	ixs := []*index{buildIndex(a, 3), buildIndex(b, 0), buildIndex(nil, 0)}
+	var ps []probe
+	for i := range 1200 { // 1000..1199 are absent from the first index
+		for k, ix := range ixs {
+			kind := []int{ixEmail, ixPhone, ixName}[k]
+			ps = append(ps, probe{h: keyHash(kind, strconv.Itoa(i)), ix: ix, key: k})
+		}
+	}
+	want := map[int][]int32{}
+	for n, p := range ps {
+		if ids := p.ix.lookup(p.h); ids != nil {
+			want[n] = ids
+		}
+	}
+	got := map[int][]int32{}
+	lookupAll(ps, func(p *probe, ids []int32) {
+		n := slices.IndexFunc(ps, func(q probe) bool { return q.h == p.h && q.ix == p.ix })
+		got[n] = slices.Clone(ids)
+	})
+	if len(want) != 1000+1200 {
+		t.Fatalf("lookup found %d blocks, want %d", len(want), 2200)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("lookupAll differs from lookup: %d blocks found, want %d", len(got), len(want))
+	}
+}
+
 func TestSortEntries(t *testing.T) {
 	var entries []entry
 	for i := range 20000 {
