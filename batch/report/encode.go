@@ -69,12 +69,12 @@ func newRowGroupEncoder(schema *arrow.Schema, w io.Writer, props *parquet.Writer
 	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(stored, props.Allocator()))); err != nil {
 		return nil, err
 	}
+	if pqschema.NumColumns() != schema.NumFields() {
+		return nil, fmt.Errorf("%d parquet columns for %d fields: nested columns are not supported", pqschema.NumColumns(), schema.NumFields())
+	}
 	pw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
 	if err != nil {
 		return nil, err
-	}
-	if pqschema.NumColumns() != schema.NumFields() {
-		return nil, fmt.Errorf("%d parquet columns for %d fields: nested columns are not supported", pqschema.NumColumns(), schema.NumFields())
 	}
 	n := schema.NumFields()
 	e := &rowGroupEncoder{pw: pw, fields: schema.Fields(), cost: make([]time.Duration, n), order: make([]int, n)}
