@@ -45,8 +45,8 @@ type prepPerson struct {
 	firstRoots  []uint16 // nickname roots, shared with the nickname table
 	last        string
 	email       string
-	company     *compName // shared by the people of one company name (memoised); never nil
-	domains     [2]string // registrable company domains: website / company domain, work email
+	company     *compName  // shared by the people of one company name (memoised); never nil
+	domains     [2]string  // registrable company domains: website / company domain, work email
 	title       *titleInfo // shared like company; never nil
 	phones      [2]uint64  // E.164 digits
 	firstInit   bool       // first is a bare initial
