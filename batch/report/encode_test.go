@@ -435,31 +435,8 @@ func fileRowGroups(t *testing.T, path string) []int64 {
 // for null; a list is a []any, nil for a null element.
 func readColumns(t *testing.T, path string) (*arrow.Schema, map[string][]any) {
 	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	cols := map[string][]any{}
-	for i, f := range tbl.Schema().Fields() {
-		var vals []any
-		for _, chunk := range tbl.Column(i).Data().Chunks() {
-			for j := 0; j < chunk.Len(); j++ {
-				vals = append(vals, anyValue(chunk, j))
-			}
-		}
-		cols[f.Name] = vals
-	}
-	return tbl.Schema(), cols
+	tb := readBackWith(t, path, anyValue)
+	return tb.schema, tb.cols
 }
 
 func anyValue(a arrow.Array, i int) any {

@@ -35,6 +35,12 @@ type table struct {
 
 func readBack(t *testing.T, path string) *table {
 	t.Helper()
+	return readBackWith(t, path, value)
+}
+
+// readBackWith is readBack with conv turning each value into Go.
+func readBackWith(t *testing.T, path string, conv func(arrow.Array, int) any) *table {
+	t.Helper()
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +76,7 @@ func readBack(t *testing.T, path string) *table {
 		var vals []any
 		for _, chunk := range tbl.Column(i).Data().Chunks() {
 			for j := 0; j < chunk.Len(); j++ {
-				vals = append(vals, value(chunk, j))
+				vals = append(vals, conv(chunk, j))
 			}
 		}
 		out.cols[f.Name] = vals
