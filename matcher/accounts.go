@@ -60,13 +60,7 @@ func (n *normalizer) prepSNCompany(a *Company) prepCompany {
 // query: its name and its domain (the export's company domain, else the
 // domain of a work email).
 func leadCompany(p *prepPerson) prepCompany {
-	var c prepCompany
-	c.name = *p.company
-	c.domain = p.domains[0]
-	if c.domain == "" {
-		c.domain = p.domains[1]
-	}
-	return c
+	return prepCompany{name: *p.company, domain: leadCompanyKey(p).domain}
 }
 
 func companyLevelsOf(s, a *prepCompany) [numCompanyFields]level {

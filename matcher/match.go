@@ -863,8 +863,9 @@ func (r *run) leadCompanyQueries(ctx context.Context) ([]prepCompany, []int32, e
 // can make every key collide.
 var companyQueryHash = func(k compQueryKey) uint64 { return keyHash(0, k.name, k.domain) }
 
-// leadCompanyKey is the deduplication key of a lead's current company, the
-// name and domain leadCompany gives it.
+// leadCompanyKey is the deduplication key of a lead's current company: its
+// name and domain (the export's company domain, else the work email's),
+// which leadCompany also uses.
 func leadCompanyKey(p *prepPerson) compQueryKey {
 	d := p.domains[0]
 	if d == "" {
