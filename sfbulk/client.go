@@ -52,6 +52,13 @@ type Config struct {
 	// PollInterval and MaxPollInterval bound the Bulk job polling backoff
 	// (defaults 500ms and 10s).
 	PollInterval, MaxPollInterval time.Duration
+	// LeadAutoAssign lets the org's active Lead (and Case) assignment rules
+	// run on sObject Collections writes. By default (false) Create, Update
+	// and Upsert send "Sforce-Auto-Assign: FALSE": without it Salesforce runs
+	// the active assignment rule on every Lead created or updated through
+	// REST and may silently change its owner. Bulk API 2.0 ingest jobs run
+	// no assignment rule (none is named in the job), whatever this says.
+	LeadAutoAssign bool
 }
 
 // Client talks to one org as one user. It is safe for concurrent use and
@@ -187,6 +194,8 @@ type request struct {
 	idempotent bool
 	// noRetry disables status/network retries (the caller retries itself).
 	noRetry bool
+	// header holds extra request headers (e.g. Sforce-Auto-Assign).
+	header http.Header
 }
 
 // route is the path without query string, for logs and errors.
@@ -418,6 +427,9 @@ func (c *Client) send(ctx context.Context, r *request, tok *Token) (*http.Respon
 		accept = "application/json"
 	}
 	req.Header.Set("Accept", accept)
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {

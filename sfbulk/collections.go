@@ -129,7 +129,7 @@ func checkRecord(op, extID string, rec Record) string {
 // writeChunk sends up to 200 records, then again those that failed only on
 // a row lock, filling results. It returns a call-level error.
 func (c *Client) writeChunk(ctx context.Context, op, object, extID string, records []Record, idx []int, results []RecordResult) error {
-	r := &request{method: http.MethodPost, path: "/composite/sobjects", idempotent: op != "create"}
+	r := &request{method: http.MethodPost, path: "/composite/sobjects", idempotent: op != "create", header: c.autoAssignHeader()}
 	if op != "create" {
 		r.method = http.MethodPatch
 	}
@@ -189,6 +189,17 @@ func (c *Client) writeChunk(ctx context.Context, op, object, extID string, recor
 		}
 		pending = locked
 	}
+}
+
+// autoAssignHeader is the Sforce-Auto-Assign header of REST writes: FALSE
+// unless Config.LeadAutoAssign, so active Lead and Case assignment rules do
+// not reassign owners behind the job's back.
+func (c *Client) autoAssignHeader() http.Header {
+	v := "FALSE"
+	if c.cfg.LeadAutoAssign {
+		v = "TRUE"
+	}
+	return http.Header{"Sforce-Auto-Assign": {v}}
 }
 
 func onlyLockErrors(errs []RecordError) bool {

@@ -330,3 +330,57 @@ func TestResultCountMismatchIsAmbiguous(t *testing.T) {
 		t.Fatalf("%v %+v", err, res)
 	}
 }
+
+// Lead assignment rules reassign owners on every REST write unless
+// Sforce-Auto-Assign: FALSE is sent; the client sends it on every
+// collections write unless Config.LeadAutoAssign asks for the rules.
+func TestCollectionsSendAutoAssignHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		assign bool
+		want   string
+	}{{"default", false, "FALSE"}, {"opt in", true, "TRUE"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeOrg(t)
+			var mu sync.Mutex
+			seen := map[string][]string{} // "METHOD path" -> header values
+			h := func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					Records []map[string]any `json:"records"`
+				}
+				if err := json.Unmarshal(readBody(t, r), &body); err != nil {
+					writeErr(w, 400, "JSON_PARSER_ERROR", err.Error())
+					return
+				}
+				mu.Lock()
+				seen[r.Method+" "+r.URL.Path] = r.Header.Values("Sforce-Auto-Assign")
+				mu.Unlock()
+				out := make([]map[string]any, len(body.Records))
+				for i := range out {
+					out[i] = map[string]any{"id": "00Q000000000001AAA", "success": true, "created": false, "errors": []any{}}
+				}
+				writeJSON(w, 200, out)
+			}
+			f.mux.HandleFunc("POST /services/data/v62.0/composite/sobjects", h)
+			f.mux.HandleFunc("PATCH /services/data/v62.0/composite/sobjects", h)
+			f.mux.HandleFunc("PATCH /services/data/v62.0/composite/sobjects/{obj}/{ext}", h)
+			c, _ := f.client(t, func(cfg *Config) { cfg.LeadAutoAssign = tc.assign })
+			ctx := context.Background()
+			if _, err := c.Create(ctx, "Lead", []Record{{"LastName": "a", "Company": "b"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Update(ctx, "Lead", []Record{{"Id": "00Q000000000001AAA", "Title": "x"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Upsert(ctx, "Lead", "Ext__c", []Record{{"Ext__c": "e1", "Title": "x"}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"POST /services/data/v62.0/composite/sobjects", "PATCH /services/data/v62.0/composite/sobjects",
+				"PATCH /services/data/v62.0/composite/sobjects/Lead/Ext__c"} {
+				if v := seen[k]; len(v) != 1 || v[0] != tc.want {
+					t.Errorf("%s: Sforce-Auto-Assign %q, want [%s]", k, v, tc.want)
+				}
+			}
+		})
+	}
+}
