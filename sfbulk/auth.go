@@ -142,9 +142,27 @@ type TokenSource interface {
 	// Token returns the current token, minting one when none is cached.
 	Token(ctx context.Context) (*Token, error)
 	// Refresh is called after a 401 INVALID_SESSION_ID with the token that
-	// was refused. It mints a new one unless another caller already did.
+	// was refused. It mints a new one unless another caller already did,
+	// and never returns a token it knows was refused.
 	Refresh(ctx context.Context, stale *Token) (*Token, error)
 }
+
+// mintReporter is implemented by the package's sources: refreshMinted tells
+// whether the token was minted for this call. A Client refreshes again after
+// a cached token is refused, but gives up when a just-minted one is; for a
+// source that cannot tell, every refused token counts as cached (bounded by
+// maxSessionRefreshes).
+type mintReporter interface {
+	refreshMinted(ctx context.Context, stale *Token) (tok *Token, minted bool, err error)
+}
+
+// The sources embed tokenCache; a method of their own named refreshMinted
+// would hide it.
+var (
+	_ mintReporter = (*RefreshTokenSource)(nil)
+	_ mintReporter = (*JWTSource)(nil)
+	_ mintReporter = (*ClientCredentialsSource)(nil)
+)
 
 // OAuthConfig is a connected app on a login host.
 type OAuthConfig struct {
@@ -348,33 +366,48 @@ func mintWithRetry(ctx context.Context, p RetryPolicy, mint func(context.Context
 	}
 }
 
-// tokenCache is the single-flight cache shared by the sources.
+// tokenCache is the single-flight cache shared by the sources. It remembers
+// the last access tokens Salesforce refused, so it never hands one out again.
 type tokenCache struct {
-	mu   sync.Mutex
-	cur  *Token
-	mint func(ctx context.Context) (*Token, error)
+	mu      sync.Mutex
+	cur     *Token
+	refused []string // refused access tokens, oldest first, at most maxRefused
+	mint    func(ctx context.Context) (*Token, error)
+}
+
+// maxRefused bounds the refused tokens a cache remembers (a token is
+// reported refused by every request that carried it, so few are ever live).
+const maxRefused = 8
+
+func (c *tokenCache) isRefusedLocked(access string) bool {
+	for _, r := range c.refused {
+		if r == access {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *tokenCache) noteRefusedLocked(access string) {
+	if access == "" || c.isRefusedLocked(access) {
+		return
+	}
+	if len(c.refused) == maxRefused {
+		c.refused = append(c.refused[:0], c.refused[1:]...)
+	}
+	c.refused = append(c.refused, access)
 }
 
 func (c *tokenCache) Token(ctx context.Context) (*Token, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cur != nil {
+	if c.cur != nil && !c.isRefusedLocked(c.cur.AccessToken) {
 		return c.cur, nil
 	}
-	t, err := c.mint(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.cur = t
-	return t, nil
+	return c.mintLocked(ctx)
 }
 
-func (c *tokenCache) Refresh(ctx context.Context, stale *Token) (*Token, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur != nil && stale != nil && c.cur.AccessToken != stale.AccessToken {
-		return c.cur, nil // someone else refreshed already
-	}
+func (c *tokenCache) mintLocked(ctx context.Context) (*Token, error) {
 	c.cur = nil
 	t, err := c.mint(ctx)
 	if err != nil {
@@ -382,6 +415,33 @@ func (c *tokenCache) Refresh(ctx context.Context, stale *Token) (*Token, error) 
 	}
 	c.cur = t
 	return t, nil
+}
+
+// Refresh marks stale as refused and returns a token not known to be
+// refused: the one another caller minted meanwhile, else a new one.
+func (c *tokenCache) Refresh(ctx context.Context, stale *Token) (*Token, error) {
+	t, _, err := c.refreshMinted(ctx, stale)
+	return t, err
+}
+
+// refreshMinted is Refresh telling whether the token was minted by this call
+// (minted) or is one another caller minted since stale was handed out.
+// Only a minted token refused again proves a refresh cannot help; a cached
+// one may have ended in the meantime (short session timeouts under load).
+func (c *tokenCache) refreshMinted(ctx context.Context, stale *Token) (tok *Token, minted bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stale != nil {
+		c.noteRefusedLocked(stale.AccessToken)
+		if c.cur != nil && !c.isRefusedLocked(c.cur.AccessToken) {
+			return c.cur, false, nil // someone else refreshed already
+		}
+	}
+	t, err := c.mintLocked(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return t, true, nil
 }
 
 // RefreshTokenSource uses a stored refresh token (web-server or PKCE consent
@@ -413,7 +473,7 @@ func (s *RefreshTokenSource) Token(ctx context.Context) (*Token, error) {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("load token: %w", err)
 		}
-		if st.AccessToken != "" && st.InstanceURL != "" && st.ID != "" {
+		if st.AccessToken != "" && st.InstanceURL != "" && st.ID != "" && !s.isRefusedLocked(st.AccessToken) {
 			s.cur = st
 		}
 	}

@@ -237,16 +237,26 @@ func (c *Client) noteLimits(h http.Header) {
 	}
 }
 
-// do sends r with retries and one refresh after a 401, returning a 2xx
-// response whose body the caller must close (gzip already undone). Errors are
-// *APIError (answered), *RequestError (no answer; with SendState),
-// *BudgetError, token errors or the context's error.
+// maxSessionRefreshes bounds the refreshes after consecutive 401s of one
+// request.
+const maxSessionRefreshes = 3
+
+// do sends r with retries and a refresh after each 401, returning a 2xx
+// response whose body the caller must close (gzip already undone). A 401
+// refreshes the token and resends, once per consecutive 401 and at most
+// maxSessionRefreshes times; it gives up at once when the refused token was
+// minted for this request by the previous refresh (a cached token handed
+// over by the source may have ended meanwhile). Errors are *APIError
+// (answered), *RequestError (no answer; with SendState), *BudgetError,
+// token errors or the context's error.
 func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	tok, err := c.ts.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("salesforce token: %w", err)
 	}
-	refreshed := false
+	// refreshes counts the refreshes since the last answer other than 401;
+	// minted tells that tok was minted by the last of them.
+	refreshes, minted := 0, false
 	// st is how far the request got over all attempts: MaybeSent as soon as
 	// one attempt may have been applied without an answer, else Answered
 	// once Salesforce answered, else NotSent.
@@ -281,18 +291,20 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				return resp, nil
 			}
 			apiErr, bodyErr := readAPIError(resp, r)
-			if resp.StatusCode == http.StatusUnauthorized && !refreshed {
-				refreshed = true
+			if resp.StatusCode != http.StatusUnauthorized {
+				refreshes, minted = 0, false
+			} else if refreshes < maxSessionRefreshes && !minted {
+				refreshes++
 				c.refreshes.Add(1)
-				c.log.Info("salesforce session refused; refreshing token once", "route", r.route())
-				nt, err := c.ts.Refresh(ctx, tok)
+				c.log.Info("salesforce session refused; refreshing token", "route", r.route(), "refresh", refreshes)
+				nt, m, err := c.refreshToken(ctx, tok)
 				if err != nil {
 					return nil, fmt.Errorf("refresh after %s: %w", apiErr.ErrorCode, err)
 				}
 				if err := c.checkToken(nt); err != nil {
 					return nil, err
 				}
-				tok = nt
+				tok, minted = nt, m
 				c.mu.Lock()
 				c.ident.InstanceURL = nt.InstanceURL
 				c.mu.Unlock()
@@ -334,6 +346,16 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			return nil, c.ctxErr(r, st.state(), err)
 		}
 	}
+}
+
+// refreshToken asks the source for a token to replace the refused one and
+// tells whether it was minted for this call (false when the source cannot say).
+func (c *Client) refreshToken(ctx context.Context, stale *Token) (*Token, bool, error) {
+	if mr, ok := c.ts.(mintReporter); ok {
+		return mr.refreshMinted(ctx, stale)
+	}
+	t, err := c.ts.Refresh(ctx, stale)
+	return t, false, err
 }
 
 type sendTracker struct{ ambiguous, answered bool }

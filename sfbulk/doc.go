@@ -7,8 +7,9 @@
 // A Client acts as one user of one org. Its tokens come from a TokenSource:
 // RefreshTokenSource (a refresh token kept in a TokenStore, obtained once
 // with AuthCodeFlow), JWTSource (JWT bearer, any pre-authorized user by
-// username) or ClientCredentialsSource (My Domain hosts only). A 401 is
-// answered by one refresh and one resend, never a loop.
+// username) or ClientCredentialsSource (My Domain hosts only). Each 401 is
+// answered by one refresh and one resend, at most three times and never
+// after a just-minted token was refused; a refused token is never reused.
 //
 // Reads: BulkQuery streams every row of a Bulk 2.0 job to a callback with
 // memory bounded by a few result pages; Query pages REST results; SOQL is
