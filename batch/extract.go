@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/sfbulk"
 	"golang.org/x/sync/errgroup"
 )
@@ -47,62 +48,24 @@ type BulkQuerier interface {
 	BulkQueryCSV(ctx context.Context, soql string, opts sfbulk.BulkQueryOptions, w io.Writer) (sfbulk.QueryStats, error)
 }
 
-// Default writeback fields on Lead and Contact (DESIGN.md "Actions").
+// Default writeback fields on Lead and Contact: the snapshot contract's
+// (package internal/snapshot), kept here for batch's configuration.
 const (
-	DefaultLeadIDField     = "Sales_Navigator_Lead_Id__c"
-	DefaultProfileURLField = "LinkedIn_Profile_URL__c"
+	DefaultLeadIDField     = snapshot.DefaultLeadIDField
+	DefaultProfileURLField = snapshot.DefaultProfileURLField
 )
 
-// SnapshotObject is one object of the org snapshot: its file and query.
-type SnapshotObject struct {
-	Object string
-	Fields []string
-	Where  []sfbulk.Cond // ANDed; nil: every row
-}
-
-// File is the snapshot file name, e.g. "Contact.csv".
-func (o SnapshotObject) File() string { return o.Object + ".csv" }
-
-// SOQL builds the object's query with sfbulk's builder.
-func (o SnapshotObject) SOQL() (string, error) {
-	q := sfbulk.Select(o.Fields...).From(o.Object)
+// soql builds an object's snapshot query with sfbulk's builder.
+func soql(o snapshot.Object) (string, error) {
+	q := sfbulk.Select(o.Fields...).From(o.Name)
 	if len(o.Where) > 0 {
-		q = q.Where(o.Where...)
+		conds := make([]sfbulk.Cond, len(o.Where))
+		for i, f := range o.Where {
+			conds[i] = sfbulk.Eq(f.Field, f.Value)
+		}
+		q = q.Where(conds...)
 	}
 	return q.Build()
-}
-
-// SnapshotObjects returns the objects and fields of DESIGN.md "The org
-// snapshot", with the writeback fields added to Lead and Contact (nil:
-// DefaultLeadIDField and DefaultProfileURLField), largest objects first.
-func SnapshotObjects(writeback []string) []SnapshotObject {
-	if writeback == nil {
-		writeback = []string{DefaultLeadIDField, DefaultProfileURLField}
-	}
-	with := func(fields ...string) []string {
-		out := append([]string(nil), fields...)
-		for _, f := range writeback {
-			dup := false
-			for _, have := range out {
-				dup = dup || strings.EqualFold(have, f)
-			}
-			if !dup {
-				out = append(out, f)
-			}
-		}
-		return out
-	}
-	return []SnapshotObject{
-		{Object: "Contact", Fields: with("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "AccountId", "Account.Name",
-			"Title", "MailingCity", "MailingState", "MailingCountry", "OwnerId")},
-		{Object: "Lead", Fields: with("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "Company", "Title", "Website",
-			"Street", "City", "State", "PostalCode", "Country", "IsConverted", "ConvertedContactId", "ConvertedAccountId", "OwnerId")},
-		{Object: "Account", Fields: []string{"Id", "Name", "Website", "Phone", "BillingStreet", "BillingCity", "BillingState",
-			"BillingPostalCode", "BillingCountry", "NumberOfEmployees", "Industry"}},
-		{Object: "Opportunity", Fields: []string{"Id", "Name", "AccountId", "StageName", "CloseDate", "IsClosed"},
-			Where: []sfbulk.Cond{sfbulk.Eq("IsClosed", false)}},
-		{Object: "User", Fields: []string{"Id", "Email", "Username", "IsActive"}},
-	}
 }
 
 // ExtractOptions configure Extract. Dir is required.
@@ -110,7 +73,7 @@ type ExtractOptions struct {
 	// Dir is the run's work folder; the files go to Dir/crm/<Object>.csv.
 	Dir string
 	// WritebackFields are queried on Lead and Contact besides the snapshot
-	// fields (nil: DefaultLeadIDField and DefaultProfileURLField).
+	// fields (nil: snapshot.DefaultWritebackFields).
 	WritebackFields []string
 	// Concurrency is how many objects export at once (default 2).
 	Concurrency int
@@ -132,7 +95,7 @@ type ObjectStats struct {
 	Took              time.Duration
 }
 
-// ExtractResult is what Extract pulled, in SnapshotObjects order.
+// ExtractResult is what Extract pulled, in snapshot.Objects order.
 type ExtractResult struct {
 	Dir         string // Dir/crm
 	Objects     []ObjectStats
@@ -185,14 +148,14 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 	if conc <= 0 {
 		conc = 2
 	}
-	objs := SnapshotObjects(opts.WritebackFields)
-	soql := make([]string, len(objs))
+	objs := snapshot.Objects(opts.WritebackFields)
+	queries := make([]string, len(objs))
 	for i, o := range objs {
-		q, err := o.SOQL()
+		q, err := soql(o)
 		if err != nil {
-			return nil, fmt.Errorf("extract: %s: %w", o.Object, err)
+			return nil, fmt.Errorf("extract: %s: %w", o.Name, err)
 		}
-		soql[i] = q
+		queries[i] = q
 	}
 	if err := checkFields(ctx, sf, objs); err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
@@ -220,14 +183,14 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 	g.SetLimit(conc)
 	for i, o := range objs {
 		g.Go(func() error {
-			st, err := exportObject(gctx, sf, dir, o, soql[i], sfbulk.BulkQueryOptions{PageSize: opts.PageSize, JobAttempts: opts.JobAttempts},
+			st, err := exportObject(gctx, sf, dir, o, queries[i], sfbulk.BulkQueryOptions{PageSize: opts.PageSize, JobAttempts: opts.JobAttempts},
 				func(name string) { tmu.Lock(); temps[i] = name; tmu.Unlock() })
 			if err != nil {
-				return fmt.Errorf("extract %s: %w", o.Object, err)
+				return fmt.Errorf("extract %s: %w", o.Name, err)
 			}
 			st.Path = filepath.Join(dir, o.File())
 			res.Objects[i] = st
-			log.Info("object extracted", "object", o.Object, "rows", st.Rows, "jobs", st.Jobs, "pages", st.Pages,
+			log.Info("object extracted", "object", o.Name, "rows", st.Rows, "jobs", st.Jobs, "pages", st.Pages,
 				"page_retries", st.PageRetries, "took", st.Took.Round(time.Millisecond).String())
 			return nil
 		})
@@ -242,7 +205,7 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 	defer tmu.Unlock()
 	for i, o := range objs {
 		if err := os.Rename(temps[i], res.Objects[i].Path); err != nil {
-			return nil, fmt.Errorf("extract %s: %w", o.Object, err)
+			return nil, fmt.Errorf("extract %s: %w", o.Name, err)
 		}
 		temps[i] = ""
 	}
@@ -258,9 +221,9 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 
 // exportObject runs one Bulk query into a temporary file in dir, fsynced and
 // closed; onTemp learns the file's name as soon as it exists.
-func exportObject(ctx context.Context, sf BulkQuerier, dir string, o SnapshotObject, soql string, qo sfbulk.BulkQueryOptions, onTemp func(string)) (ObjectStats, error) {
+func exportObject(ctx context.Context, sf BulkQuerier, dir string, o snapshot.Object, soql string, qo sfbulk.BulkQueryOptions, onTemp func(string)) (ObjectStats, error) {
 	t := time.Now()
-	st := ObjectStats{Object: o.Object}
+	st := ObjectStats{Object: o.Name}
 	f, err := os.CreateTemp(dir, "."+o.File()+".tmp-*")
 	if err != nil {
 		return st, err
@@ -294,33 +257,33 @@ func exportObject(ctx context.Context, sf BulkQuerier, dir string, o SnapshotObj
 // checkFields describes every object and reports every field the snapshot
 // needs that the org lacks. A relationship field such as Account.Name needs
 // the relationship on the object and the field on the object it refers to.
-func checkFields(ctx context.Context, sf BulkQuerier, objs []SnapshotObject) error {
+func checkFields(ctx context.Context, sf BulkQuerier, objs []snapshot.Object) error {
 	var errs []error
 	for _, o := range objs {
-		d, err := sf.Describe(ctx, o.Object)
+		d, err := sf.Describe(ctx, o.Name)
 		if err != nil {
 			var ae *sfbulk.APIError
 			if errors.As(err, &ae) && ae.HTTPStatus == 404 {
-				errs = append(errs, &MissingFieldError{Object: o.Object, Reason: "object not found"})
+				errs = append(errs, &MissingFieldError{Object: o.Name, Reason: "object not found"})
 				continue
 			}
 			return err
 		}
 		if !d.Queryable {
-			errs = append(errs, &MissingFieldError{Object: o.Object, Reason: "object not queryable"})
+			errs = append(errs, &MissingFieldError{Object: o.Name, Reason: "object not queryable"})
 			continue
 		}
 		for _, f := range o.Fields {
 			rel, name, dotted := strings.Cut(f, ".")
 			if !dotted {
 				if d.Field(f) == nil {
-					errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "not in describe"})
+					errs = append(errs, &MissingFieldError{Object: o.Name, Field: f, Reason: "not in describe"})
 				}
 				continue
 			}
 			ref := relationship(d, rel)
 			if ref == nil {
-				errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "no relationship " + rel})
+				errs = append(errs, &MissingFieldError{Object: o.Name, Field: f, Reason: "no relationship " + rel})
 				continue
 			}
 			if len(ref.ReferenceTo) != 1 {
@@ -331,7 +294,7 @@ func checkFields(ctx context.Context, sf BulkQuerier, objs []SnapshotObject) err
 				return err
 			}
 			if td.Field(name) == nil {
-				errs = append(errs, &MissingFieldError{Object: o.Object, Field: f, Reason: "not in describe of " + ref.ReferenceTo[0]})
+				errs = append(errs, &MissingFieldError{Object: o.Name, Field: f, Reason: "not in describe of " + ref.ReferenceTo[0]})
 			}
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/matcher"
 	"github.com/navsync/navsync/sfbulk"
 	"github.com/navsync/navsync/sfbulk/sfsim"
@@ -247,8 +248,8 @@ func (f *fakeOrg) BulkQueryCSV(_ context.Context, soql string, _ sfbulk.BulkQuer
 // completeFake describes every snapshot object with every field it needs.
 func completeFake() *fakeOrg {
 	f := &fakeOrg{describe: map[string]*sfbulk.SObjectDescribe{}}
-	for _, o := range SnapshotObjects(nil) {
-		d := &sfbulk.SObjectDescribe{Name: o.Object, Queryable: true}
+	for _, o := range snapshot.Objects(nil) {
+		d := &sfbulk.SObjectDescribe{Name: o.Name, Queryable: true}
 		for _, fld := range o.Fields {
 			if rel, _, ok := strings.Cut(fld, "."); ok {
 				d.Fields = append(d.Fields, sfbulk.FieldDescribe{Name: rel + "Id", RelationshipName: rel, ReferenceTo: []string{rel}})
@@ -256,7 +257,7 @@ func completeFake() *fakeOrg {
 			}
 			d.Fields = append(d.Fields, sfbulk.FieldDescribe{Name: fld})
 		}
-		f.describe[o.Object] = d
+		f.describe[o.Name] = d
 	}
 	return f
 }
@@ -351,7 +352,7 @@ func TestExtractUnderFaults(t *testing.T) {
 		t.Fatal("no fault was injected: the test proves nothing")
 	}
 	t.Logf("faults injected %v; bulk jobs %d; usage %+v", fc, res.Jobs(), org.sf.Usage())
-	for _, o := range SnapshotObjects(nil) {
+	for _, o := range snapshot.Objects(nil) {
 		a, err := os.ReadFile(filepath.Join(clean, "crm", o.File()))
 		if err != nil {
 			t.Fatal(err)
@@ -440,8 +441,8 @@ func TestExtractLeavesNoPartialFile(t *testing.T) {
 				old := map[string]string{}
 				if previous {
 					os.MkdirAll(crm, 0o755)
-					for _, o := range SnapshotObjects(nil) {
-						old[o.File()] = "\"Id\"\n\"old-" + o.Object + "\"\n"
+					for _, o := range snapshot.Objects(nil) {
+						old[o.File()] = "\"Id\"\n\"old-" + o.Name + "\"\n"
 						os.WriteFile(filepath.Join(crm, o.File()), []byte(old[o.File()]), 0o644)
 					}
 				}
@@ -466,5 +467,34 @@ func TestExtractLeavesNoPartialFile(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The snapshot queries are the contract's objects and fields, with the
+// open-opportunity filter (the strings are what Extract sent before the
+// contract moved to package snapshot).
+func TestSnapshotSOQL(t *testing.T) {
+	want := []string{
+		"SELECT Id, FirstName, LastName, Email, Phone, MobilePhone, AccountId, Account.Name, Title, MailingCity, MailingState, MailingCountry, OwnerId, Sales_Navigator_Lead_Id__c, LinkedIn_Profile_URL__c FROM Contact",
+		"SELECT Id, FirstName, LastName, Email, Phone, MobilePhone, Company, Title, Website, Street, City, State, PostalCode, Country, IsConverted, ConvertedContactId, ConvertedAccountId, OwnerId, Sales_Navigator_Lead_Id__c, LinkedIn_Profile_URL__c FROM Lead",
+		"SELECT Id, Name, Website, Phone, BillingStreet, BillingCity, BillingState, BillingPostalCode, BillingCountry, NumberOfEmployees, Industry FROM Account",
+		"SELECT Id, Name, AccountId, StageName, CloseDate, IsClosed FROM Opportunity WHERE IsClosed = false",
+		"SELECT Id, Email, Username, IsActive FROM User",
+	}
+	objs := snapshot.Objects(nil)
+	if len(objs) != len(want) {
+		t.Fatalf("%d objects, want %d", len(objs), len(want))
+	}
+	for i, o := range objs {
+		q, err := soql(o)
+		if err != nil || q != want[i] {
+			t.Errorf("%s: %q, %v\nwant %q", o.Name, q, err, want[i])
+		}
+	}
+	// Configured writeback fields replace the defaults; one the object
+	// already has (in any case) is not queried twice.
+	q, err := soql(snapshot.Objects([]string{"OwnerId", "X__c"})[0])
+	if want := "SELECT Id, FirstName, LastName, Email, Phone, MobilePhone, AccountId, Account.Name, Title, MailingCity, MailingState, MailingCountry, OwnerId, X__c FROM Contact"; err != nil || q != want {
+		t.Errorf("with writeback fields: %q, %v", q, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/sync/errgroup"
 )
@@ -38,16 +39,16 @@ type Opportunity struct {
 // SnapshotOptions names the writeback fields read from Lead.csv and
 // Contact.csv when present, so records already linked are recognised.
 type SnapshotOptions struct {
-	LeadIDField     string // default "Sales_Navigator_Lead_Id__c"
-	ProfileURLField string // default "LinkedIn_Profile_URL__c"
+	LeadIDField     string // default snapshot.DefaultLeadIDField
+	ProfileURLField string // default snapshot.DefaultProfileURLField
 }
 
 func (o SnapshotOptions) withDefaults() SnapshotOptions {
 	if o.LeadIDField == "" {
-		o.LeadIDField = "Sales_Navigator_Lead_Id__c"
+		o.LeadIDField = snapshot.DefaultLeadIDField
 	}
 	if o.ProfileURLField == "" {
-		o.ProfileURLField = "LinkedIn_Profile_URL__c"
+		o.ProfileURLField = snapshot.DefaultProfileURLField
 	}
 	return o
 }
@@ -65,26 +66,18 @@ type Snapshot struct {
 	Files       []FileStat
 }
 
-// Snapshot object files, in read order.
-const (
-	FileContact     = "Contact.csv"
-	FileLead        = "Lead.csv"
-	FileAccount     = "Account.csv"
-	FileUser        = "User.csv"
-	FileOpportunity = "Opportunity.csv"
-)
-
-// ReadSnapshot reads Contact.csv, Lead.csv and Account.csv (required) and
-// User.csv and Opportunity.csv (optional) from dir, in parallel. A missing
-// required file or column is an ErrSchema error naming it; a bad row is a
-// Reject. A Contact's company is its Account.Name column or, when that
-// column is absent, the name of its AccountId in Account.csv.
+// ReadSnapshot reads the files of the org snapshot contract (package
+// internal/snapshot) from dir, in parallel: Contact.csv, Lead.csv and
+// Account.csv (required) and User.csv and Opportunity.csv (optional), in
+// that order. A missing required file or column is an ErrSchema error
+// naming it; a bad row is a Reject. A Contact's company is its Account.Name
+// column or, when that column is absent, the name of its AccountId in
+// Account.csv.
 func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snapshot, error) {
 	opts = opts.withDefaults()
 	type part struct {
-		name     string
-		required bool
-		read     func(ctx context.Context, path string) (FileStat, []Reject, error)
+		object string
+		read   func(ctx context.Context, path string) (FileStat, []Reject, error)
 	}
 	snap := &Snapshot{}
 	// Contacts and Leads are read in parallel into two regions of one
@@ -95,31 +88,32 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		contactURLs, leadURLs map[string]string
 	)
 	parts := []part{
-		{FileContact, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Contact", opts, &contacts, &contactURLs)
+		{snapshot.Contact, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readPeople(ctx, p, snapshot.Contact, opts, &contacts, &contactURLs)
 		}},
-		{FileLead, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, "Lead", opts, &leads, &leadURLs)
+		{snapshot.Lead, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+			return readPeople(ctx, p, snapshot.Lead, opts, &leads, &leadURLs)
 		}},
-		{FileAccount, true, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+		{snapshot.Account, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readAccounts(ctx, p, &snap.Accounts)
 		}},
-		{FileUser, false, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+		{snapshot.User, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readUsers(ctx, p, &snap.Users)
 		}},
-		{FileOpportunity, false, func(ctx context.Context, p string) (FileStat, []Reject, error) {
+		{snapshot.Opportunity, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readOpportunities(ctx, p, &snap.Opportunities)
 		}},
 	}
 	paths := make([]string, len(parts))
 	for i, p := range parts {
-		path, err := findFile(dir, p.name)
+		obj := contractObject(p.object)
+		path, err := findFile(dir, obj.File())
 		if err != nil {
-			if !p.required && errors.Is(err, fs.ErrNotExist) {
+			if obj.Optional && errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: file not found (the org snapshot needs it): %w: %w", filepath.Join(dir, p.name), ErrSchema, err)
+				return nil, fmt.Errorf("%s: file not found (the org snapshot needs it): %w: %w", filepath.Join(dir, obj.File()), ErrSchema, err)
 			}
 			return nil, err
 		}
@@ -160,6 +154,16 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 	}
 	fillContactCompanies(snap.People, snap.Accounts)
 	return snap, nil
+}
+
+// contractObject is the snapshot contract's object of that name; its
+// Fields hold the default writeback fields, which the reader does not use.
+func contractObject(name string) snapshot.Object {
+	o, ok := snapshot.ObjectNamed(name, nil)
+	if !ok {
+		panic("input: " + name + " is not an object of the org snapshot")
+	}
+	return o
 }
 
 // joinPeople returns contacts followed by leads. When both still live in
@@ -232,7 +236,7 @@ func fillContactCompanies(people []matcher.Person, accounts []matcher.Account) {
 	var names map[string]string
 	for i := range people {
 		p := &people[i]
-		if p.Object != "Contact" || p.Company != "" || p.AccountID == "" {
+		if p.Object != snapshot.Contact || p.Company != "" || p.AccountID == "" {
 			continue
 		}
 		if names == nil {
@@ -263,34 +267,27 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 	t := newStrtab()
 	seen := newSeenIDs()
 	bind := func(c *columns) (*binding, error) {
-		required := []string{"Id", "FirstName", "LastName", "Email"}
-		if object == "Contact" {
-			required = append(required, "AccountId")
-		} else {
-			required = append(required, "Company")
-		}
-		req, err := c.need(required...)
-		if err != nil {
+		if _, err := c.need(contractObject(object).Required...); err != nil {
 			return nil, err
 		}
-		id, first, last, email, fifth := req[0], req[1], req[2], req[3], req[4]
 		var (
-			phone      = c.col("Phone")
-			mobile     = c.col("MobilePhone")
-			title      = c.col("Title")
-			linkedID   = c.col(opts.LeadIDField)
-			profileURL = c.col(opts.ProfileURLField)
+			id, first, last, email = c.col("Id"), c.col("FirstName"), c.col("LastName"), c.col("Email")
+			phone                  = c.col("Phone")
+			mobile                 = c.col("MobilePhone")
+			title                  = c.col("Title")
+			linkedID               = c.col(opts.LeadIDField)
+			profileURL             = c.col(opts.ProfileURLField)
 
 			company, account, accountName, website    int = -1, -1, -1, -1
 			city, state, country                      int
 			converted, convertedContact, convertedAcc int = -1, -1, -1
 		)
-		if object == "Contact" {
-			account = fifth
+		if object == snapshot.Contact {
+			account = c.col("AccountId")
 			accountName = c.col("Account.Name")
 			city, state, country = c.col("MailingCity"), c.col("MailingState"), c.col("MailingCountry")
 		} else {
-			company = fifth
+			company = c.col("Company")
 			website = c.col("Website")
 			city, state, country = c.col("City"), c.col("State"), c.col("Country")
 			converted = c.col("IsConverted")
@@ -347,7 +344,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 					ConvertedAccountID: t.str(get(f, convertedAcc)),
 					LinkedLeadID:       t.str(get(f, linkedID)),
 				}
-				if object == "Contact" {
+				if object == snapshot.Contact {
 					p.Company = iAccountName.get(get(f, accountName))
 				}
 				if p.LinkedLeadID == "" {
@@ -371,12 +368,11 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 	t := newStrtab()
 	seen := newSeenIDs()
 	bind := func(c *columns) (*binding, error) {
-		req, err := c.need("Id", "Name")
-		if err != nil {
+		if _, err := c.need(contractObject(snapshot.Account).Required...); err != nil {
 			return nil, err
 		}
 		var (
-			id, name  = req[0], req[1]
+			id, name  = c.col("Id"), c.col("Name")
 			website   = c.col("Website")
 			phone     = c.col("Phone")
 			street    = c.col("BillingStreet")
@@ -437,18 +433,17 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 			},
 		}, nil
 	}
-	return scan(ctx, path, "Account", bind)
+	return scan(ctx, path, snapshot.Account, bind)
 }
 
 // readUsers reads User.csv.
 func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Reject, error) {
 	t := newStrtab()
 	bind := func(c *columns) (*binding, error) {
-		req, err := c.need("Id", "Email")
-		if err != nil {
+		if _, err := c.need(contractObject(snapshot.User).Required...); err != nil {
 			return nil, err
 		}
-		id, email, username, active := req[0], req[1], c.col("Username"), c.col("IsActive")
+		id, email, username, active := c.col("Id"), c.col("Email"), c.col("Username"), c.col("IsActive")
 		return &binding{
 			idCol: id,
 			row: func(f [][]byte, line int) *rowReject {
@@ -469,18 +464,17 @@ func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Rejec
 			},
 		}, nil
 	}
-	return scan(ctx, path, "User", bind)
+	return scan(ctx, path, snapshot.User, bind)
 }
 
 // readOpportunities reads Opportunity.csv.
 func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (FileStat, []Reject, error) {
 	t := newStrtab()
 	bind := func(c *columns) (*binding, error) {
-		req, err := c.need("Id", "AccountId")
-		if err != nil {
+		if _, err := c.need(contractObject(snapshot.Opportunity).Required...); err != nil {
 			return nil, err
 		}
-		id, account := req[0], req[1]
+		id, account := c.col("Id"), c.col("AccountId")
 		name, stage, closeDate, closed := c.col("Name"), c.col("StageName"), c.col("CloseDate"), c.col("IsClosed")
 		var (
 			iAccount   = t.interner()
@@ -506,5 +500,5 @@ func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (Fi
 			},
 		}, nil
 	}
-	return scan(ctx, path, "Opportunity", bind)
+	return scan(ctx, path, snapshot.Opportunity, bind)
 }

@@ -348,8 +348,15 @@ func newColumns(file string, header []string) (*columns, error) {
 	return c, nil
 }
 
+// columnLookup, when set (by tests), learns every column name a binding
+// looks up and the file it looks in. It may be called concurrently.
+var columnLookup func(file, name string)
+
 // col is the position of an optional column, -1 when absent.
 func (c *columns) col(name string) int {
+	if columnLookup != nil {
+		columnLookup(c.file, name)
+	}
 	if i, ok := c.idx[strings.ToLower(name)]; ok {
 		return i
 	}

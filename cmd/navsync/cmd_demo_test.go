@@ -18,6 +18,7 @@ import (
 	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/matcher"
 	"github.com/navsync/navsync/sfbulk"
 )
@@ -74,17 +75,17 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	want := map[string]int{"Contact": len(w.Contacts), "Lead": len(w.Leads), "Account": len(w.Accounts), "Opportunity": open, "User": len(w.Users) + 1}
-	for _, o := range batch.SnapshotObjects(nil) {
+	for _, o := range snapshot.Objects(nil) {
 		header, n := csvShape(t, filepath.Join(out, "crm", o.File()))
-		if n != want[o.Object] {
-			t.Errorf("crm/%s has %d rows, the world %d", o.File(), n, want[o.Object])
+		if n != want[o.Name] {
+			t.Errorf("crm/%s has %d rows, the world %d", o.File(), n, want[o.Name])
 		}
 		if !slices.Equal(header, o.Fields) {
 			t.Errorf("crm/%s header %q, want the extract's fields %q", o.File(), header, o.Fields)
 		}
-		line := regexp.MustCompile(`(?m)^\s+` + o.Object + `\s+([0-9,]+)\s+1\s`).FindStringSubmatch(s)
-		if line == nil || line[1] != num(int64(want[o.Object])) {
-			t.Errorf("no extract line for %s with %d rows in 1 Bulk job: %q", o.Object, want[o.Object], line)
+		line := regexp.MustCompile(`(?m)^\s+` + o.Name + `\s+([0-9,]+)\s+1\s`).FindStringSubmatch(s)
+		if line == nil || line[1] != num(int64(want[o.Name])) {
+			t.Errorf("no extract line for %s with %d rows in 1 Bulk job: %q", o.Name, want[o.Name], line)
 		}
 	}
 	if m := regexp.MustCompile(`(?m)^API calls ([0-9,]+) sent`).FindStringSubmatch(s); m == nil || m[1] == "0" {
@@ -126,7 +127,7 @@ func TestDemoFaults(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, s)
 		}
 	}
-	for _, o := range batch.SnapshotObjects(nil) {
+	for _, o := range snapshot.Objects(nil) {
 		a, errA := os.ReadFile(filepath.Join(dir, "clean", "crm", o.File()))
 		b, errB := os.ReadFile(filepath.Join(dir, "faulty", "crm", o.File()))
 		if errA != nil || errB != nil {
