@@ -50,6 +50,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	dupRules := fs.Bool("duplicate-rules", false, "turn on the standard Contact and Lead duplicate rules")
 	refreshTTL := fs.Duration("refresh-token-ttl", 0, "expire refresh tokens this long after issue (0: valid until revoked)")
 	lockIP := fs.Bool("lock-sessions-to-ip", false, "bind access tokens to the address that got them")
+	writeConfig := fs.String("write-config", "", "write a navsync config `FILE` that signs in to this simulator (token store and secret beside it, 0600) and names the world's Sales Navigator exports")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +92,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer srv.Close()
+	var generated *fixtures.World // for --write-config
 	if *world != "" {
 		if err := srv.LoadDir(filepath.Join(*world, "crm")); err != nil {
 			return badInput(fmt.Errorf("sim: %w", err))
@@ -103,6 +105,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		if err := seedSimWorld(srv, w); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
+		generated = w
 	}
 	admin := srv.AdminUser()
 	access, refresh, err := srv.IssueToken(admin.Username)
@@ -110,6 +113,13 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	app := srv.ConnectedApp()
+	if *writeConfig != "" {
+		if err := writeSimConfig(ctx, *writeConfig, simConfig{loginURL: base, orgID: srv.OrgID(), clientID: app.ClientID,
+			clientSecret: app.ClientSecret, username: admin.Username, refreshToken: refresh, world: generated, worldDir: *world}); err != nil {
+			return err
+		}
+		env.log.Info("config written", "path", *writeConfig)
+	}
 	line, err := json.Marshal(simInfo{InstanceURL: base, LoginURL: base, AccessToken: access, RefreshToken: refresh,
 		Username: admin.Username, OrgID: srv.OrgID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret})
 	if err != nil {
