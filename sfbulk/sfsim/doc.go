@@ -10,7 +10,7 @@
 //
 //	srv, err := sfsim.New(sfsim.Options{Logger: log})
 //	err = srv.Load("Contact", header, rows) // or LoadCSV, LoadDir
-//	ts := httptest.NewServer(srv.Handler())
+//	go srv.Serve(ctx, ln) // until ctx ends, then a graceful shutdown; or httptest.NewServer(srv.Handler())
 //	access, refresh, err := srv.IssueToken(srv.AdminUser().Username)
 //
 // One host serves both the login endpoints (/services/oauth2/…, /id/…)

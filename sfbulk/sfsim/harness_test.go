@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +49,7 @@ var (
 type harness struct {
 	t     *testing.T
 	s     *Server
-	ts    *httptest.Server
+	ts    *served
 	clk   *clock
 	admin string // admin access token
 }
@@ -100,8 +99,8 @@ func newHarness(t *testing.T, opts Options, nContacts int) *harness {
 	must(s.Load("Opportunity", []string{"Id", "Name", "AccountId", "StageName", "CloseDate"}, [][]string{
 		{opp1, "Acme renewal", acc1, "Prospecting", "2026-06-30"},
 	}))
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(func() { ts.Close(); s.Close() })
+	t.Cleanup(s.Close)
+	ts := serve(t, s) // stops before s.Close (cleanups run last-in first-out)
 	tok, _, err := s.IssueToken(s.AdminUser().Username)
 	must(err)
 	return &harness{t: t, s: s, ts: ts, clk: clk, admin: tok}
