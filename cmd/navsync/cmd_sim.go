@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -131,19 +130,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	env.log.Info("simulator org serving", "addr", ln.Addr().String(), "contacts", srv.Count("Contact"),
 		"leads", srv.Count("Lead"), "accounts", srv.Count("Account"), "users", srv.Count("User"), "faults", faults.String())
 
-	// Salesforce caps the URI plus headers at 16,384 bytes (431 beyond).
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: 16384}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("sim: serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("sim: shutdown: %w", err)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	env.log.Info("simulator org stopped", "faults_injected", fmt.Sprint(srv.FaultCounts()))
 	return nil
