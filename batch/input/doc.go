@@ -7,5 +7,6 @@
 // a Reject with its file and physical line while the run goes on; a file
 // that cannot be used at all (missing, no header, missing required column)
 // is an error wrapping ErrSchema, so the caller stops before writing
-// anything. It also reads a synthetic world's truth files for scoring.
+// anything. The org snapshot's objects, files and columns are the contract
+// of package internal/snapshot.
 package input

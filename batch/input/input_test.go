@@ -345,36 +345,6 @@ func TestLinkProfiles(t *testing.T) {
 	}
 }
 
-func TestReadTruth(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "leads.csv")
-	os.WriteFile(p, []byte("lead_id,scenario,crm_ids,account_id\nL1,exact,003A|00QB,001A\nL2,not_in_org,,\n"), 0o644)
-	got, err := ReadLeadTruth(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]LeadTruth{
-		"L1": {Scenario: "exact", CRMIDs: []string{"003A", "00QB"}, AccountID: "001A"},
-		"L2": {Scenario: "not_in_org"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v", got)
-	}
-	pa := filepath.Join(dir, "accounts.csv")
-	os.WriteFile(pa, []byte("account_id,scenario,crm_account_id\nA1,exact,001A\nA2,new,\n"), 0o644)
-	acc, err := ReadAccountTruth(context.Background(), pa)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if acc["A1"].CRMAccountID != "001A" || acc["A2"].CRMAccountID != "" || acc["A2"].Scenario != "new" {
-		t.Errorf("accounts %+v", acc)
-	}
-	os.WriteFile(p, []byte("lead_id,scenario,crm_ids\nL1,x\n"), 0o644)
-	if _, err := ReadLeadTruth(context.Background(), p); !errors.Is(err, ErrSchema) {
-		t.Errorf("broken truth: %v", err)
-	}
-}
-
 func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

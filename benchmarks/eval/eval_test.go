@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,13 +35,13 @@ func TestQualityTargets(t *testing.T) {
 		rep.print(&b)
 		t.Errorf("targets missed: %s\n%s", strings.Join(miss, "; "), b.String())
 	}
-	if rep.Total.InOrg == 0 {
-		t.Errorf("world has no in-org leads: %+v", rep.Total)
+	if rep.Leads.Total.InOrg == 0 {
+		t.Errorf("world has no in-org leads: %+v", rep.Leads.Total)
 	}
 	// Every kind of hard negative occurs, and none becomes a match.
 	for _, s := range fixtures.HardNegativeScenarios {
-		c := rep.ByScenario[s]
-		if c == nil || c.Leads == 0 {
+		c := rep.Leads.ByScenario[s]
+		if c.Leads == 0 {
 			t.Errorf("world has no %s leads", s)
 			continue
 		}
@@ -49,9 +50,9 @@ func TestQualityTargets(t *testing.T) {
 		}
 	}
 	// Leads with several differences at once still mostly match.
-	if c := rep.ByScenario[fixtures.ScenarioCombined]; c == nil || c.InOrg == 0 {
+	if c := rep.Leads.ByScenario[fixtures.ScenarioCombined]; c.InOrg == 0 {
 		t.Error("world has no combined leads")
-	} else if r := float64(c.MatchCorrect) / float64(c.InOrg); r < 0.9 {
+	} else if r := c.Recall(); r < 0.9 {
 		t.Errorf("combined: recall of match %.3f < 0.9", r)
 	}
 }
@@ -75,18 +76,36 @@ func TestScoreAndBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tt := rep.Total
-	if tt.Precision() != 0.5 || tt.Recall() != 1.0/3 || tt.RecallPossible() != 2.0/3 || rep.NamesakeMatches != 1 {
-		t.Errorf("precision %v recall %v recall+possible %v namesakes %d", tt.Precision(), tt.Recall(), tt.RecallPossible(), rep.NamesakeMatches)
+	tt, bt := rep.Leads.Total, rep.Baseline.Total
+	if tt.Precision() != 0.5 || tt.Recall() != 1.0/3 || tt.RecallPossible() != 2.0/3 || rep.Leads.HardNegativeMatches() != 1 {
+		t.Errorf("precision %v recall %v recall+possible %v namesakes %d", tt.Precision(), tt.Recall(), tt.RecallPossible(), rep.Leads.HardNegativeMatches())
 	}
-	if tt.BaselinePrecision() != 1 || tt.BaselineRecall() != 2.0/3 {
-		t.Errorf("baseline precision %v recall %v", tt.BaselinePrecision(), tt.BaselineRecall())
+	if bt.Precision() != 1 || bt.Recall() != 2.0/3 {
+		t.Errorf("baseline precision %v recall %v", bt.Precision(), bt.Recall())
+	}
+	if b := rep.Baseline.ByScenario["crm_duplicate"]; b.MatchRight != 1 || b.MatchWrong() != 0 {
+		t.Errorf("baseline crm_duplicate %+v", b)
 	}
 	if len(rep.meetsTargets()) == 0 {
 		t.Error("a bad result met the targets")
 	}
+	var b strings.Builder
+	rep.print(&b)
+	for _, want := range []string{"precision of match               0.5000     1.0000", "namesake              1      0       0       1       0       0      0 |        0        0"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+	// Every lead needs exactly one result and one baseline pick.
 	if _, err := score(w, &matcher.Result{}, nil); err == nil {
-		t.Error("length mismatch: no error")
+		t.Error("no results: no error")
+	}
+	if _, err := score(w, res, []string{"1"}); err == nil {
+		t.Error("too few baseline picks: no error")
+	}
+	other := &matcher.Result{Leads: append(slices.Clone(res.Leads[:3]), matcher.LeadResult{LeadID: "x"})}
+	if _, err := score(w, other, make([]string, 4)); err == nil {
+		t.Error("a result for a lead the world does not have: no error")
 	}
 
 	in := &matcher.Input{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"time"
 
 	"github.com/navsync/navsync/batch"
-	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/matcher"
@@ -101,16 +101,9 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	printMatchSummary(env.stdout, res)
 
-	leadTruth, err := input.ReadLeadTruth(ctx, filepath.Join(*out, "truth", "leads.csv"))
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	accTruth, err := input.ReadAccountTruth(ctx, filepath.Join(*out, "truth", "accounts.csv"))
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	q := scoreLeads(res.res.Leads, leadTruth)
-	qa := scoreCompanies(res.res.Companies, accTruth)
+	truth := world.Truth()
+	q := fixtures.ScoreLeads(res.res.Leads, truth)
+	qa := fixtures.ScoreCompanies(res.res.Companies, truth)
 	fmt.Fprintln(env.stdout)
 	printQuality(env.stdout, q, qa)
 
@@ -277,109 +270,6 @@ func printExtractSummary(w io.Writer, ex *batch.ExtractResult, u sfbulk.Usage, f
 	}
 }
 
-// leadQuality scores lead decisions against a world's truth.
-type leadQuality struct {
-	leads, inOrg     int
-	matched          int // decision match
-	matchedRight     int // ... to one of the right CRM ids
-	foundRight       int // match or possible, to a right id
-	falseNotInOrg    int // match for a lead that is not in the org
-	possibleNotInOrg int // possible for a lead that is not in the org (review work for nothing)
-	accountKnown     int // leads whose company is a CRM Account
-	accountRight     int // ... and whose account_id is that Account
-	accountSpurious  int // account_id set though the company is not in the org
-	scenarios        map[string]*scenarioQuality
-	missingFromTruth int
-}
-
-type scenarioQuality struct {
-	n, matchRight, matchWrong, possibleRight, other int
-}
-
-func scoreLeads(results []matcher.LeadResult, truth map[string]input.LeadTruth) leadQuality {
-	q := leadQuality{scenarios: map[string]*scenarioQuality{}}
-	for _, r := range results {
-		t, ok := truth[r.LeadID]
-		if !ok {
-			q.missingFromTruth++
-			continue
-		}
-		q.leads++
-		sq := q.scenarios[t.Scenario]
-		if sq == nil {
-			sq = &scenarioQuality{}
-			q.scenarios[t.Scenario] = sq
-		}
-		sq.n++
-		right := r.CRMID != "" && slices.Contains(t.CRMIDs, r.CRMID)
-		if len(t.CRMIDs) > 0 {
-			q.inOrg++
-		}
-		switch {
-		case r.Decision == matcher.DecisionMatch && right:
-			q.matched++
-			q.matchedRight++
-			q.foundRight++
-			sq.matchRight++
-		case r.Decision == matcher.DecisionMatch:
-			q.matched++
-			sq.matchWrong++
-			if len(t.CRMIDs) == 0 {
-				q.falseNotInOrg++
-			}
-		case r.Decision == matcher.DecisionPossible && right:
-			q.foundRight++
-			sq.possibleRight++
-		case r.Decision == matcher.DecisionPossible && len(t.CRMIDs) == 0:
-			q.possibleNotInOrg++
-			sq.other++
-		default:
-			sq.other++
-		}
-		if t.AccountID != "" {
-			q.accountKnown++
-			if r.AccountID == t.AccountID {
-				q.accountRight++
-			}
-		} else if r.AccountID != "" {
-			q.accountSpurious++
-		}
-	}
-	return q
-}
-
-// companyQuality scores Sales Navigator account decisions.
-type companyQuality struct {
-	accounts, inOrg, matched, matchedRight, correct int
-}
-
-// scoreCompanies counts a company as correct when it is matched to its
-// Account, or not matched when it is not in the org.
-func scoreCompanies(results []matcher.CompanyResult, truth map[string]input.AccountTruth) companyQuality {
-	var q companyQuality
-	for _, r := range results {
-		t, ok := truth[r.AccountID]
-		if !ok {
-			continue
-		}
-		q.accounts++
-		if t.CRMAccountID != "" {
-			q.inOrg++
-		}
-		isMatch := r.Decision == matcher.DecisionMatch
-		if isMatch {
-			q.matched++
-			if r.CRMAccountID == t.CRMAccountID {
-				q.matchedRight++
-			}
-		}
-		if (isMatch && r.CRMAccountID == t.CRMAccountID) || (!isMatch && t.CRMAccountID == "") {
-			q.correct++
-		}
-	}
-	return q
-}
-
 func pct(a, b int) string {
 	if b == 0 {
 		return "n/a"
@@ -387,36 +277,35 @@ func pct(a, b int) string {
 	return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
 }
 
-func printQuality(w io.Writer, q leadQuality, qa companyQuality) {
+// printQuality prints the quality of the lead and account decisions
+// against the world's truth, and the leads per scenario.
+func printQuality(w io.Writer, lq fixtures.LeadQuality, aq fixtures.CompanyQuality) {
 	n := func(v int) string { return num(int64(v)) }
-	fmt.Fprintf(w, "quality against the world's truth (%s leads, %s of them in the org)\n", num(int64(q.leads)), num(int64(q.inOrg)))
+	q, qa := lq.Total, aq.Total
+	fmt.Fprintf(w, "quality against the world's truth (%s leads, %s of them in the org)\n", num(int64(q.Leads)), num(int64(q.InOrg)))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  match precision\t%s\t(%s of %s matches right)\n", pct(q.matchedRight, q.matched), n(q.matchedRight), n(q.matched))
-	fmt.Fprintf(tw, "  match recall\t%s\t(%s of %s in-org leads matched right)\n", pct(q.matchedRight, q.inOrg), n(q.matchedRight), n(q.inOrg))
-	fmt.Fprintf(tw, "  match+possible recall\t%s\t(%s of %s in-org leads found as match or possible)\n", pct(q.foundRight, q.inOrg), n(q.foundRight), n(q.inOrg))
-	fmt.Fprintf(tw, "  not-in-org leads matched\t%s\t(and %s flagged possible)\n", n(q.falseNotInOrg), n(q.possibleNotInOrg))
+	fmt.Fprintf(tw, "  match precision\t%s\t(%s of %s matches right)\n", pct(q.MatchRight, q.Match), n(q.MatchRight), n(q.Match))
+	fmt.Fprintf(tw, "  match recall\t%s\t(%s of %s in-org leads matched right)\n", pct(q.MatchRight, q.InOrg), n(q.MatchRight), n(q.InOrg))
+	fmt.Fprintf(tw, "  match+possible recall\t%s\t(%s of %s in-org leads found as match or possible)\n", pct(q.Found(), q.InOrg), n(q.Found()), n(q.InOrg))
+	fmt.Fprintf(tw, "  not-in-org leads matched\t%s\t(and %s flagged possible)\n", n(q.MatchNotInOrg), n(q.PossibleNotInOrg))
 	fmt.Fprintf(tw, "  lead account accuracy\t%s\t(%s of %s leads at a known Account got it; %s got one though their company is not in the org)\n",
-		pct(q.accountRight, q.accountKnown), n(q.accountRight), n(q.accountKnown), n(q.accountSpurious))
-	if qa.accounts > 0 {
+		pct(q.AccountRight, q.AccountKnown), n(q.AccountRight), n(q.AccountKnown), n(q.AccountSpurious))
+	if qa.Accounts > 0 {
 		fmt.Fprintf(tw, "  account accuracy\t%s\t(%s of %s Sales Navigator accounts right; %s of %s matches right)\n",
-			pct(qa.correct, qa.accounts), n(qa.correct), n(qa.accounts), n(qa.matchedRight), n(qa.matched))
+			pct(qa.Correct, qa.Accounts), n(qa.Correct), n(qa.Accounts), n(qa.MatchRight), n(qa.Match))
 	}
 	tw.Flush()
-	if q.missingFromTruth > 0 {
-		fmt.Fprintf(w, "  (%d leads are not in the truth file)\n", q.missingFromTruth)
+	if lq.NotInTruth > 0 {
+		fmt.Fprintf(w, "  (%d leads are not in the truth file)\n", lq.NotInTruth)
 	}
 
-	names := make([]string, 0, len(q.scenarios))
-	for s := range q.scenarios {
-		names = append(names, s)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(lq.ByScenario))
 	fmt.Fprintln(w, "\nper scenario")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tleads\tmatch right\tmatch wrong\tpossible right\tother\t")
 	for _, s := range names {
-		sq := q.scenarios[s]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", s, sq.n, sq.matchRight, sq.matchWrong, sq.possibleRight, sq.other)
+		sq := lq.ByScenario[s]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", s, sq.Leads, sq.MatchRight, sq.MatchWrong(), sq.PossibleRight, sq.Other())
 	}
 	tw.Flush()
 }

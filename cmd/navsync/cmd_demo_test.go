@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,10 +15,8 @@ import (
 	"testing"
 
 	"github.com/navsync/navsync/batch"
-	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/internal/snapshot"
-	"github.com/navsync/navsync/matcher"
 	"github.com/navsync/navsync/sfbulk"
 )
 
@@ -185,52 +182,5 @@ func TestDemoUsage(t *testing.T) {
 	err := Run(context.Background(), []string{"demo", "--size", "5"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if code := exitCode(context.Background(), err, &bytes.Buffer{}); code != exitUsage {
 		t.Errorf("exit %d, want %d", code, exitUsage)
-	}
-}
-
-func TestDemoScoring(t *testing.T) {
-	truth := map[string]input.LeadTruth{
-		"a": {Scenario: "exact", CRMIDs: []string{"003A"}, AccountID: "001A"},
-		"b": {Scenario: "converted_lead", CRMIDs: []string{"00QB", "003B"}, AccountID: "001B"},
-		"c": {Scenario: "typo", CRMIDs: []string{"003C"}},
-		"d": {Scenario: "not_in_org"},
-		"e": {Scenario: "namesake"},
-		"f": {Scenario: "typo", CRMIDs: []string{"003F"}},
-		"g": {Scenario: "not_in_org"},
-	}
-	results := []matcher.LeadResult{
-		{LeadID: "a", Decision: matcher.DecisionMatch, CRMID: "003A", AccountID: "001A"},
-		{LeadID: "b", Decision: matcher.DecisionMatch, CRMID: "003B", AccountID: "001X"}, // right person (its Contact), wrong account
-		{LeadID: "c", Decision: matcher.DecisionPossible, CRMID: "003C"},
-		{LeadID: "d", Decision: matcher.DecisionNone},
-		{LeadID: "e", Decision: matcher.DecisionMatch, CRMID: "003Z", AccountID: "001Z"}, // a false match
-		{LeadID: "f", Decision: matcher.DecisionPossible, CRMID: "003Q"},                 // possible, wrong person
-		{LeadID: "g", Decision: matcher.DecisionPossible, CRMID: "003R"},                 // possible for somebody not in the org
-		{LeadID: "zz", Decision: matcher.DecisionNone},                                   // not in the truth
-	}
-	q := scoreLeads(results, truth)
-	want := leadQuality{leads: 7, inOrg: 4, matched: 3, matchedRight: 2, foundRight: 3, falseNotInOrg: 1, possibleNotInOrg: 1,
-		accountKnown: 2, accountRight: 1, accountSpurious: 1, missingFromTruth: 1}
-	got := q
-	got.scenarios = nil
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("quality\n got %+v\nwant %+v", got, want)
-	}
-	if s := q.scenarios["typo"]; *s != (scenarioQuality{n: 2, possibleRight: 1, other: 1}) {
-		t.Errorf("typo scenario %+v", *s)
-	}
-	if s := q.scenarios["namesake"]; *s != (scenarioQuality{n: 1, matchWrong: 1}) {
-		t.Errorf("namesake scenario %+v", *s)
-	}
-
-	accTruth := map[string]input.AccountTruth{"s1": {CRMAccountID: "001A"}, "s2": {}, "s3": {CRMAccountID: "001C"}, "s4": {}}
-	qa := scoreCompanies([]matcher.CompanyResult{
-		{AccountID: "s1", Decision: matcher.DecisionMatch, CRMAccountID: "001A"},
-		{AccountID: "s2", Decision: matcher.DecisionNone},
-		{AccountID: "s3", Decision: matcher.DecisionPossible, CRMAccountID: "001C"}, // not matched: counts as wrong
-		{AccountID: "s4", Decision: matcher.DecisionMatch, CRMAccountID: "001D"},
-	}, accTruth)
-	if qa != (companyQuality{accounts: 4, inOrg: 2, matched: 2, matchedRight: 1, correct: 2}) {
-		t.Errorf("company quality %+v", qa)
 	}
 }
