@@ -613,6 +613,9 @@ type ingestJob struct {
 	success     [][]string // sf__Id, sf__Created, row...
 	failures    [][]string // sf__Id, sf__Error, row...
 	unprocessed [][]string
+	// fail: the bulk-fail fault picked this job; it ends Failed after
+	// processing about half of its rows, the rest left unprocessed.
+	fail bool
 }
 
 func (j *ingestJob) ingestInfo(full bool) map[string]any {
@@ -790,6 +793,7 @@ func (c *call) patchIngest(j *ingestJob) error {
 		}
 		j.state = stateUploadComplete
 		j.stamp = c.s.now()
+		j.fail = c.s.faults.roll("bulk-fail", func(f *Faults) float64 { return f.BulkFail })
 		c.s.wg.Add(1)
 		go c.s.processIngestJob(j, owner)
 	case body.State == stateAborted && !terminal(j.state):
@@ -897,12 +901,24 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 		}
 	}
 	const chunk = 200
+	failAt := -1
+	if j.fail {
+		failAt = len(rows) / 2 / chunk * chunk
+	}
 	for p := 0; p < len(rows); p += chunk {
 		batch := rows[p:min(p+chunk, len(rows))]
 		j.mu.Lock()
 		aborted := j.state == stateAborted
 		if aborted {
 			j.unprocessed = append(j.unprocessed, rows[p:]...)
+		}
+		if !aborted && p == failAt {
+			j.state, j.stamp = stateFailed, s.now()
+			j.errorMessage = "InternalServerError : Failed to process the job: UNKNOWN_EXCEPTION: An unexpected error occurred. Please include this ErrorId if you contact support: 1964312707-83474 (-1261542393)"
+			j.unprocessed = append(j.unprocessed, rows[p:]...)
+			j.processingMs = time.Since(start).Milliseconds()
+			j.data = nil
+			aborted = true
 		}
 		j.mu.Unlock()
 		if aborted {
