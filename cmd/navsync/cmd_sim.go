@@ -30,6 +30,8 @@ type simInfo struct {
 	OrgID        string `json:"org_id"`
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
+	// LeadAssignmentRuleID is the org's Lead assignment rule (--lead-assignment-rule).
+	LeadAssignmentRuleID string `json:"lead_assignment_rule_id,omitempty"`
 }
 
 // runSim seeds a simulator org, serves it and prints how to reach it.
@@ -49,6 +51,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	dupRules := fs.Bool("duplicate-rules", false, "turn on the standard Contact and Lead duplicate rules")
 	refreshTTL := fs.Duration("refresh-token-ttl", 0, "expire refresh tokens this long after issue (0: valid until revoked)")
 	lockIP := fs.Bool("lock-sessions-to-ip", false, "bind access tokens to the address that got them")
+	leadRule := fs.String("lead-assignment-rule", "", "give the org an active Lead assignment rule assigning every Lead to `USER` (a username, a user id, or 'queue' for a Lead Queue user the simulator adds); REST writes without 'Sforce-Auto-Assign: FALSE' run it")
 	writeConfig := fs.String("write-config", "", "write a navsync config `FILE` that signs in to this simulator (token store and secret beside it, 0600) and names the world's Sales Navigator exports")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -86,7 +89,10 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	srv, err := sfsim.New(sfsim.Options{Logger: env.log, Faults: faults, BaseURL: base, SessionTimeout: *sessionTimeout,
 		DailyAPILimit: *dailyLimit, PerUserDailyLimit: *perUserLimit, JWTKey: key, DuplicateRules: *dupRules,
-		RefreshTokenTTL: *refreshTTL, LockSessionsToIP: *lockIP})
+		RefreshTokenTTL: *refreshTTL, LockSessionsToIP: *lockIP, LeadAssignmentRule: *leadRule})
+	if errors.Is(err, sfsim.ErrLeadAssignmentRule) {
+		return usagef("sim: --lead-assignment-rule: %v", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -106,6 +112,9 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		generated = w
 	}
+	if err := checkRuleUser(srv, *leadRule); err != nil {
+		return badInput(fmt.Errorf("sim: --lead-assignment-rule: %w", err))
+	}
 	admin := srv.AdminUser()
 	access, refresh, err := srv.IssueToken(admin.Username)
 	if err != nil {
@@ -120,7 +129,8 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		env.log.Info("config written", "path", *writeConfig)
 	}
 	line, err := json.Marshal(simInfo{InstanceURL: base, LoginURL: base, AccessToken: access, RefreshToken: refresh,
-		Username: admin.Username, OrgID: srv.OrgID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret})
+		Username: admin.Username, OrgID: srv.OrgID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret,
+		LeadAssignmentRuleID: srv.LeadAssignmentRuleID()})
 	if err != nil {
 		return err
 	}
@@ -134,6 +144,26 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	env.log.Info("simulator org stopped", "faults_injected", fmt.Sprint(srv.FaultCounts()))
+	return nil
+}
+
+// checkRuleUser checks that the user a --lead-assignment-rule names is in
+// the org once its world is loaded, so the rule cannot fail every Lead write.
+func checkRuleUser(srv *sfsim.Server, rule string) error {
+	if rule == "" || rule == sfsim.LeadQueue {
+		return nil
+	}
+	u, ok := srv.LookupUser(rule)
+	if !ok {
+		rec, found := srv.Get("User", rule)
+		if !found {
+			return errors.New("no such user in the org")
+		}
+		u.IsActive = rec["IsActive"] == "true"
+	}
+	if !u.IsActive {
+		return errors.New("the user is inactive")
+	}
 	return nil
 }
 

@@ -185,3 +185,88 @@ func TestSimGeneratedWorld(t *testing.T) {
 		t.Errorf("runSim: %v", err)
 	}
 }
+
+// TestSimLeadAssignmentRule: with --lead-assignment-rule the org reassigns
+// a Lead updated without Sforce-Auto-Assign: FALSE, and keeps its owner
+// with it.
+func TestSimLeadAssignmentRule(t *testing.T) {
+	for _, args := range [][]string{{"--lead-assignment-rule", "nobody"}, {"--lead-assignment-rule", sfid.New(sfid.Account, "3t", 1)}} {
+		env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+		var ue *usageError
+		if err := runSim(context.Background(), env, args); !errors.As(err, &ue) {
+			t.Errorf("sim %v: %v, want a usage error", args, err)
+		}
+	}
+	env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	var ie *inputError
+	if err := runSim(context.Background(), env, []string{"--size", "20", "--lead-assignment-rule", "nobody@example.com"}); !errors.As(err, &ie) {
+		t.Errorf("a rule naming no user of the world: %v, want bad input", err)
+	}
+
+	pr, pw := io.Pipe()
+	env = &cmdEnv{stdout: pw, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runSim(ctx, env, []string{"--size", "200", "--seed", "3", "--lead-assignment-rule", "queue"}) }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]string
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(info["lead_assignment_rule_id"], "01Q") {
+		t.Errorf("lead_assignment_rule_id %q", info["lead_assignment_rule_id"])
+	}
+	call := func(method, path, body string, hdr ...string) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, info["instance_url"]+"/services/data/v62.0"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+info["access_token"])
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+		}
+		return b
+	}
+	var q struct {
+		Records []struct{ Id, OwnerId string }
+	}
+	queue := "SELECT Id FROM User WHERE Username = 'lead-queue@navsync-sim.example.com'"
+	if err := json.Unmarshal(call("GET", "/query?q="+url.QueryEscape(queue), ""), &q); err != nil || len(q.Records) != 1 {
+		t.Fatalf("Lead Queue user: %v %v", err, q)
+	}
+	queueID := q.Records[0].Id
+	if err := json.Unmarshal(call("GET", "/query?q="+url.QueryEscape("SELECT Id, OwnerId FROM Lead WHERE IsConverted = false LIMIT 1"), ""), &q); err != nil || len(q.Records) != 1 {
+		t.Fatalf("lead: %v %v", err, q)
+	}
+	lead, owner := q.Records[0].Id, q.Records[0].OwnerId
+	ownerNow := func() string {
+		var r struct{ OwnerId string }
+		if err := json.Unmarshal(call("GET", "/sobjects/Lead/"+lead, ""), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.OwnerId
+	}
+	call("PATCH", "/sobjects/Lead/"+lead, `{"Title":"CTO"}`, "Sforce-Auto-Assign", "FALSE")
+	if got := ownerNow(); got != owner {
+		t.Errorf("update with Sforce-Auto-Assign: FALSE moved the lead from %s to %s", owner, got)
+	}
+	call("PATCH", "/sobjects/Lead/"+lead, `{"Title":"CEO"}`)
+	if got := ownerNow(); got != queueID {
+		t.Errorf("update without the header: owner %s, want the Lead Queue %s", got, queueID)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("runSim: %v", err)
+	}
+}

@@ -613,6 +613,9 @@ type ingestJob struct {
 	success     [][]string // sf__Id, sf__Created, row...
 	failures    [][]string // sf__Id, sf__Error, row...
 	unprocessed [][]string
+	// assignRule is the assignmentRuleId the job was created with (the
+	// org's Lead rule, which created and updated Leads then run), or "".
+	assignRule string
 	// fail: the bulk-fail fault picked this job; it ends Failed after
 	// processing about half of its rows, the rest left unprocessed.
 	fail bool
@@ -620,6 +623,9 @@ type ingestJob struct {
 
 func (j *ingestJob) ingestInfo(full bool) map[string]any {
 	extra := map[string]any{"contentUrl": "services/data/v" + j.apiVersion + "/jobs/ingest/" + j.id + "/batches"}
+	if j.assignRule != "" {
+		extra["assignmentRuleId"] = j.assignRule
+	}
 	if j.extField != nil {
 		extra["externalIdFieldName"] = j.extField.Name
 	}
@@ -697,6 +703,7 @@ func (c *call) createIngestJob() error {
 		ContentType         string `json:"contentType"`
 		ColumnDelimiter     string `json:"columnDelimiter"`
 		LineEnding          string `json:"lineEnding"`
+		AssignmentRuleID    string `json:"assignmentRuleId"`
 	}
 	if err := c.readJSON(&body); err != nil {
 		return err
@@ -723,6 +730,9 @@ func (c *call) createIngestJob() error {
 		return err
 	}
 	j := &ingestJob{t: c.s.st.table(o.Name)}
+	if j.assignRule, err = c.s.ingestAssignmentRule(o.Name, c.version, body.AssignmentRuleID); err != nil {
+		return err
+	}
 	if body.Operation == "upsert" {
 		if body.ExternalIDFieldName == "" {
 			return errInvalidJob(fmt.Sprintf("InvalidJob : External ID was blank for %s. An External ID must be specified for upsert.", o.Name))
@@ -952,6 +962,7 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 func (s *Server) ingestChunk(j *ingestJob, u *User, cols []ingestCol, batch [][]string, idCol, extCol int, locked bool) (ok, bad [][]string) {
 	w := s.newWriteCtx(u)
 	w.prefix = "/services/data/v" + j.apiVersion
+	w.assignCreate, w.assignUpdate = j.assignRule != "", j.assignRule != ""
 	for _, row := range batch {
 		if locked {
 			id := ""

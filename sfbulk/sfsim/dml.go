@@ -239,6 +239,9 @@ type writeCtx struct {
 	undo     []undoStep
 	prefix   string // "/services/data/vNN.N" of the request
 	allowDup bool   // Sforce-Duplicate-Rule-Header: allowSave=true
+	// assignCreate and assignUpdate run the org's Lead assignment rule on
+	// created and updated Leads (Sforce-Auto-Assign, assignmentRuleId).
+	assignCreate, assignUpdate bool
 }
 
 type undoStep struct {
@@ -398,6 +401,9 @@ func (w *writeCtx) create(t *table, in []input) (string, *dmlError) {
 	if e := w.apply(t, vals, in, true); e != nil {
 		return "", e
 	}
+	if e := w.assignLead(t, vals, true); e != nil {
+		return "", e
+	}
 	if e := w.finish(t, -1, vals); e != nil {
 		return "", e
 	}
@@ -451,6 +457,9 @@ func (w *writeCtx) update(t *table, r int32, in []input) *dmlError {
 	}
 	vals := append([]string(nil), old...)
 	if e := w.apply(t, vals, in, false); e != nil {
+		return e
+	}
+	if e := w.assignLead(t, vals, false); e != nil {
 		return e
 	}
 	if e := w.finish(t, r, vals); e != nil {

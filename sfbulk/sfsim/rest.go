@@ -1032,6 +1032,7 @@ func suggestMatch(ws, terms []string) bool {
 func (c *call) writeCtx() *writeCtx {
 	w := c.s.newWriteCtx(c.user)
 	w.prefix = c.prefix()
+	w.assignCreate, w.assignUpdate = c.assign.onCreate, c.assign.onUpdate
 	for _, part := range strings.Split(c.r.Header.Get("Sforce-Duplicate-Rule-Header"), ",") {
 		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
 		if strings.EqualFold(k, "allowSave") && strings.EqualFold(strings.TrimSpace(val), "true") {

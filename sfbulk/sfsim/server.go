@@ -78,6 +78,14 @@ type Options struct {
 	// DUPLICATES_DETECTED unless the request sends
 	// Sforce-Duplicate-Rule-Header: allowSave=true.
 	DuplicateRules bool
+	// LeadAssignmentRule gives the org an active Lead assignment rule that
+	// assigns every Lead it runs on to one user: LeadQueue (a "Lead Queue"
+	// user the simulator adds), a username or a user id ("": no rule).
+	// REST creates and updates of Leads (sObject rows and Collections) run
+	// it unless the request sends Sforce-Auto-Assign: FALSE; Bulk 2.0
+	// ingest jobs run it only when created with its assignmentRuleId
+	// (LeadAssignmentRuleID).
+	LeadAssignmentRule string
 }
 
 // Supported API versions (GET /services/data).
@@ -110,6 +118,7 @@ type Server struct {
 	profileIPs  map[string][]netip.Prefix
 	describeMu  sync.Mutex
 	describeRaw map[string][]byte
+	leadRuleID  string // the active Lead assignment rule ("" none)
 }
 
 // New builds an org holding the four profiles, the Organization record and
@@ -168,6 +177,10 @@ func New(opts Options) (*Server, error) {
 	s.cursors = &cursorState{m: map[string]*cursor{}}
 	s.app = newAppState(opts)
 	if err := s.seedOrg(); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := s.seedLeadAssignment(); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -482,6 +495,7 @@ type call struct {
 	version string // "62.0"
 	user    *User
 	prof    *profile
+	assign  autoAssign // Sforce-Auto-Assign of a REST write
 }
 
 // prefix returns "/services/data/vNN.N".
@@ -564,6 +578,12 @@ func (c *call) route(segs []string) error {
 			return methodNotAllowed(m, "GET", "HEAD")
 		}
 		return c.resources()
+	}
+	if (segs[0] == "sobjects" || segs[0] == "composite") && m != http.MethodGet && m != http.MethodHead {
+		var ae *apiError
+		if c.assign, ae = c.s.parseAutoAssign(c.r); ae != nil {
+			return ae
+		}
 	}
 	switch segs[0] {
 	case "limits":
