@@ -414,7 +414,7 @@ func (w *writeCtx) create(t *table, in []input) (string, *dmlError) {
 	id := t.newID()
 	vals[0] = id
 	r := t.insert(vals)
-	w.undo = append(w.undo, undoStep{t: t, row: r, create: true})
+	w.logStep(undoStep{t: t, row: r, create: true}, id)
 	w.onePrimary(t, r, vals)
 	return id, nil
 }
@@ -437,7 +437,7 @@ func (w *writeCtx) onePrimary(t *table, r int32, vals []string) {
 		nv[prim] = "false"
 		w.setAudit(t, nv, false)
 		t.replace(other, old, nv)
-		w.undo = append(w.undo, undoStep{t: t, row: other, old: old})
+		w.logStep(undoStep{t: t, row: other, old: old}, old[0])
 	}
 }
 
@@ -467,7 +467,7 @@ func (w *writeCtx) update(t *table, r int32, in []input) *dmlError {
 	}
 	w.setAudit(t, vals, false)
 	t.replace(r, old, vals)
-	w.undo = append(w.undo, undoStep{t: t, row: r, old: old})
+	w.logStep(undoStep{t: t, row: r, old: old}, old[0])
 	w.onePrimary(t, r, vals)
 	return nil
 }
@@ -487,8 +487,15 @@ func (w *writeCtx) remove(t *table, r int32) *dmlError {
 	vals[t.isDel] = "true"
 	w.setAudit(t, vals, false)
 	t.replace(r, old, vals)
-	w.undo = append(w.undo, undoStep{t: t, row: r, old: old})
+	w.logStep(undoStep{t: t, row: r, old: old}, old[0])
 	return nil
+}
+
+// logStep records a change applied to record id: its undo step, and one
+// more write of the record for RecordWrites (rollback takes it away).
+func (w *writeCtx) logStep(u undoStep, id string) {
+	w.undo = append(w.undo, u)
+	w.s.writes.noteLocked(id, 1)
 }
 
 // rollback undoes this write's steps, newest first.
@@ -498,6 +505,7 @@ func (w *writeCtx) rollback() {
 		t := u.t
 		cur := make([]string, len(t.obj.Fields))
 		decodeRow(t.rows[u.row], cur)
+		w.s.writes.noteLocked(cur[0], -1)
 		if u.create {
 			for j, ix := range t.idx {
 				if ix != nil {

@@ -119,6 +119,7 @@ type Server struct {
 	describeMu  sync.Mutex
 	describeRaw map[string][]byte
 	leadRuleID  string // the active Lead assignment rule ("" none)
+	writes      writeLog
 }
 
 // New builds an org holding the four profiles, the Organization record and
@@ -464,6 +465,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	path := cleanPath(r.URL.Path)
 	if strings.HasPrefix(path, "/services/data/v") {
 		s.setLimitHeader(w, nil) // on every REST answer, faults and errors included
+		if isWriteRequest(r.Method, path) {
+			s.writes.requests.Add(1) // before faults: an attempt counts
+		}
 	}
 	fw, proceed := s.applyFaults(w, r)
 	if !proceed {
