@@ -19,7 +19,7 @@ type Faults struct {
 	Unavailable   float64       // 503 SERVER_UNAVAILABLE
 	Lock          float64       // UNABLE_TO_LOCK_ROW on writes (REST, collections, each 200-row chunk of an ingest job)
 	Drop          float64       // connection closed mid-response
-	BulkFail      float64       // share of Bulk 2.0 query jobs that end Failed
+	BulkFail      float64       // share of Bulk 2.0 query and ingest jobs that end Failed
 	Limit         float64       // 403 REQUEST_LIMIT_EXCEEDED (ConcurrentPerOrgLongTxn)
 	Latency       time.Duration // added to every request
 	SessionExpiry time.Duration // access tokens expire this long after issue

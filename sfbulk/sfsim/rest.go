@@ -508,6 +508,9 @@ func (c *call) deleteByExternal(t *table, field, val string) error {
 	case 0:
 		return errNotFound()
 	case 1:
+		if de := c.s.lockFault(rowValue(t.rows[rows[0]], 0)); de != nil {
+			return de.api()
+		}
 		w := c.writeCtx()
 		if de := w.remove(t, rows[0]); de != nil {
 			return de.api()

@@ -486,6 +486,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeAPIError(w, errNotFound())
 	}
+	if d, ok := w.(*dropWriter); ok {
+		// An answer without a body (the 201 of a Bulk upload) is dropped
+		// too, after the request was applied: an answer with a body was
+		// cut at its first write and never gets here.
+		d.abort()
+	}
 }
 
 // maxURI is Salesforce's limit on the request URI (salesforce-api.md §3).
