@@ -169,18 +169,19 @@ func (s *Store) AddActions(ctx context.Context, runID string, as []Action) error
 		if !slices.Contains(kinds, a.Kind) {
 			return fmt.Errorf("state: AddActions %s: action %d: unknown kind %q (want one of %s)", runID, a.Seq, a.Kind, strings.Join(kinds, ", "))
 		}
-		if a.Seq < 0 || a.LeadID == "" || a.Object == "" {
-			return fmt.Errorf("state: AddActions %s: action %d: needs a seq >= 0, a lead id and an object", runID, a.Seq)
+		if a.Seq < 0 || a.Seq > maxSeq || a.LeadID == "" || a.Object == "" {
+			return fmt.Errorf("state: AddActions %s: action %d: needs a seq in [0, %d], a lead id and an object", runID, a.Seq, maxSeq)
 		}
 	}
 	now := micros(s.now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := runExists(ctx, tx, runID); err != nil {
+		run, err := runNo(ctx, tx, runID)
+		if err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO actions (run_id, seq, lead_id, kind, object, target_id, on_behalf_of,
+		st, err := tx.PrepareContext(ctx, `INSERT INTO actions (id, lead_id, kind, object, target_id, on_behalf_of,
 			fields, state, reason, error_code, error_message, job_id, attempted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -193,9 +194,9 @@ func (s *Store) AddActions(ctx context.Context, runID string, as []Action) error
 				state = Planned
 			}
 			buf = appendFields(buf[:0], a.Fields)
-			_, err := st.ExecContext(ctx, runID, a.Seq, a.LeadID, a.Kind, a.Object, a.TargetID, a.OnBehalfOf,
+			_, err := st.ExecContext(ctx, actionKey(run, a.Seq), a.LeadID, a.Kind, a.Object, a.TargetID, a.OnBehalfOf,
 				string(buf), state, a.Reason, a.ErrorCode, a.ErrorMessage, a.JobID, micros(a.AttemptedAt), now)
-			if code, ok := sqliteCode(err); ok && code == sqliteConstraintPrimaryKey {
+			if isConstraint(err) {
 				return fmt.Errorf("action %d is already in the journal", a.Seq)
 			}
 			if err != nil {
@@ -239,13 +240,20 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, b...)
 }
 
-func runExists(ctx context.Context, tx *sql.Tx, runID string) error {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`, runID).Scan(&one)
+// maxSeq is the largest action seq: the key of an action is run << 32 | seq.
+const maxSeq = 1<<32 - 1
+
+// actionKey is the key (actions.id) of action seq of run number run.
+func actionKey(run int64, seq int) int64 { return run<<32 | int64(seq) }
+
+// runNo is the number of run runID, the high half of its actions' keys.
+func runNo(ctx context.Context, tx *sql.Tx, runID string) (int64, error) {
+	var no int64
+	err := tx.QueryRowContext(ctx, `SELECT no FROM runs WHERE id = ?`, runID).Scan(&no)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("run %q: %w (BeginRun first)", runID, ErrNoRun)
+		return 0, fmt.Errorf("run %q: %w (BeginRun first)", runID, ErrNoRun)
 	}
-	return err
+	return no, err
 }
 
 // MarkSent journals that the actions seqs of run runID are about to go out
@@ -263,19 +271,26 @@ func (s *Store) MarkSent(ctx context.Context, runID string, seqs []int, jobID st
 	}
 	now := micros(s.now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		run, err := runNo(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
 		st, err := tx.PrepareContext(ctx, `UPDATE actions SET state = 'sent', job_id = ?, attempted_at = ?, updated_at = ?,
 			attempts = attempts + 1, error_code = '', error_message = ''
-			WHERE run_id = ? AND seq = ? AND state IN ('planned', 'failed', 'not_applied')`)
+			WHERE id = ? AND state IN ('planned', 'failed', 'not_applied')`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for _, seq := range seqs {
-			res, err := st.ExecContext(ctx, jobID, micros(at), now, runID, seq)
+			if seq < 0 || seq > maxSeq {
+				return fmt.Errorf("action %d: %w", seq, ErrNoAction)
+			}
+			res, err := st.ExecContext(ctx, jobID, micros(at), now, actionKey(run, seq))
 			if err != nil {
 				return fmt.Errorf("action %d: %w", seq, err)
 			}
-			if err := checkUpdated(ctx, tx, res, runID, seq, Sent); err != nil {
+			if err := checkUpdated(ctx, tx, res, run, runID, seq, Sent); err != nil {
 				return err
 			}
 		}
@@ -311,23 +326,30 @@ func (s *Store) Record(ctx context.Context, runID string, outs []Outcome) error 
 	ctx = context.WithoutCancel(ctx)
 	now := micros(s.now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		run, err := runNo(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
 		st, err := tx.PrepareContext(ctx, `UPDATE actions SET state = ?1,
 			target_id = CASE WHEN ?2 = '' THEN target_id ELSE ?2 END,
 			reason = CASE WHEN ?3 = '' THEN reason ELSE ?3 END,
 			error_code = ?4, error_message = ?5, updated_at = ?6
-			WHERE run_id = ?7 AND seq = ?8 AND state IN (?9, ?10)`)
+			WHERE id = ?7 AND state IN (?8, ?9)`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for _, o := range outs {
+			if o.Seq < 0 || o.Seq > maxSeq {
+				return fmt.Errorf("action %d: %w", o.Seq, ErrNoAction)
+			}
 			from := recordFrom[o.State]
 			res, err := st.ExecContext(ctx, o.State, o.TargetID, o.Reason, o.ErrorCode, o.ErrorMessage, now,
-				runID, o.Seq, from[0], from[1])
+				actionKey(run, o.Seq), from[0], from[1])
 			if err != nil {
 				return fmt.Errorf("action %d: %w", o.Seq, err)
 			}
-			if err := checkUpdated(ctx, tx, res, runID, o.Seq, o.State); err != nil {
+			if err := checkUpdated(ctx, tx, res, run, runID, o.Seq, o.State); err != nil {
 				return err
 			}
 		}
@@ -342,12 +364,20 @@ func (s *Store) Record(ctx context.Context, runID string, outs []Outcome) error 
 // no live process works on: one found by IncompleteRuns while holding the
 // Lock.
 func (s *Store) MarkUnknown(ctx context.Context, runID string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE actions SET state = 'unknown', updated_at = ? WHERE run_id = ? AND state = 'sent'`,
-		micros(s.now()), runID)
-	if err != nil {
-		return 0, fmt.Errorf("state: MarkUnknown %s: %w", runID, err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		run, err := runNo(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE actions SET state = 'unknown', updated_at = ?
+			WHERE id BETWEEN ? AND ? AND state = 'sent'`, micros(s.now()), actionKey(run, 0), actionKey(run, maxSeq))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("state: MarkUnknown %s: %w", runID, err)
 	}
@@ -356,13 +386,13 @@ func (s *Store) MarkUnknown(ctx context.Context, runID string) (int, error) {
 
 // checkUpdated turns an update that matched no row into the reason: no such
 // action, or a refused transition from its current state.
-func checkUpdated(ctx context.Context, tx *sql.Tx, res sql.Result, runID string, seq int, to string) error {
+func checkUpdated(ctx context.Context, tx *sql.Tx, res sql.Result, run int64, runID string, seq int, to string) error {
 	n, err := res.RowsAffected()
 	if err != nil || n == 1 {
 		return err
 	}
 	var from string
-	err = tx.QueryRowContext(ctx, `SELECT state FROM actions WHERE run_id = ? AND seq = ?`, runID, seq).Scan(&from)
+	err = tx.QueryRowContext(ctx, `SELECT state FROM actions WHERE id = ?`, actionKey(run, seq)).Scan(&from)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("action %d: %w", seq, ErrNoAction)
 	}
@@ -393,12 +423,17 @@ func noDuplicates[T any](xs []T, seq func(int) int) error {
 	return nil
 }
 
-const actionColumns = `run_id, seq, lead_id, kind, object, target_id, on_behalf_of, fields, state, reason,
+const actionColumns = `seq, lead_id, kind, object, target_id, on_behalf_of, fields, state, reason,
 	error_code, error_message, job_id, attempts, attempted_at, updated_at`
 
-// Actions is run runID's journal in seq order.
+// runRange selects the actions of run runID by key, in seq order: the
+// first parameter is the run id.
+const runRange = `id BETWEEN ((SELECT no FROM runs WHERE id = ?1) << 32) AND ((SELECT no FROM runs WHERE id = ?1) << 32 | 4294967295)`
+
+// Actions is run runID's journal in seq order (empty for a run the store
+// does not have).
 func (s *Store) Actions(ctx context.Context, runID string) ([]Action, error) {
-	return s.queryActions(ctx, `SELECT `+actionColumns+` FROM actions WHERE run_id = ? ORDER BY seq`, runID)
+	return s.queryActions(ctx, runID, `SELECT `+actionColumns+` FROM actions WHERE `+runRange+` ORDER BY id`, runID)
 }
 
 // ActionsInState are run runID's actions in any of states, in seq order.
@@ -413,12 +448,13 @@ func (s *Store) ActionsInState(ctx context.Context, runID string, states ...stri
 		}
 		args = append(args, st)
 	}
-	q := `SELECT ` + actionColumns + ` FROM actions WHERE run_id = ? AND state IN (?` +
-		strings.Repeat(", ?", len(states)-1) + `) ORDER BY seq`
-	return s.queryActions(ctx, q, args...)
+	q := `SELECT ` + actionColumns + ` FROM actions WHERE ` + runRange + ` AND state IN (?` +
+		strings.Repeat(", ?", len(states)-1) + `) ORDER BY id`
+	return s.queryActions(ctx, runID, q, args...)
 }
 
-func (s *Store) queryActions(ctx context.Context, query string, args ...any) ([]Action, error) {
+// queryActions reads the actions of run runID the query selects.
+func (s *Store) queryActions(ctx context.Context, runID, query string, args ...any) ([]Action, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("state: reading actions: %w", err)
@@ -427,9 +463,9 @@ func (s *Store) queryActions(ctx context.Context, query string, args ...any) ([]
 	var as []Action
 	var fields []byte
 	for rows.Next() {
-		var a Action
+		a := Action{RunID: runID}
 		var attempted, updated sql.NullInt64
-		if err := rows.Scan(&a.RunID, &a.Seq, &a.LeadID, &a.Kind, &a.Object, &a.TargetID, &a.OnBehalfOf, &fields,
+		if err := rows.Scan(&a.Seq, &a.LeadID, &a.Kind, &a.Object, &a.TargetID, &a.OnBehalfOf, &fields,
 			&a.State, &a.Reason, &a.ErrorCode, &a.ErrorMessage, &a.JobID, &a.Attempts, &attempted, &updated); err != nil {
 			return nil, fmt.Errorf("state: reading actions: %w", err)
 		}
@@ -450,7 +486,7 @@ func (s *Store) queryActions(ctx context.Context, query string, args ...any) ([]
 // Counts is the number of run runID's actions in each state (states with no
 // action are absent).
 func (s *Store) Counts(ctx context.Context, runID string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM actions WHERE run_id = ? GROUP BY state`, runID)
+	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM actions WHERE `+runRange+` GROUP BY state`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("state: Counts %s: %w", runID, err)
 	}

@@ -240,7 +240,7 @@ func (l *Lock) heartbeat(every time.Duration) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.staleAfter)
-		res, err := l.s.db.ExecContext(ctx, `UPDATE lock SET heartbeat = ? WHERE id = 1 AND token = ?`, micros(l.s.now()), l.token)
+		res, err := l.s.exec(ctx, `UPDATE lock SET heartbeat = ? WHERE id = 1 AND token = ?`, micros(l.s.now()), l.token)
 		var n int64
 		if err == nil {
 			n, err = res.RowsAffected()
@@ -285,7 +285,7 @@ func (l *Lock) Release() error {
 		<-l.done
 		ctx, cancel := context.WithTimeout(context.Background(), 2*BusyTimeout)
 		defer cancel()
-		if _, err := l.s.db.ExecContext(ctx, `DELETE FROM lock WHERE id = 1 AND token = ?`, l.token); err != nil {
+		if _, err := l.s.exec(ctx, `DELETE FROM lock WHERE id = 1 AND token = ?`, l.token); err != nil {
 			l.releaseErr = fmt.Errorf("state store %s: releasing the lock: %w", l.s.path, err)
 		}
 		heldTokens.Delete(l.token)

@@ -47,9 +47,9 @@ func (s *Store) BeginRun(ctx context.Context, r Run) error {
 	if r.Started.IsZero() {
 		r.Started = s.now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (id, started, dry_run, status, config_digest, report_dir)
+	_, err := s.exec(ctx, `INSERT INTO runs (id, started, dry_run, status, config_digest, report_dir)
 		VALUES (?, ?, ?, ?, ?, ?)`, r.ID, micros(r.Started), r.DryRun, StatusRunning, r.ConfigDigest, r.ReportDir)
-	if code, ok := sqliteCode(err); ok && code == sqliteConstraintPrimaryKey {
+	if isConstraint(err) {
 		return fmt.Errorf("state: BeginRun: run %q is already in the store", r.ID)
 	}
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Store) EndRun(ctx context.Context, r Run) error {
 	if r.Ended.IsZero() {
 		r.Ended = s.now()
 	}
-	res, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE runs SET ended = ?, status = ?, planned = ?, writes = ?, failed = ?,
+	res, err := s.exec(context.WithoutCancel(ctx), `UPDATE runs SET ended = ?, status = ?, planned = ?, writes = ?, failed = ?,
 		report_dir = ?, error = ? WHERE id = ?`,
 		micros(r.Ended), r.Status, r.Planned, r.Writes, r.Failed, r.ReportDir, r.Error, r.ID)
 	if err != nil {

@@ -37,6 +37,14 @@ type Store struct {
 	now     func() time.Time // the clock; tests replace it
 	hostKey string           // localHostKey(); tests replace it to play another host
 
+	// writing is held by the one writer of this Store at a time. SQLite lets
+	// one connection write at a time, and its busy handler polls with a
+	// backoff: it serves waiters in no order, and a writer can starve behind
+	// others writing in a loop. Waiters on a channel are served first come,
+	// first served, so a Store's writers (the heartbeat too) take turns and
+	// only one of them at a time waits in SQLite, for other processes.
+	writing chan struct{}
+
 	mu    sync.Mutex
 	locks map[*Lock]struct{} // live locks taken through this Store, released by Close
 }
@@ -97,7 +105,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxOpenConns)
-	s := &Store{db: db, path: abs, now: time.Now, hostKey: localHostKey(), locks: map[*Lock]struct{}{}}
+	s := &Store{db: db, path: abs, now: time.Now, hostKey: localHostKey(),
+		writing: make(chan struct{}, 1), locks: map[*Lock]struct{}{}}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state store %s: %w", abs, err)
@@ -125,9 +134,25 @@ func dsn(abs string) string {
 
 // init switches the file to WAL and creates or migrates the schema.
 func (s *Store) init(ctx context.Context) error {
+	// Switching a file to WAL takes an exclusive lock, and SQLite answers
+	// SQLITE_BUSY at once, without its busy handler, when another
+	// connection is switching the same new file (processes opening a new
+	// store together): retry within the busy timeout.
 	var mode string
-	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
-		return describeOpenErr(err)
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil {
+			break
+		}
+		if code, _ := sqliteCode(err); code&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return describeOpenErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("cannot switch to WAL mode (journal_mode is %q; is the file on a network filesystem?)", mode)
@@ -144,9 +169,12 @@ func describeOpenErr(err error) error {
 	return err
 }
 
-// sqliteConstraintPrimaryKey is the extended result code of a duplicate
-// primary key.
-const sqliteConstraintPrimaryKey = sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+// isConstraint reports whether err is a duplicate key: a primary key or a
+// unique constraint.
+func isConstraint(err error) bool {
+	code, ok := sqliteCode(err)
+	return ok && (code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}
 
 // sqliteCode is the extended SQLite result code of err, if it has one.
 func sqliteCode(err error) (int, bool) {
@@ -178,9 +206,25 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// startWrite waits for this Store's turn to write; the returned func ends
+// it.
+func (s *Store) startWrite(ctx context.Context) (func(), error) {
+	select {
+	case s.writing <- struct{}{}:
+		return func() { <-s.writing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // tx runs fn in one write transaction (BEGIN IMMEDIATE) and commits it, or
 // rolls it back when fn fails.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	done, err := s.startWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -190,6 +234,16 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one writing statement in its own transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	done, err := s.startWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.db.ExecContext(ctx, query, args...)
 }
 
 // micros is t as Unix microseconds for an INTEGER column, NULL for the zero
