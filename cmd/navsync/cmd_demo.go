@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,27 +14,24 @@ import (
 	"time"
 
 	"github.com/navsync/navsync/batch"
-	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/fixtures"
-	"github.com/navsync/navsync/matcher"
-	"github.com/navsync/navsync/sfbulk"
 	"github.com/navsync/navsync/sfbulk/sfsim"
 )
 
-// runDemo runs the job as far as it is built, the way the real job runs:
-// it generates a synthetic world, serves its org records from the
-// simulator org on a loopback port, signs in as the admin integration user
-// through the OAuth refresh-token flow, extracts the org snapshot through
-// Bulk API 2.0 (stage extract), runs the same matching as `navsync match`
-// on the extracted snapshot and the world's Sales Navigator exports,
-// scores the result against the world's truth and says where the reports
-// are and how to open them.
+// runDemo runs the whole job against the embedded simulator org, the way an
+// admin would run it against a real org: it generates a synthetic world,
+// serves its org records from the simulator on a loopback port (with an
+// active Lead assignment rule, as many orgs have), writes a navsync.yaml
+// pointing at it (as navsync sim --write-config does), and then runs
+// navsync run three times from that config: a dry run, the real run, and a
+// second real run that has nothing left to write. It scores the matches and
+// the writebacks against the world's truth and says where the reports are.
 func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	flags := newFlagSet("demo", env)
-	out := flags.String("out", filepath.Join("out", "demo"), "`DIR` for the extracted org snapshot (crm/), the world's exports and truth (salesnav/, truth/) and the reports (reports/)")
+	out := flags.String("out", filepath.Join("out", "demo"), "`DIR` for the config, the world's exports and truth, the state store, work folders and reports")
 	size := flags.Int("size", 20000, "CRM people in the generated world (Contacts and Leads)")
 	seed := flags.Int64("seed", 1, "world seed; the same seed gives the same world")
-	faultSpec := flags.String("faults", "", "`SPEC` of the faults the simulator org injects (syntax of navsync sim --faults), e.g. 'unavailable=0.05,drop=0.02,bulk-fail=0.2,session-expiry=2s,seed=7'")
+	faultSpec := flags.String("faults", "", "`SPEC` of the faults the simulator org injects (syntax of navsync sim --faults), e.g. 'unavailable=0.05,lock=0.02,drop=0.02,bulk-fail=0.2,session-expiry=2s,seed=7'")
 	flags.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: navsync demo [--out DIR] [--size N] [--seed S] [--faults SPEC]")
 		flags.PrintDefaults()
@@ -51,9 +46,13 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return usagef("demo: --faults: %v", err)
 	}
+	// A demo folder holds one demo: a rerun starts from a fresh org, so
+	// the previous state store, work folders and reports go.
+	for _, d := range []string{"reports", "work", "tokens", "navsync.db", "navsync.db-wal", "navsync.db-shm"} {
+		os.RemoveAll(filepath.Join(*out, d))
+	}
 
 	began := time.Now()
-	t := began
 	world, err := fixtures.Generate(fixtures.Options{Seed: *seed, People: *size})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -61,72 +60,130 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := writeDemoExports(world, *out); err != nil {
 		return fmt.Errorf("demo: write world: %w", err)
 	}
-	env.log.Info("world generated", "dir", *out, "crm_people", *size, "sn_leads", len(world.SNLeads),
-		"sn_accounts", len(world.SNAccounts), "took", time.Since(t).Round(time.Millisecond).String())
-	fmt.Fprintf(env.stdout, "navsync demo — a synthetic world of %s CRM people (seed %d), generated in %s; Sales Navigator exports and truth in %s\n\n",
-		num(int64(*size)), *seed, roundDuration(time.Since(t)), *out)
+	fmt.Fprintf(env.stdout, "navsync demo — a synthetic world of %s CRM people (seed %d), generated in %s; Sales Navigator exports and truth in %s\n",
+		num(int64(*size)), *seed, roundDuration(time.Since(began)), *out)
 
-	t = time.Now()
-	org, err := startDemoOrg(env, world, faults)
+	// The simulator org on a loopback port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv, err := sfsim.New(sfsim.Options{Logger: env.log.With("component", "sim"), Faults: faults, BaseURL: base,
+		LeadAssignmentRule: sfsim.LeadQueue})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	defer srv.Close()
+	if err := seedSimWorld(srv, world); err != nil {
+		ln.Close()
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(simCtx, ln) }()
+	defer func() { stopSim(); <-served }()
+	owners := leadOwners(srv)
+
+	// The config, as navsync sim --write-config writes it.
+	admin := srv.AdminUser().Username
+	_, refresh, err := srv.IssueToken(admin) // the integration user's one-time consent
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer org.close()
-	seeded := time.Since(t)
-	sf, err := org.connect(ctx, env)
-	if err != nil {
-		return fmt.Errorf("demo: sign in: %w", err)
+	app := srv.ConnectedApp()
+	cfgPath := filepath.Join(*out, "navsync.yaml")
+	if err := writeSimConfig(ctx, cfgPath, simConfig{loginURL: base, orgID: srv.OrgID(), clientID: app.ClientID,
+		clientSecret: app.ClientSecret, username: admin, refreshToken: refresh, worldDir: *out}); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(env.stdout, "org       simulator org %s at %s, seeded in %s (faults: %s)\n", sf.Identity().OrgID, org.url, roundDuration(seeded), faultText(faults))
-	fmt.Fprintf(env.stdout, "          signed in as the admin integration user through the OAuth refresh-token flow\n\n")
+	cfg, err := batch.Load(cfgPath)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "org       simulator org %s at %s with an active Lead assignment rule (faults: %s)\n", srv.OrgID(), base, faultText(faults))
+	fmt.Fprintf(env.stdout, "config    %s (the integration user signs in through the OAuth refresh-token flow)\n", cfgPath)
 
-	ex, err := batch.Extract(ctx, sf, batch.ExtractOptions{Dir: *out, Logger: env.log, JobAttempts: 5})
-	if err != nil {
-		return extractError("demo", err)
+	runs := []struct {
+		title string
+		dry   bool
+	}{
+		{"1. navsync run --dry-run: every stage, every report, no write", true},
+		{"2. navsync run: the real run writes the matches back", false},
+		{"3. navsync run again: nothing is left to write", false},
 	}
-	printExtractSummary(env.stdout, ex, sf.Usage(), org.srv.FaultCounts())
+	var real *batch.RunResult
+	for i, r := range runs {
+		fmt.Fprintf(env.stdout, "\n── %s\n", r.title)
+		res, err := runDemoJob(ctx, env, cfg, r.dry)
+		if res != nil && res.Match != nil {
+			printRunSummary(env.stdout, res)
+		}
+		if err != nil {
+			return fmt.Errorf("demo: run %d: %w", i+1, err)
+		}
+		if i == 1 {
+			real = res
+		}
+	}
+
 	fmt.Fprintln(env.stdout)
-
-	cfg := matchConfig{
-		crmDir:   ex.Dir,
-		leads:    []string{filepath.Join(*out, "salesnav", "leads.csv")},
-		accounts: []string{filepath.Join(*out, "salesnav", "accounts.csv")},
-		outDir:   filepath.Join(*out, "reports"),
-		runID:    newRunID(time.Now()),
-		opts:     matcher.DefaultOptions(),
-	}
-	res, err := doMatch(ctx, env.log, cfg)
-	if err != nil {
-		return err
-	}
-	printMatchSummary(env.stdout, res)
-
 	truth := world.Truth()
-	q := fixtures.ScoreLeads(res.res.Leads, truth)
-	qa := fixtures.ScoreCompanies(res.res.Companies, truth)
-	fmt.Fprintln(env.stdout)
-	printQuality(env.stdout, q, qa)
+	printQuality(env.stdout, fixtures.ScoreLeads(real.Match.Leads, truth), fixtures.ScoreCompanies(real.Match.Companies, truth))
+	printWritebackCheck(env.stdout, real, truth, srv, owners)
 
-	matches := filepath.ToSlash(filepath.Join(cfg.outDir, report.MatchesFile))
-	fmt.Fprintf(env.stdout, "\nThe reports are Parquet files in %s. Open them with DuckDB, for example:\n", cfg.outDir)
-	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT decision, count(*) FROM '%s' GROUP BY 1\"\n", matches)
-	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT lead_id, crm_id, round(probability, 3) AS p, email_level, last_name_level, current_company_level, reason FROM '%s' WHERE decision = 'possible' LIMIT 10\"\n", matches)
-	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT reason, count(*) FROM '%s' GROUP BY 1\"\n", filepath.ToSlash(filepath.Join(cfg.outDir, report.RejectsFile)))
-	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT IsConverted, count(*) FROM '%s' GROUP BY 1\"\n",
-		filepath.ToSlash(filepath.Join(ex.Dir, "Lead.csv")))
+	reports := filepath.ToSlash(cfg.Reports.Dir)
+	fmt.Fprintf(env.stdout, "\nThe reports are Hive-partitioned Parquet under %s (one folder per run). Open them with DuckDB, for example:\n", reports)
+	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT run_id, dry_run, action, status, count(*) FROM read_parquet('%s/*/*/actions.parquet', hive_partitioning=true) GROUP BY ALL ORDER BY 1\"\n", reports)
+	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT lead_id, crm_id, round(probability, 3) AS p, email_level, last_name_level, current_company_level, reason FROM '%s/matches.parquet' WHERE decision = 'possible' LIMIT 10\"\n", filepath.ToSlash(real.ReportDir))
+	fmt.Fprintf(env.stdout, "Run it yourself against the same kind of org: navsync sim --write-config my.yaml, then navsync run --config my.yaml --dry-run\n")
 	fmt.Fprintf(env.stdout, "\nnavsync demo finished in %s\n", roundDuration(time.Since(began)))
 	return nil
 }
 
-// extractError gives an extract failure its exit code: a field missing in
-// the org is bad input (5); auth and limit errors map through sfbulk's
-// sentinels.
-func extractError(cmd string, err error) error {
-	err = fmt.Errorf("%s: %w", cmd, err)
-	if errors.Is(err, batch.ErrMissingField) {
-		return badInput(err)
+// runDemoJob is one navsync run of the demo, logging like navsync run.
+func runDemoJob(ctx context.Context, env *cmdEnv, cfg *batch.Config, dry bool) (*batch.RunResult, error) {
+	return batch.Run(ctx, batch.RunOptions{Config: cfg, DryRun: dry, Command: "demo", Log: env.log, Progress: progressFor(env)})
+}
+
+// leadOwners is every Lead's owner, to show the assignment rule changed none.
+func leadOwners(srv *sfsim.Server) map[string]string {
+	m := map[string]string{}
+	for _, r := range srv.Records("Lead") {
+		m[r["Id"]] = r["OwnerId"]
 	}
-	return err
+	return m
+}
+
+// printWritebackCheck checks the real run's writebacks against the truth
+// and the org: each on a right record, none twice, no Lead owner changed.
+func printWritebackCheck(w io.Writer, res *batch.RunResult, truth *fixtures.Truth, srv *sfsim.Server, owners map[string]string) {
+	var links []fixtures.Link
+	redirected := 0
+	for i, a := range res.Actions {
+		if a.Skip || res.Outcomes[i].Status != batch.StatusDone {
+			continue
+		}
+		links = append(links, fixtures.Link{CRMID: a.TargetID, LeadID: a.LeadID})
+		if a.MatchedID != a.TargetID {
+			redirected++
+		}
+	}
+	c := truth.CheckLinks(links)
+	changed := 0
+	for id, owner := range leadOwners(srv) {
+		if owners[id] != owner {
+			changed++
+		}
+	}
+	fmt.Fprintf(w, "\nwritebacks against the truth and the org\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  written back\t%s\t(%s of them to the Contact a converted Lead became)\n", num(int64(c.Links)), num(int64(redirected)))
+	fmt.Fprintf(tw, "  on the right record\t%s\t(%s of %s; %s wrong, %s records carrying two leads)\n", pct(c.Right, c.Links), num(int64(c.Right)),
+		num(int64(c.Links)), num(int64(len(c.Wrong))), num(int64(len(c.Shared))))
+	fmt.Fprintf(tw, "  Lead owners changed\t%s\t(the org's Lead assignment rule is active; navsync sends Sforce-Auto-Assign: FALSE)\n", num(int64(changed)))
+	tw.Flush()
 }
 
 // writeDemoExports writes the world's Sales Navigator exports and truth into
@@ -159,115 +216,11 @@ func writeDemoExports(w *fixtures.World, out string) error {
 	return nil
 }
 
-// demoOrg is the simulator org serving on a loopback port.
-type demoOrg struct {
-	srv *sfsim.Server
-	hs  *http.Server
-	url string
-	tok string // folder of the token store
-}
-
-// startDemoOrg seeds a simulator org with the world and serves it on
-// 127.0.0.1 (a free port).
-func startDemoOrg(env *cmdEnv, w *fixtures.World, faults sfsim.Faults) (*demoOrg, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("simulator: listen: %w", err)
-	}
-	base := "http://" + ln.Addr().String()
-	srv, err := sfsim.New(sfsim.Options{Logger: env.log.With("component", "sim"), Faults: faults, BaseURL: base})
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("simulator: %w", err)
-	}
-	if err := seedSimWorld(srv, w); err != nil {
-		ln.Close()
-		srv.Close()
-		return nil, fmt.Errorf("simulator: %w", err)
-	}
-	o := &demoOrg{srv: srv, url: base,
-		hs: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: 16384}}
-	go o.hs.Serve(ln)
-	env.log.Info("simulator org serving", "url", base, "contacts", srv.Count("Contact"), "leads", srv.Count("Lead"),
-		"accounts", srv.Count("Account"), "users", srv.Count("User"), "faults", faults.String())
-	return o, nil
-}
-
-// connect signs in as the org's admin integration user the way a scheduled
-// run does: a refresh token from a consent done once sits in a file token
-// store (here a temporary folder), and the client mints access tokens from
-// it through the OAuth token endpoint.
-func (o *demoOrg) connect(ctx context.Context, env *cmdEnv) (*sfbulk.Client, error) {
-	admin := o.srv.AdminUser().Username
-	_, refresh, err := o.srv.IssueToken(admin) // the one-time consent
-	if err != nil {
-		return nil, err
-	}
-	if o.tok, err = os.MkdirTemp("", "navsync-demo-tokens-*"); err != nil {
-		return nil, err
-	}
-	store := sfbulk.UserTokenStore(o.tok, admin)
-	if err := store.Save(ctx, &sfbulk.Token{RefreshToken: refresh, Username: admin}); err != nil {
-		return nil, err
-	}
-	app := o.srv.ConnectedApp()
-	retry := sfbulk.RetryPolicy{MaxAttempts: 8, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second}
-	ts, err := sfbulk.NewRefreshTokenSource(sfbulk.OAuthConfig{LoginURL: o.url, ClientID: app.ClientID, ClientSecret: app.ClientSecret,
-		Logger: env.log, Retry: retry}, store)
-	if err != nil {
-		return nil, err
-	}
-	return sfbulk.New(ctx, sfbulk.Config{Logger: env.log, Retry: retry, ExpectOrgID: o.srv.OrgID(),
-		PollInterval: 50 * time.Millisecond, MaxPollInterval: time.Second}, ts)
-}
-
-func (o *demoOrg) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := o.hs.Shutdown(ctx); err != nil {
-		o.hs.Close()
-	}
-	o.srv.Close()
-	if o.tok != "" {
-		os.RemoveAll(o.tok)
-	}
-}
-
 func faultText(f sfsim.Faults) string {
 	if s := f.String(); s != "" {
 		return s
 	}
 	return "none"
-}
-
-// printExtractSummary prints rows, Bulk jobs, pages and time per object, the
-// API calls the client spent and the faults the org injected.
-func printExtractSummary(w io.Writer, ex *batch.ExtractResult, u sfbulk.Usage, faults map[string]int) {
-	fmt.Fprintf(w, "extract   %s — Bulk API 2.0 query jobs, %d objects at a time, %s\n", ex.Dir, ex.Concurrency, roundDuration(ex.Took))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  object      \trows\tBulk jobs\tpages\tpage retries\ttook\t")
-	var pages, retries int
-	for _, o := range ex.Objects {
-		fmt.Fprintf(tw, "  %-12s\t%s\t%d\t%d\t%d\t%s\t\n", o.Object, num(o.Rows), o.Jobs, o.Pages, o.PageRetries, roundDuration(o.Took))
-		pages += o.Pages
-		retries += o.PageRetries
-	}
-	fmt.Fprintf(tw, "  %-12s\t%s\t%d\t%d\t%d\t%s\t\n", "total", num(ex.Rows()), ex.Jobs(), pages, retries, roundDuration(ex.Took))
-	tw.Flush()
-	fmt.Fprintf(w, "API calls %s sent (%s retried, %s token refreshes); the org's daily usage at the last answer: %s of %s\n",
-		num(u.Calls), num(u.Retries), num(u.Refreshes), num(int64(u.Org.Used)), num(int64(u.Org.Max)))
-	if len(faults) > 0 {
-		keys := make([]string, 0, len(faults))
-		for k := range faults {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s %d", k, faults[k])
-		}
-		fmt.Fprintf(w, "faults    injected by the org and ridden through: %s\n", strings.Join(parts, ", "))
-	}
 }
 
 func pct(a, b int) string {

@@ -3,23 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/navsync/navsync/batch"
-	"github.com/navsync/navsync/fixtures"
-	"github.com/navsync/navsync/internal/snapshot"
+	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/sfbulk"
 )
 
+// TestDemo runs the demo as a new user would: the whole job against the
+// embedded simulator org, three times (dry, real, again), from the config
+// it writes.
 func TestDemo(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "demo")
 	var stdout, stderr bytes.Buffer
@@ -27,83 +27,75 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, stderr.String())
 	}
 	s := stdout.String()
-	for _, f := range []string{"crm/Contact.csv", "salesnav/leads.csv", "truth/leads.csv", "reports/matches.parquet", "reports/accounts.parquet", "reports/rejects.parquet"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-			t.Errorf("demo did not write %s: %v", f, err)
-		}
-	}
-	_, rows := parquetRows(t, filepath.Join(out, "reports", "matches.parquet"))
-	if len(rows) != 1000 { // fixtures: SN leads default to People/2
-		t.Errorf("%d rows in matches.parquet, want 1000", len(rows))
-	}
-	for _, want := range []string{"navsync match — run", "quality against the world's truth (1,000 leads", "per scenario", "not_in_org",
-		"duckdb -c \"SELECT decision, count(*) FROM '" + filepath.ToSlash(filepath.Join(out, "reports", "matches.parquet")) + "' GROUP BY 1\"",
-		"signed in as the admin integration user through the OAuth refresh-token flow",
-		"extract   " + filepath.Join(out, "crm") + " — Bulk API 2.0 query jobs", "Bulk jobs", "faults: none"} {
+	for _, want := range []string{
+		"1. navsync run --dry-run", "(dry run: nothing was written to Salesforce)", "would_update",
+		"2. navsync run: the real run", "3. navsync run again", "already_linked",
+		"quality against the world's truth (1,000 leads", "per scenario",
+		"writebacks against the truth and the org", "config    " + filepath.Join(out, "navsync.yaml"),
+		"read_parquet('" + filepath.ToSlash(filepath.Join(out, "reports")) + "/*/*/actions.parquet', hive_partitioning=true)",
+	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, s)
 		}
 	}
-	// The figures must come from a working join of results and truth: a
-	// broken one gives 0% or n/a.
-	for _, metric := range []string{"match precision", "match recall", "match+possible recall", "account accuracy"} {
+	// Quality figures come from a working join of results and truth.
+	for _, metric := range []string{"match precision", "match recall", "on the right record"} {
 		m := regexp.MustCompile(regexp.QuoteMeta(metric) + `\s+([0-9.]+)%`).FindStringSubmatch(s)
 		if m == nil {
 			t.Errorf("no %s in the output", metric)
 			continue
 		}
-		if v, _ := strconv.ParseFloat(m[1], 64); v < 80 {
-			t.Errorf("%s = %s%%, below 80%% on a generated world", metric, m[1])
+		if v, _ := strconv.ParseFloat(m[1], 64); v < 95 {
+			t.Errorf("%s = %s%%, below 95%% on a generated world", metric, m[1])
 		}
 	}
-
-	// The org snapshot came out of the simulator through extract: every
-	// object's rows are the world's (open opportunities only; User has the
-	// simulator's integration user too), in the extract's columns, which
-	// differ from the columns fixtures writes.
-	w, err := fixtures.Generate(fixtures.Options{Seed: 7, People: 2000})
-	if err != nil {
-		t.Fatal(err)
+	if m := regexp.MustCompile(`Lead owners changed\s+([0-9,]+)`).FindStringSubmatch(s); m == nil || m[1] != "0" {
+		t.Errorf("Lead owners changed: %q", m)
 	}
-	open := 0
-	for _, o := range w.Opportunities {
-		if !o.IsClosed {
-			open++
-		}
+	// The third run wrote nothing.
+	third := s[strings.Index(s, "3. navsync run again"):]
+	if strings.Contains(third[:strings.Index(third, "quality against")], " done ") {
+		t.Errorf("the third run wrote something:\n%s", third)
 	}
-	want := map[string]int{"Contact": len(w.Contacts), "Lead": len(w.Leads), "Account": len(w.Accounts), "Opportunity": open, "User": len(w.Users) + 1}
-	for _, o := range snapshot.Objects(nil) {
-		header, n := csvShape(t, filepath.Join(out, "crm", o.File()))
-		if n != want[o.Name] {
-			t.Errorf("crm/%s has %d rows, the world %d", o.File(), n, want[o.Name])
-		}
-		if !slices.Equal(header, o.Fields) {
-			t.Errorf("crm/%s header %q, want the extract's fields %q", o.File(), header, o.Fields)
-		}
-		line := regexp.MustCompile(`(?m)^\s+` + o.Name + `\s+([0-9,]+)\s+1\s`).FindStringSubmatch(s)
-		if line == nil || line[1] != num(int64(want[o.Name])) {
-			t.Errorf("no extract line for %s with %d rows in 1 Bulk job: %q", o.Name, want[o.Name], line)
-		}
+	// Three run folders, each whole; the history says dry, succeeded twice.
+	runs, _ := filepath.Glob(filepath.Join(out, "reports", "run_date=*", "run_id=*"))
+	if len(runs) != 3 {
+		t.Fatalf("%d run folders, want 3: %v", len(runs), runs)
 	}
-	if m := regexp.MustCompile(`(?m)^API calls ([0-9,]+) sent`).FindStringSubmatch(s); m == nil || m[1] == "0" {
-		t.Errorf("no API call count in the output: %q", m)
-	}
-	// Nothing temporary left behind.
-	for _, d := range []string{out, filepath.Join(out, "crm")} {
-		ents, _ := os.ReadDir(d)
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), ".") {
-				t.Errorf("%s left in %s", e.Name(), d)
+	for _, r := range runs {
+		for _, f := range []string{"matches.parquet", "accounts.parquet", "rejects.parquet", "actions.parquet", "run.json"} {
+			if _, err := os.Stat(filepath.Join(r, f)); err != nil {
+				t.Error(err)
 			}
 		}
 	}
-	if strings.Contains(stderr.String(), "access_token") || strings.Contains(stderr.String(), "refresh_token") {
-		t.Error("the logs mention tokens")
+	st, err := state.Open(context.Background(), filepath.Join(out, "navsync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hist, err := st.Runs(context.Background(), 0)
+	if err != nil || len(hist) != 3 || !hist[2].DryRun || hist[1].Writes == 0 || hist[0].Writes != 0 {
+		t.Fatalf("run history %+v, %v", hist, err)
+	}
+	// The logs never carry the stored refresh token or the secret.
+	secrets, _ := filepath.Glob(filepath.Join(out, "tokens", "*"))
+	secrets = append(secrets, filepath.Join(out, "client_secret"))
+	for _, f := range secrets {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range regexp.MustCompile(`[A-Za-z0-9!._-]{20,}`).FindAllString(string(b), -1) {
+			if strings.Contains(stderr.String()+stdout.String(), v) {
+				t.Errorf("a secret from %s is in the output", filepath.Base(f))
+			}
+		}
 	}
 }
 
-// TestDemoFaults runs the demo against an org that injects faults: the
-// client rides through them and extracts the same snapshot.
+// TestDemoFaults runs the demo against an org that injects faults: the job
+// rides through them and writes back what a clean org gets.
 func TestDemoFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two demo runs")
@@ -117,22 +109,14 @@ func TestDemoFaults(t *testing.T) {
 		}
 		return stdout.String()
 	}
-	run("clean")
-	s := run("faulty", "--faults", "unavailable=0.1,drop=0.05,bulk-fail=0.3,session-expiry=200ms,seed=5")
-	for _, want := range []string{"(faults: unavailable=0.1", "faults    injected by the org and ridden through: ", "quality against the world's truth"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, s)
-		}
+	written := regexp.MustCompile(`written back\s+([0-9,]+)`)
+	clean := written.FindStringSubmatch(run("clean"))
+	s := run("faulty", "--faults", "unavailable=0.1,drop=0.05,lock=0.05,bulk-fail=0.3,session-expiry=200ms,seed=5")
+	if !strings.Contains(s, "(faults: unavailable=0.1") {
+		t.Errorf("demo output lacks the faults:\n%s", s)
 	}
-	for _, o := range snapshot.Objects(nil) {
-		a, errA := os.ReadFile(filepath.Join(dir, "clean", "crm", o.File()))
-		b, errB := os.ReadFile(filepath.Join(dir, "faulty", "crm", o.File()))
-		if errA != nil || errB != nil {
-			t.Fatal(errA, errB)
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("crm/%s differs when the org injects faults", o.File())
-		}
+	if got := written.FindStringSubmatch(s); clean == nil || got == nil || got[1] != clean[1] {
+		t.Errorf("written back under faults %v, clean %v", got, clean)
 	}
 	if err := Run(context.Background(), []string{"demo", "--faults", "nonsense"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Error("a bad --faults spec was accepted")
@@ -141,7 +125,7 @@ func TestDemoFaults(t *testing.T) {
 	}
 }
 
-func TestDemoExtractExitCodes(t *testing.T) {
+func TestExitCodes(t *testing.T) {
 	missing := errors.Join(&batch.MissingFieldError{Object: "Lead", Field: "Sales_Navigator_Lead_Id__c", Reason: "not in describe"})
 	tests := []struct {
 		name string
@@ -149,33 +133,21 @@ func TestDemoExtractExitCodes(t *testing.T) {
 		want int
 	}{
 		{"writeback field not deployed", fmt.Errorf("extract: %w", missing), exitBadInput},
+		{"bad config", fmt.Errorf("load: %w", &batch.ValidationError{Path: "x.yaml", Problems: []batch.Problem{{Key: "a", Msg: "b"}}}), exitBadInput},
 		{"refresh token revoked", fmt.Errorf("sign in: %w", sfbulk.ErrAuthRevoked), exitAuthRevoked},
 		{"daily limit", fmt.Errorf("extract Contact: %w", sfbulk.ErrLimitExhausted), exitLimits},
 		{"bulk job failed", fmt.Errorf("extract Contact: %w", sfbulk.ErrBulkJobFailed), exitFailure},
+		{"brake", fmt.Errorf("run: %w", &batch.BrakeError{Check: batch.BrakeCheck{Planned: 9, MaxWrites: 1, Tripped: "max_writes"}}), exitBrake},
+		{"locked", fmt.Errorf("run: %w", &state.LockedError{}), exitLocked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			if got := exitCode(context.Background(), extractError("demo", tt.err), &stderr); got != tt.want {
+			if got := exitCode(context.Background(), tt.err, &stderr); got != tt.want {
 				t.Errorf("exit %d, want %d (%s)", got, tt.want, stderr.String())
 			}
 		})
 	}
-}
-
-// csvShape returns a CSV file's header and number of records.
-func csvShape(t *testing.T, path string) ([]string, int) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) == 0 {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return recs[0], len(recs) - 1
 }
 
 func TestDemoUsage(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/navsync/navsync/batch"
+	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/sfbulk"
 	"golang.org/x/term"
 )
@@ -23,6 +25,8 @@ const (
 	exitAuthRevoked = 3   // a refresh token or login was refused: re-consent needed
 	exitLimits      = 4   // a Salesforce API limit or a configured budget is spent
 	exitBadInput    = 5   // a config, schema or input file is wrong; nothing was written
+	exitBrake       = 6   // the safety brake stopped an oversized plan; nothing was written
+	exitLocked      = 7   // another navsync process holds the state store's lock
 	exitInterrupted = 130 // SIGINT/SIGTERM stopped the run
 )
 
@@ -64,7 +68,9 @@ var commands = map[string]command{
 	"sim":      {"run the simulator org as a standalone server", runSim},
 	"fixtures": {"write a synthetic world (org CSVs, Sales Navigator exports, truth) to files", runFixtures},
 	"match":    {"offline matching of an org snapshot against Sales Navigator exports", runMatch},
-	"demo":     {"run navsync end to end on an embedded synthetic world", runDemo},
+	"demo":     {"run the whole job (dry run, real run, rerun) against an embedded simulator org", runDemo},
+	"run":      {"run the job once from a config: extract, match, plan, write back, report (--dry-run writes nothing)", runRun},
+	"schedule": {"stay up and run the job on the config's cron schedule", runSchedule},
 }
 
 // Run parses the global flags and runs one subcommand.
@@ -188,8 +194,12 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitAuthRevoked
 	case errors.Is(err, sfbulk.ErrLimitExhausted), errors.Is(err, sfbulk.ErrBudgetExhausted):
 		return exitLimits
-	case errors.As(err, &ie):
+	case errors.As(err, &ie), errors.Is(err, batch.ErrConfig), errors.Is(err, batch.ErrBadInput), errors.Is(err, batch.ErrMissingField):
 		return exitBadInput
+	case errors.Is(err, batch.ErrBrake):
+		return exitBrake
+	case errors.Is(err, state.ErrLocked):
+		return exitLocked
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}

@@ -1,0 +1,193 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/navsync/navsync/batch/state"
+	"github.com/navsync/navsync/sfbulk"
+)
+
+// RecordReader is what reconciliation needs of a Salesforce client: read
+// records back, and the results of an ingest job a killed run journalled.
+type RecordReader interface {
+	QueryRecords(ctx context.Context, soql string) ([]sfbulk.Record, error)
+	IngestJobResults(ctx context.Context, jobID, keyField string) (*sfbulk.IngestJobReport, error)
+}
+
+// reconcileStore is the part of the state store reconciliation uses.
+type reconcileStore interface {
+	IncompleteRuns(ctx context.Context) ([]state.Run, error)
+	ActionsInState(ctx context.Context, runID string, states ...string) ([]state.Action, error)
+	Record(ctx context.Context, runID string, outs []state.Outcome) error
+	Counts(ctx context.Context, runID string) (map[string]int, error)
+	EndRun(ctx context.Context, r state.Run) error
+}
+
+// Reconciled reports what reconciliation found of killed runs.
+type Reconciled struct {
+	Runs       []string // ids of the runs closed as interrupted
+	Done       int      // sent or unknown actions found applied
+	NotApplied int      // ... found not applied (the new run plans them again)
+	Superseded int      // planned actions never sent (the new run plans them again)
+}
+
+// Reconcile settles what runs killed mid-apply left open, before a new run
+// plans anything: an action journalled as sent (or unknown) may have
+// reached Salesforce, so its records are read back (after waiting for the
+// ingest job it went in, by its journalled id) and it is marked done when
+// the record holds every value it carried, not_applied otherwise. Planned
+// actions never sent are superseded: the new run, planning from a fresh
+// snapshot, plans them again. Nothing is written to Salesforce here.
+func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog.Logger, now func() time.Time) (Reconciled, error) {
+	var out Reconciled
+	runs, err := st.IncompleteRuns(ctx)
+	if err != nil {
+		return out, fmt.Errorf("reconcile: %w", err)
+	}
+	for _, run := range runs {
+		open, err := st.ActionsInState(ctx, run.ID, state.Sent, state.Unknown)
+		if err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		applied, err := whichApplied(ctx, r, open)
+		if err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		outs := make([]state.Outcome, 0, len(open))
+		for _, a := range open {
+			o := state.Outcome{Seq: a.Seq, State: state.NotApplied, ErrorMessage: "reconciled: the record does not hold the values"}
+			if applied[a.Seq] {
+				o = state.Outcome{Seq: a.Seq, State: state.Done, ErrorMessage: "reconciled: the record holds the values"}
+				out.Done++
+			} else {
+				out.NotApplied++
+			}
+			outs = append(outs, o)
+		}
+		planned, err := st.ActionsInState(ctx, run.ID, state.Planned)
+		if err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		for _, a := range planned {
+			outs = append(outs, state.Outcome{Seq: a.Seq, State: state.Superseded})
+		}
+		out.Superseded += len(planned)
+		if err := st.Record(ctx, run.ID, outs); err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		counts, err := st.Counts(ctx, run.ID)
+		if err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		run.Ended = now()
+		run.Status = "interrupted"
+		run.Writes = counts[state.Done]
+		run.Failed = counts[state.Failed]
+		run.Error = "the process stopped during the run; reconciled by the next run"
+		if err := st.EndRun(ctx, run); err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		out.Runs = append(out.Runs, run.ID)
+		log.Info("killed run reconciled", "run_id", run.ID, "applied", out.Done, "not_applied", out.NotApplied, "superseded", len(planned))
+	}
+	return out, nil
+}
+
+// whichApplied returns, by Seq, the open actions whose values the records
+// now hold.
+func whichApplied(ctx context.Context, r RecordReader, open []state.Action) (map[int]bool, error) {
+	applied := map[int]bool{}
+	// Ingest jobs first: wait for each job to end (an Open job is aborted:
+	// its upload never completed, so it applied nothing), so that no job
+	// is still writing while the records are read.
+	jobs := map[string]bool{}
+	for _, a := range open {
+		if a.JobID != "" && !jobs[a.JobID] {
+			jobs[a.JobID] = true
+			if _, err := r.IngestJobResults(ctx, a.JobID, ""); err != nil {
+				return nil, fmt.Errorf("ingest job %s: %w", a.JobID, err)
+			}
+		}
+	}
+	byObject := map[string][]state.Action{}
+	for _, a := range open {
+		if a.TargetID == "" || len(a.Fields) == 0 {
+			continue
+		}
+		byObject[a.Object] = append(byObject[a.Object], a)
+	}
+	for object, acts := range byObject {
+		fieldSet := map[string]bool{}
+		for _, a := range acts {
+			for f := range a.Fields {
+				fieldSet[f] = true
+			}
+		}
+		fields := []string{"Id"}
+		for f := range fieldSet {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields[1:])
+		const chunk = 150 // ids per query: well under the REST URI limit
+		for start := 0; start < len(acts); start += chunk {
+			part := acts[start:min(start+chunk, len(acts))]
+			ids := make([]string, len(part))
+			for i, a := range part {
+				ids[i] = a.TargetID
+			}
+			soql, err := sfbulk.Select(fields...).From(object).Where(sfbulk.InStrings("Id", ids)).Build()
+			if err != nil {
+				return nil, err
+			}
+			recs, err := r.QueryRecords(ctx, soql)
+			if err != nil {
+				return nil, fmt.Errorf("read back %s: %w", object, err)
+			}
+			byID := make(map[string]sfbulk.Record, len(recs))
+			for _, rec := range recs {
+				byID[fieldString(rec["Id"])] = rec
+			}
+			for _, a := range part {
+				rec := byID[a.TargetID]
+				if rec == nil {
+					continue
+				}
+				ok := true
+				for f, v := range a.Fields {
+					ok = ok && strings.TrimSpace(fieldString(lookupField(rec, f))) == v
+				}
+				applied[a.Seq] = ok
+			}
+		}
+	}
+	return applied, nil
+}
+
+// lookupField finds a field case-insensitively (Salesforce answers with the
+// field's canonical case).
+func lookupField(rec sfbulk.Record, f string) any {
+	if v, ok := rec[f]; ok {
+		return v
+	}
+	for k, v := range rec {
+		if strings.EqualFold(k, f) {
+			return v
+		}
+	}
+	return nil
+}
+
+func fieldString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/navsync/navsync/batch"
+	"golang.org/x/term"
+)
+
+// runRun is `navsync run`: the job once, from a config file.
+func runRun(ctx context.Context, env *cmdEnv, args []string) error {
+	flags := newFlagSet("run", env)
+	configPath := flags.String("config", "navsync.yaml", "configuration `FILE` (YAML; see navsync.example.yaml)")
+	dryRun := flags.Bool("dry-run", false, "run every stage and write every report, but send no write to Salesforce (actions would_update)")
+	force := flags.Bool("force", false, "apply a plan the safety brake stopped (safety.max_writes, safety.max_growth)")
+	runID := flags.String("run-id", "", "run id (default: time-based, e.g. 20261123T064500Z-ab12)")
+	var leads, accounts stringList
+	flags.Var(&leads, "leads", "Sales Navigator lead export `FILE` instead of the config's salesnav.leads (repeatable)")
+	flags.Var(&accounts, "accounts", "Sales Navigator account export `FILE` instead of the config's salesnav.accounts (repeatable)")
+	flags.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: navsync run [--config FILE] [--dry-run] [--force] [--leads FILE...] [--accounts FILE...]")
+		flags.PrintDefaults()
+	}
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if *runID != "" && !batch.ValidRunID(*runID) {
+		return usagef("run: --run-id %q: use letters, digits, '.', '_' and '-' only", *runID)
+	}
+	if len(accounts) > 0 && len(leads) == 0 {
+		return usagef("run: --accounts needs --leads (the pair replaces the config's exports)")
+	}
+	cfg, err := batch.Load(*configPath)
+	if err != nil {
+		return err
+	}
+	res, err := batch.Run(ctx, batch.RunOptions{
+		Config: cfg, DryRun: *dryRun, Force: *force, Leads: leads, Accounts: accounts, RunID: *runID,
+		Command: "run", Log: env.log, Progress: progressFor(env),
+	})
+	if res != nil && res.Match != nil {
+		printRunSummary(env.stdout, res)
+	}
+	return err
+}
+
+// progressFor draws a bar when stderr is a terminal, and logs periodic
+// progress lines otherwise.
+func progressFor(env *cmdEnv) batch.Progress {
+	if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return batch.NewBarProgress(f)
+	}
+	return batch.NewLogProgress(env.log, 10*time.Second)
+}
+
+// printRunSummary prints what a run decided and did: decisions, actions by
+// kind and status, errors by code, API calls, where the reports are. No
+// names, emails or tokens.
+func printRunSummary(w io.Writer, res *batch.RunResult) {
+	s := &res.Summary
+	mode := "real run"
+	if s.DryRun {
+		mode = "dry run: nothing was written to Salesforce"
+	}
+	fmt.Fprintf(w, "navsync run %s — org %s (%s)\n", s.RunID, s.OrgID, mode)
+	if r := s.Reconciled; r != nil {
+		fmt.Fprintf(w, "reconciled  %d interrupted run(s): %d sent actions found applied, %d not applied, %d never sent (planned again)\n",
+			len(r.Runs), r.Done, r.NotApplied, r.Superseded)
+	}
+	if res.Extract != nil {
+		fmt.Fprintf(w, "snapshot    %s records in %d Bulk API 2.0 jobs (%s)\n", num(res.Extract.Rows()), res.Extract.Jobs(), roundDuration(res.Extract.Took))
+	}
+	if in := res.Inputs; in != nil {
+		fmt.Fprintf(w, "inputs      %s leads, %s CRM people, %s CRM accounts; %s rows rejected%s\n", num(int64(len(in.Input.Leads))),
+			num(int64(len(in.Input.People))), num(int64(len(in.Input.Accounts))), num(int64(len(in.Rejects))), rejectBreakdown(in.Rejects))
+	}
+	fmt.Fprintf(w, "leads       %s match, %s possible, %s none\n", num(int64(s.Leads["match"])), num(int64(s.Leads["possible"])), num(int64(s.Leads["none"])))
+	if len(s.Accounts) > 0 {
+		fmt.Fprintf(w, "accounts    %s match, %s possible, %s none\n", num(int64(s.Accounts["match"])), num(int64(s.Accounts["possible"])), num(int64(s.Accounts["none"])))
+	}
+
+	fmt.Fprintln(w, "\nactions")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  action\tstatus\treason\tcount")
+	type row struct {
+		kind, status, reason string
+		n                    int
+	}
+	counts := map[row]int{}
+	for i := range res.Actions {
+		k := row{res.Actions[i].Kind, res.Outcomes[i].Status, res.Actions[i].Reason, 0}
+		counts[k]++
+	}
+	var rows []row
+	for k, n := range counts {
+		k.n = n
+		rows = append(rows, k)
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.status, b.status), cmp.Compare(b.n, a.n), strings.Compare(a.reason, b.reason))
+	})
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.kind, r.status, cmp.Or(r.reason, "-"), num(int64(r.n)))
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(tw, "  (none)\t\t\t")
+	}
+	tw.Flush()
+	if len(s.Errors) > 0 {
+		fmt.Fprintln(w, "\nerrors by Salesforce code")
+		codes := make([]string, 0, len(s.Errors))
+		for c := range s.Errors {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		for _, c := range codes {
+			fmt.Fprintf(w, "  %-32s %s  %s\n", c, num(int64(s.Errors[c])), errorFix(c))
+		}
+	}
+	if b := s.Brake; b != nil && b.Tripped != "" {
+		verb := "stopped this run"
+		switch {
+		case s.DryRun:
+			verb = "would stop the real run (use --force if intended)"
+		case b.Forced:
+			verb = "was overridden with --force"
+		}
+		fmt.Fprintf(w, "\nsafety brake (%s) %s: %s planned writes (max_writes %s; previous run wrote %s, growth limit %s)\n",
+			b.Tripped, verb, num(int64(b.Planned)), num(int64(b.MaxWrites)), num(int64(b.PreviousWrites)), num(int64(b.GrowthLimit)))
+	}
+	calls := s.APICalls
+	what := "spent on writes"
+	if calls.WouldSpend {
+		what = "the writes would spend"
+	}
+	left := ""
+	if calls.OrgMax > 0 {
+		left = fmt.Sprintf("; the org's daily usage: %s of %s (%s left)", num(int64(calls.OrgUsed)), num(int64(calls.OrgMax)), num(int64(calls.OrgMax-calls.OrgUsed)))
+	}
+	fmt.Fprintf(w, "\nAPI calls   %s sent by this run, %s %s%s\n", num(calls.Spent), num(calls.WriteCalls), what, left)
+	var ts []string
+	for _, t := range s.Stages {
+		ts = append(ts, fmt.Sprintf("%s %s", t.Stage, roundDuration(time.Duration(t.Seconds*float64(time.Second)))))
+	}
+	fmt.Fprintf(w, "timings     %s\n", strings.Join(ts, ", "))
+	if res.ReportDir != "" {
+		dir := filepath.ToSlash(res.ReportDir)
+		fmt.Fprintf(w, "reports     %s\n", dir)
+		fmt.Fprintf(w, "  duckdb -c \"SELECT action, status, reason, count(*) FROM '%s/actions.parquet' GROUP BY ALL ORDER BY 4 DESC\"\n", dir)
+		fmt.Fprintf(w, "  duckdb -c \"SELECT decision, count(*) FROM '%s/matches.parquet' GROUP BY 1\"\n", dir)
+	}
+}
+
+// errorFix is a one-line hint for a Salesforce error code in the summary.
+func errorFix(code string) string {
+	switch code {
+	case "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS", "INSUFFICIENT_PRIVILEGES":
+		return "give the integration user's profile edit access to the object and fields"
+	case "CANNOT_UPDATE_CONVERTED_LEAD":
+		return "converted Leads are read-only; navsync writes to the converted Contact"
+	case "UNABLE_TO_LOCK_ROW":
+		return "records stayed locked by other jobs through every retry; the next run sends them again"
+	case "INVALID_FIELD_FOR_INSERT_UPDATE", "INVALID_FIELD", "NO_SUCH_COLUMN":
+		return "deploy the writeback field or grant field-level edit access"
+	case "STRING_TOO_LONG":
+		return "a value is longer than the field; widen the field"
+	case "FIELD_CUSTOM_VALIDATION_EXCEPTION":
+		return "a validation rule refused the change; see error_message in actions.parquet"
+	case "ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND":
+		return "the record was deleted after the snapshot"
+	case "REQUEST_LIMIT_EXCEEDED":
+		return "the org's daily API limit is spent; the next run resumes"
+	}
+	return "see error_message in actions.parquet"
+}
