@@ -178,6 +178,7 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	stage := func(name string, t time.Time, count int64) {
 		d := time.Since(t)
 		sum.Stages = append(sum.Stages, StageTiming{Stage: name, Took: d, Seconds: d.Seconds(), Count: count})
+		opts.Log.Info("stage finished", "run_id", runID, "stage", name, "count", count, "took", d.Round(time.Millisecond).String())
 	}
 
 	// The state store and its lock: one run at a time per store.

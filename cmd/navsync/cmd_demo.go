@@ -133,10 +133,10 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	printQuality(env.stdout, fixtures.ScoreLeads(real.Match.Leads, truth), fixtures.ScoreCompanies(real.Match.Companies, truth))
 	printWritebackCheck(env.stdout, real, truth, srv, owners)
 
-	reports := filepath.ToSlash(cfg.Reports.Dir)
+	reports := displayPath(cfg.Reports.Dir)
 	fmt.Fprintf(env.stdout, "\nThe reports are Hive-partitioned Parquet under %s (one folder per run). Open them with DuckDB, for example:\n", reports)
 	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT run_id, dry_run, action, status, count(*) FROM read_parquet('%s/*/*/actions.parquet', hive_partitioning=true) GROUP BY ALL ORDER BY 1\"\n", reports)
-	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT lead_id, crm_id, round(probability, 3) AS p, email_level, last_name_level, current_company_level, reason FROM '%s/matches.parquet' WHERE decision = 'possible' LIMIT 10\"\n", filepath.ToSlash(real.ReportDir))
+	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT lead_id, crm_id, round(probability, 3) AS p, email_level, last_name_level, current_company_level, reason FROM '%s/matches.parquet' WHERE decision = 'possible' LIMIT 10\"\n", displayPath(real.ReportDir))
 	fmt.Fprintf(env.stdout, "Run it yourself against the same kind of org: navsync sim --write-config my.yaml, then navsync run --config my.yaml --dry-run\n")
 	fmt.Fprintf(env.stdout, "\nnavsync demo finished in %s\n", roundDuration(time.Since(began)))
 	return nil

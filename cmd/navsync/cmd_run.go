@@ -153,7 +153,7 @@ func printRunSummary(w io.Writer, res *batch.RunResult) {
 	}
 	fmt.Fprintf(w, "timings     %s\n", strings.Join(ts, ", "))
 	if res.ReportDir != "" {
-		dir := filepath.ToSlash(res.ReportDir)
+		dir := displayPath(res.ReportDir)
 		fmt.Fprintf(w, "reports     %s\n", dir)
 		fmt.Fprintf(w, "  duckdb -c \"SELECT action, status, reason, count(*) FROM '%s/actions.parquet' GROUP BY ALL ORDER BY 4 DESC\"\n", dir)
 		fmt.Fprintf(w, "  duckdb -c \"SELECT decision, count(*) FROM '%s/matches.parquet' GROUP BY 1\"\n", dir)
@@ -181,4 +181,16 @@ func errorFix(code string) string {
 		return "the org's daily API limit is spent; the next run resumes"
 	}
 	return "see error_message in actions.parquet"
+}
+
+// displayPath shows path relative to the working folder when it lies
+// inside it (the config makes every path absolute), in slash form for
+// copying into a DuckDB query.
+func displayPath(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			path = rel
+		}
+	}
+	return filepath.ToSlash(path)
 }
