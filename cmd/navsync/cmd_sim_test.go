@@ -207,7 +207,9 @@ func TestSimLeadAssignmentRule(t *testing.T) {
 	env = &cmdEnv{stdout: pw, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runSim(ctx, env, []string{"--size", "200", "--seed", "3", "--lead-assignment-rule", "queue"}) }()
+	go func() {
+		done <- runSim(ctx, env, []string{"--size", "200", "--seed", "3", "--lead-assignment-rule", "queue"})
+	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
