@@ -26,5 +26,10 @@
 // case-sensitive 15-character form, and date literals cover ranges in UTC.
 // GROUP BY, aggregates other than COUNT(), subqueries, TYPEOF, WITH,
 // FIELDS() and the rest are refused as MALFORMED_QUERY "unsupported SOQL
-// feature: …"; OFFSET above 2000 is NUMBER_OUTSIDE_VALID_RANGE.
+// feature: …"; OFFSET above 2000 is NUMBER_OUTSIDE_VALID_RANGE. A statement
+// longer than MaxLength (100,000) characters is MALFORMED_QUERY "SOQL
+// statements cannot be longer than 100000 characters", as in Salesforce,
+// and conditions nested deeper than MaxNesting (1,000; parentheses and NOT
+// together) are QUERY_TOO_COMPLICATED, so parsing and evaluation use a
+// bounded stack.
 package soql

@@ -14,6 +14,7 @@ const (
 	CodeInvalidType          = "INVALID_TYPE"
 	CodeInvalidFilterOp      = "INVALID_QUERY_FILTER_OPERATOR"
 	CodeNumberOutsideRange   = "NUMBER_OUTSIDE_VALID_RANGE"
+	CodeQueryTooComplicated  = "QUERY_TOO_COMPLICATED"
 	maxMessageWindow         = 160 // runes of the offending row shown above the caret
 	customFieldHint          = " If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
 	customObjectHint         = " If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."

@@ -3,6 +3,7 @@ package soql
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Query is a parsed SOQL query. Parse fills the names as written; Resolve
@@ -155,9 +156,21 @@ var dateFuncs = map[string]bool{
 	"LAST_N_WEEKS": true, "NEXT_N_WEEKS": true, "LAST_N_MONTHS": true, "NEXT_N_MONTHS": true,
 }
 
+// MaxLength is Salesforce's limit on the length of a SOQL statement, in
+// characters; MaxNesting bounds how deep conditions nest (parentheses and
+// NOT together), a simulator limit that keeps parsing and evaluation
+// within a small, fixed stack.
+const (
+	MaxLength  = 100000
+	MaxNesting = 1000
+)
+
 // Parse parses a SOQL query of the supported subset (see the package doc).
 // Errors are *Error with code MALFORMED_QUERY (or NUMBER_OUTSIDE_VALID_RANGE
-// for an OFFSET above 2000).
+// for an OFFSET above 2000). A statement longer than MaxLength characters
+// is refused before it is read, as Salesforce does (MALFORMED_QUERY "SOQL
+// statements cannot be longer than 100000 characters"), and conditions
+// nested deeper than MaxNesting with QUERY_TOO_COMPLICATED.
 func Parse(soql string) (*Query, error) {
 	q, err := parse(soql)
 	if err != nil {
@@ -167,6 +180,9 @@ func Parse(soql string) (*Query, error) {
 }
 
 func parse(src string) (*Query, *Error) {
+	if len(src) > MaxLength && utf8.RuneCountInString(src) > MaxLength {
+		return nil, errAt(src, -1, CodeMalformedQuery, "SOQL statements cannot be longer than "+strconv.Itoa(MaxLength)+" characters")
+	}
 	toks, err := lex(src)
 	if err != nil {
 		return nil, err
@@ -176,9 +192,20 @@ func parse(src string) (*Query, *Error) {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src   string
+	toks  []token
+	i     int
+	depth int // conditions open around the current one (parentheses and NOT)
+}
+
+// nest enters one more level of condition at token t; the caller calls
+// p.depth-- when it leaves it.
+func (p *parser) nest(t token) *Error {
+	if p.depth >= MaxNesting {
+		return errAt(p.src, t.pos, CodeQueryTooComplicated, "Query is too complicated: conditions nested more than "+strconv.Itoa(MaxNesting)+" levels deep")
+	}
+	p.depth++
+	return nil
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -455,15 +482,23 @@ func (p *parser) term() (Expr, *Error) {
 	t := p.peek()
 	switch {
 	case isKw(t, "NOT"):
+		if err := p.nest(t); err != nil {
+			return nil, err
+		}
 		p.next()
 		x, err := p.term()
+		p.depth--
 		if err != nil {
 			return nil, err
 		}
 		return &Not{X: x}, nil
 	case t.kind == tokLParen:
+		if err := p.nest(t); err != nil {
+			return nil, err
+		}
 		p.next()
 		x, err := p.condition()
+		p.depth--
 		if err != nil {
 			return nil, err
 		}
