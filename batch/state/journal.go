@@ -384,6 +384,53 @@ func (s *Store) MarkUnknown(ctx context.Context, runID string) (int, error) {
 	return int(n), nil
 }
 
+// PruneActions deletes the journals of runs that ended before endedBefore,
+// and returns how many actions it deleted. The runs stay in the history
+// (one small row each, the brake reads them); a run still running or
+// incomplete keeps its journal whatever its age, since it may hold actions to
+// reconcile. The journal is about 260 bytes an action, so a store that
+// journals large plans every night should prune, e.g. to the reports'
+// retention: actions.parquet keeps each run's actions for good.
+func (s *Store) PruneActions(ctx context.Context, endedBefore time.Time) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT no FROM runs WHERE ended < ? AND status NOT IN (?, ?)`,
+			micros(endedBefore), StatusRunning, StatusIncomplete)
+		if err != nil {
+			return err
+		}
+		var runs []int64
+		for rows.Next() {
+			var no int64
+			if err := rows.Scan(&no); err != nil {
+				rows.Close()
+				return err
+			}
+			runs = append(runs, no)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, run := range runs {
+			res, err := tx.ExecContext(ctx, `DELETE FROM actions WHERE id BETWEEN ? AND ?`, actionKey(run, 0), actionKey(run, maxSeq))
+			if err != nil {
+				return err
+			}
+			d, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += d
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("state: PruneActions: %w", err)
+	}
+	return int(n), nil
+}
+
 // checkUpdated turns an update that matched no row into the reason: no such
 // action, or a refused transition from its current state.
 func checkUpdated(ctx context.Context, tx *sql.Tx, res sql.Result, run int64, runID string, seq int, to string) error {

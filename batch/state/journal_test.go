@@ -481,3 +481,48 @@ func TestActionsInStateArguments(t *testing.T) {
 		t.Errorf("Actions of an unknown run: %v, %v", as, err)
 	}
 }
+
+func TestPruneActions(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	day := 24 * time.Hour
+	// id, ended (days after t0; 0 = not ended), status
+	for _, r := range []struct {
+		id     string
+		ended  int
+		status string
+	}{
+		{"old", 1, StatusSucceeded},
+		{"old-failed", 2, StatusFailed},
+		{"old-incomplete", 3, StatusIncomplete},
+		{"old-killed", 0, ""},
+		{"recent", 20, StatusSucceeded},
+	} {
+		s.now = newFakeClock(t0).now
+		beginWithActions(t, s, r.id, 5)
+		if r.status != "" {
+			if err := s.EndRun(ctx, Run{ID: r.id, Status: r.status, Ended: t0.Add(time.Duration(r.ended) * day)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := s.PruneActions(ctx, t0.Add(10*day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 10 {
+		t.Errorf("PruneActions = %d, want 10 (old, old-failed)", n)
+	}
+	for id, want := range map[string]int{"old": 0, "old-failed": 0, "old-incomplete": 5, "old-killed": 5, "recent": 5} {
+		as, err := s.Actions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(as) != want {
+			t.Errorf("run %s: %d actions, want %d", id, len(as), want)
+		}
+		if _, err := s.Run(ctx, id); err != nil {
+			t.Errorf("run %s left the history: %v", id, err)
+		}
+	}
+}

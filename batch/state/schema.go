@@ -49,7 +49,7 @@ CREATE INDEX runs_by_started ON runs (started);
 -- range, cheaper than keeping an index through every update.
 CREATE TABLE actions (
 	id            INTEGER PRIMARY KEY,
-	run           INTEGER GENERATED ALWAYS AS (id >> 32) VIRTUAL,   -- runs.no
+	run           INTEGER GENERATED ALWAYS AS (id >> 32) VIRTUAL REFERENCES runs (no),
 	seq           INTEGER GENERATED ALWAYS AS (id & 4294967295) VIRTUAL,
 	lead_id       TEXT NOT NULL,
 	kind          TEXT NOT NULL,

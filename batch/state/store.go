@@ -19,12 +19,13 @@ import (
 // BusyTimeout is how long a statement waits for another connection or
 // process to finish its write transaction before it fails with SQLITE_BUSY.
 // Write transactions here are short (the longest, AddActions of a 200,000
-// action plan, takes about a second), so 10 s is a wide margin.
+// action plan, takes about 2 s on a 2-core machine), so 10 s is a wide
+// margin.
 const BusyTimeout = 10 * time.Second
 
 // maxOpenConns bounds the connection pool. WAL lets readers run beside the
-// one writer; writers queue on the database lock (BEGIN IMMEDIATE and the
-// busy timeout), so more connections would only add memory.
+// one writer, and a Store's writers take turns (Store.writing), so more
+// connections would only add memory.
 const maxOpenConns = 4
 
 // Store is navsync's state store: run history, the action journal and the
@@ -63,7 +64,8 @@ type Store struct {
 //     heartbeat, another process) instead of failing with SQLITE_BUSY; a
 //     deferred transaction that reads and then writes could fail at once
 //     with SQLITE_BUSY_SNAPSHOT whatever the timeout.
-//   - foreign_keys=ON: an action belongs to a run of the store.
+//   - foreign_keys=ON: an action belongs to a run of the store (checked on
+//     insert).
 //   - synchronous=FULL. The journal's promise is that an action marked sent
 //     before a call is still marked sent after anything that can stop the
 //     process. WAL with synchronous=NORMAL keeps every committed transaction
