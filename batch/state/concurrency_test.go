@@ -25,8 +25,8 @@ func TestConcurrentWriters(t *testing.T) {
 	stores := []*Store{openTest(t, path), openTest(t, path)}
 	ctx := context.Background()
 	const (
-		runsPerWriter = 3
-		actionsPerRun = 4000
+		runsPerWriter = 2
+		actionsPerRun = 2000
 		batch         = 200
 	)
 	var wg sync.WaitGroup
