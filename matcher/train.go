@@ -72,7 +72,7 @@ func Train(ctx context.Context, in Input, opts Options) (*Params, error) {
 			}
 		}
 		if len(qs) > 0 {
-			_, _, cpairs, cpats, err := r.scoreCompanies(ctx, qs, true)
+			cs, err := r.scoreCompanies(ctx, qs, true)
 			if err != nil {
 				return nil, fmt.Errorf("train: score companies: %w", err)
 			}
@@ -87,14 +87,14 @@ func Train(ctx context.Context, in Input, opts Options) (*Params, error) {
 				}
 			}
 			vecs, counts := vecs[:0], counts[:0]
-			for k, v := range cpats {
+			for k, v := range cs.patterns {
 				vecs = append(vecs, append([]level(nil), k[:]...))
 				counts = append(counts, v)
 			}
 			sortVectors(vecs, counts)
-			cl := min(0.5, base.CompanyMatchRate*float64(len(qs))/max(float64(cpairs), 1))
+			cl := min(0.5, base.CompanyMatchRate*float64(len(qs))/max(float64(cs.pairs), 1))
 			cl = emFit(out.Company, companyLevels[:], cu[:], vecs, counts, cl)
-			out.CompanyMatchRate = clamp01(cl * float64(cpairs) / float64(len(qs)))
+			out.CompanyMatchRate = clamp01(cl * float64(cs.pairs) / float64(len(qs)))
 		}
 	}
 	if err := out.Validate(); err != nil {

@@ -1,0 +1,305 @@
+package matcher
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+func keyNames(bits uint16, names []string) []string {
+	var out []string
+	for k, n := range names {
+		if bits&(1<<k) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// sameCRMPerson reports whether two CRM records are the same person: a
+// converted Lead and its Contact, or duplicates sharing an email or a phone,
+// or the same full name at the same company.
+func sameCRMPerson(a, b *prepPerson) bool {
+	if a.family == b.family {
+		return true
+	}
+	if a.email != "" && a.email == b.email {
+		return true
+	}
+	if a.phones[0] != 0 && (a.phones[0] == b.phones[0] || a.phones[0] == b.phones[1]) {
+		return true
+	}
+	if a.last == "" || a.last != b.last || a.company.name == "" || a.company.name != b.company.name ||
+		!(a.first == b.first || rootsIntersect(a.firstRoots, b.firstRoots)) {
+		return false
+	}
+	// Same name at the same company: one person entered twice, unless both
+	// have different work addresses (two namesakes at one employer).
+	return a.email == "" || b.email == "" || a.domains[1] == "" || b.domains[1] == ""
+}
+
+// runnerUp returns the best candidate after top[0] that is not the same CRM
+// person as top[0], and whether one was skipped as a duplicate.
+func (r *run) runnerUp(s *scored) (cand, bool, bool) {
+	dup := false
+	best := &r.crm[s.top[0].idx]
+	for i := 1; i < int(s.n); i++ {
+		c := s.top[i]
+		if sameCRMPerson(best, &r.crm[c.idx]) {
+			dup = true
+			continue
+		}
+		return c, true, dup
+	}
+	return cand{}, false, dup
+}
+
+func (r *run) decideLead(i int, s *scored) LeadResult {
+	lr := LeadResult{LeadID: r.in.Leads[i].LeadID, Decision: DecisionNone}
+	if s.n == 0 {
+		lr.Reason = "no candidate"
+		lr.Fields = emptyFields(LeadFields)
+		return lr
+	}
+	best := s.top[0]
+	p := &r.in.People[best.idx]
+	c := &r.crm[best.idx]
+	l := &r.leads[i]
+	lr.CRMObject = p.Object
+	lr.CRMID = p.ID
+	lr.Converted = p.IsConverted
+	if p.IsConverted {
+		lr.ConvertedContactID = p.ConvertedContactID
+	}
+	lr.MatchWeight = round6(best.w)
+	lr.Probability = round6(probability(best.w))
+	lv := leadLevelsOf(l, c)
+	fw, _ := r.leadWeights(l, c, &lv)
+	lr.Fields = fieldScores(LeadFields, lv[:], fw[:])
+	lr.BlockingKeys = keyNames(best.keys, leadKeyNames[:])
+	lr.JobChange = (lv[fPastCompany] == lvExact || lv[fPastCompany] == lvFuzzyStrong) &&
+		lv[fCompany] != lvExact && lv[fCompany] != lvFuzzyStrong
+	ru, hasRU, dup := r.runnerUp(s)
+	if hasRU {
+		lr.RunnerUpID = r.in.People[ru.idx].ID
+		lr.RunnerUpProbability = round6(probability(ru.w))
+	}
+	ambiguous := hasRU && best.w-ru.w < r.model.p.RunnerUpMargin
+	linked := c.linked != "" && c.linked == l.linked
+	namesOnly := !corroborated(&lv) && !linked
+	contact := lv[fEmail] == lvExact || lv[fPhone] == lvExact || linked
+	nameConflict := (lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent) && !contact
+	variantAndTitle := nameVariant(&lv) && lv[fTitle] == lvDifferent && !contact
+	switch {
+	case lr.Probability >= r.opts.AutoThreshold && namesOnly:
+		lr.Decision = DecisionPossible
+		lr.Reason = "names only: no email, phone or company agreement"
+	case lr.Probability >= r.opts.AutoThreshold && nameConflict:
+		lr.Decision = DecisionPossible
+		lr.Reason = "name differs: needs email or phone agreement"
+	case lr.Probability >= r.opts.AutoThreshold && variantAndTitle:
+		lr.Decision = DecisionPossible
+		lr.Reason = "name variant and title differs: needs email or phone agreement"
+	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
+		lr.Decision = DecisionMatch
+		if linked {
+			lr.Reason = "already linked to this lead"
+		} else if dup {
+			lr.Reason = "crm duplicates: best of several records of this person"
+		}
+	case lr.Probability >= r.opts.AutoThreshold:
+		lr.Decision = DecisionPossible
+		lr.Reason = "ambiguous: runner-up too close"
+	case lr.Probability >= r.opts.ReviewThreshold:
+		lr.Decision = DecisionPossible
+		lr.Reason = "below auto threshold"
+		if ambiguous {
+			lr.Reason = "below auto threshold; runner-up too close"
+		}
+	default:
+		lr.Reason = "below review threshold"
+	}
+	return lr
+}
+
+// nameVariant reports whether the names agree only approximately: a
+// nickname, a similar or initial given name, or a similar family name. At
+// one employer that is as likely a colleague or relative of the same family
+// name (Bob and Robert Smith) as the same person, so with a title that
+// disagrees it needs an email or phone to be a match.
+func nameVariant(lv *[numLeadFields]level) bool {
+	switch lv[fFirst] {
+	case lvNickname, lvFuzzyStrong, lvFuzzyWeak, lvInitial:
+		return true
+	}
+	switch lv[fLast] {
+	case lvFuzzyStrong, lvFuzzyWeak:
+		return true
+	}
+	return false
+}
+
+// corroborated reports whether a pair agrees on more than names: email,
+// phone, current company or past company. Names alone never make a match,
+// however rare they are: a namesake at another company is too likely.
+func corroborated(lv *[numLeadFields]level) bool {
+	strong := func(l level) bool { return l == lvExact || l == lvFuzzyStrong }
+	return strong(lv[fEmail]) || lv[fPhone] == lvExact || strong(lv[fCompany]) || strong(lv[fPastCompany])
+}
+
+// oneToOneLeads keeps at most one matched lead per CRM person (a converted
+// Lead and its Contact count as one): the strongest, when it is clearly
+// ahead; the others become possible.
+func (r *run) oneToOneLeads(res []LeadResult, scores []scored) {
+	demoted := r.oneToOne(scores, func(i int) (int32, bool) {
+		if res[i].Decision != DecisionMatch {
+			return 0, false
+		}
+		return r.crm[scores[i].top[0].idx].family, true
+	})
+	for _, d := range demoted {
+		res[d.i].Decision = DecisionPossible
+		res[d.i].Reason = d.reason("lead", res[d.by].LeadID)
+	}
+}
+
+// demotion is a match that oneToOne makes possible: by is the result that
+// took its CRM record or, when contested, the runner-up that contests it.
+type demotion struct {
+	i, by     int
+	contested bool
+}
+
+func (d demotion) reason(kind, byID string) string {
+	if d.contested {
+		return "one-to-one: contested by " + kind + " " + byID
+	}
+	return "one-to-one: taken by " + kind + " " + byID
+}
+
+// oneToOne groups the matched results by CRM record (key reports the
+// record of result i and whether it is a match). In a group of two or
+// more the strongest stays a match when it is clearly ahead of the second;
+// the others are returned, in group order.
+func (r *run) oneToOne(scores []scored, key func(i int) (int32, bool)) []demotion {
+	by := map[int32][]int{}
+	var order []int32
+	for i := range scores {
+		k, ok := key(i)
+		if !ok {
+			continue
+		}
+		if _, seen := by[k]; !seen {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], i)
+	}
+	var out []demotion
+	for _, k := range order {
+		g := by[k]
+		if len(g) < 2 {
+			continue
+		}
+		slices.SortStableFunc(g, func(a, b int) int { return cmp.Compare(scores[b].top[0].w, scores[a].top[0].w) })
+		if scores[g[0]].top[0].w-scores[g[1]].top[0].w < r.model.p.RunnerUpMargin {
+			out = append(out, demotion{i: g[0], by: g[1], contested: true})
+		}
+		for _, i := range g[1:] {
+			out = append(out, demotion{i: i, by: g[0]})
+		}
+	}
+	return out
+}
+
+func (r *run) companyDecision(s *scored) Decision {
+	if s.n == 0 {
+		return DecisionNone
+	}
+	best := s.top[0]
+	p := probability(best.w)
+	ambiguous := s.n > 1 && best.w-s.top[1].w < r.model.p.RunnerUpMargin
+	switch {
+	case p >= r.opts.AutoThreshold && !ambiguous:
+		return DecisionMatch
+	case p >= r.opts.ReviewThreshold:
+		return DecisionPossible
+	}
+	return DecisionNone
+}
+
+func (r *run) decideCompany(i int, s *scored) CompanyResult {
+	cr := CompanyResult{AccountID: r.in.Companies[i].AccountID, Decision: DecisionNone}
+	if s.n == 0 {
+		cr.Reason = "no candidate"
+		cr.Fields = emptyFields(CompanyFields)
+		return cr
+	}
+	best := s.top[0]
+	q, a := &r.comps[i], &r.accts[best.idx]
+	cr.CRMAccountID = r.in.Accounts[best.idx].ID
+	cr.MatchWeight = round6(best.w)
+	cr.Probability = round6(probability(best.w))
+	lv := companyLevelsOf(q, a)
+	fw, _ := r.companyWeights(q, a, &lv)
+	cr.Fields = fieldScores(CompanyFields, lv[:], fw[:])
+	cr.BlockingKeys = keyNames(best.keys, companyKeyNames[:])
+	if s.n > 1 {
+		cr.RunnerUpID = r.in.Accounts[s.top[1].idx].ID
+		cr.RunnerUpProbability = round6(probability(s.top[1].w))
+	}
+	cr.Decision = r.companyDecision(s)
+	switch {
+	case cr.Decision == DecisionPossible && cr.Probability >= r.opts.AutoThreshold:
+		cr.Reason = "ambiguous: runner-up too close"
+	case cr.Decision == DecisionPossible:
+		cr.Reason = "below auto threshold"
+	case cr.Decision == DecisionNone:
+		cr.Reason = "below review threshold"
+	}
+	return cr
+}
+
+// oneToOneCompanies keeps at most one matched company per Account, as
+// oneToOneLeads does per CRM person.
+func (r *run) oneToOneCompanies(res []CompanyResult, scores []scored) {
+	demoted := r.oneToOne(scores, func(i int) (int32, bool) {
+		return scores[i].top[0].idx, res[i].Decision == DecisionMatch
+	})
+	for _, d := range demoted {
+		res[d.i].Decision = DecisionPossible
+		res[d.i].Reason = d.reason("account", res[d.by].AccountID)
+	}
+}
+
+// fieldScores explains a pair field by field: names[f], its level and its
+// weight.
+func fieldScores(names []string, lv []level, fw []float64) []FieldScore {
+	out := make([]FieldScore, len(names))
+	for f, n := range names {
+		out[f] = FieldScore{Field: n, Level: lv[f].String(), Weight: round6(fw[f])}
+	}
+	return out
+}
+
+func emptyFields(names []string) []FieldScore {
+	out := make([]FieldScore, len(names))
+	for i, n := range names {
+		out[i] = FieldScore{Field: n, Level: lvMissing.String()}
+	}
+	return out
+}
+
+// round6 rounds to 6 decimals so reports and golden files are stable.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// describe renders an explanation on one line, for logs and reviews.
+func (lr *LeadResult) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s p=%.4f w=%.2f", lr.LeadID, lr.Decision, lr.CRMID, lr.Probability, lr.MatchWeight)
+	for _, f := range lr.Fields {
+		fmt.Fprintf(&b, " %s=%s(%+.2f)", f.Field, f.Level, f.Weight)
+	}
+	return b.String()
+}

@@ -1,0 +1,212 @@
+package matcher
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+func (n *normalizer) companyName(s string) *compName {
+	return n.companyMemo.get(s, 1<<18, func(s string) *compName {
+		c := newCompName(n.company(s))
+		return &c
+	})
+}
+
+func (n *normalizer) titleInfo(s string) *titleInfo {
+	return n.titleMemo.get(s, 1<<16, func(s string) *titleInfo {
+		t := newTitleInfo(n.title(s))
+		return &t
+	})
+}
+
+// legalSuffixes are company-form words dropped from the end of a company name.
+var legalSuffixes = setOf(
+	"inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company", "plc",
+	"gmbh", "ag", "kg", "mbh", "ug", "se", "sa", "sas", "sarl", "sl", "sau", "spa", "srl", "bv", "nv", "oy", "oyj", "ab", "as",
+	"asa", "aps", "pty", "pte", "pvt", "kk", "kft", "zrt", "sro", "doo", "sp", "zoo", "ltda", "cv", "de", "sab", "lda", "pllc", "pc",
+)
+
+// company normalises a company name: folded, "&" as "and", dots dropped
+// ("S.A." → "sa"), a leading "The" and trailing legal forms removed. It also
+// returns the acronym of a multi-word name ("international business
+// machines" → "ibm") for acronym comparison, "" for one-word names.
+func (n *normalizer) company(s string) (name, acronym string) {
+	var arr [12]string
+	toks := n.tokens(s, arr[:0])
+	if len(toks) > 1 && toks[0] == "the" {
+		toks = toks[1:]
+	}
+	for len(toks) > 1 && has(legalSuffixes, toks[len(toks)-1]) {
+		toks = toks[:len(toks)-1]
+	}
+	for len(toks) > 1 && toks[len(toks)-1] == "and" { // "Smith & Co" → "smith"
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) == 0 {
+		return "", ""
+	}
+	if len(toks) == 1 {
+		return toks[0], ""
+	}
+	var acr []byte
+	for _, t := range toks {
+		if t == "and" || t == "of" || t == "for" {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(t)
+		acr = utf8.AppendRune(acr, r)
+	}
+	if len(acr) < 2 {
+		acr = nil
+	}
+	return strings.Join(toks, " "), string(acr)
+}
+
+// titleWords expands job-title abbreviations.
+var titleWords = map[string]string{
+	"vp": "vice president", "svp": "senior vice president", "evp": "executive vice president", "avp": "assistant vice president",
+	"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior", "mgr": "manager", "mngr": "manager", "dir": "director",
+	"eng": "engineer", "engr": "engineer", "engg": "engineering", "mktg": "marketing", "mkt": "marketing", "dev": "developer",
+	"ops": "operations", "hr": "human resources", "acct": "account", "exec": "executive", "admin": "administrator",
+	"asst": "assistant", "assoc": "associate", "coord": "coordinator", "rep": "representative", "spec": "specialist",
+	"tech": "technical", "it": "information technology", "bd": "business development", "biz": "business", "dept": "department",
+	"intl": "international", "natl": "national", "prin": "principal", "pres": "president", "mgmt": "management",
+	"sw": "software", "qa": "quality assurance", "ae": "account executive", "sdr": "sales development representative",
+	"bdr": "business development representative", "gm": "general manager", "md": "managing director",
+	"csm": "customer success manager", "pm": "product manager", "swe": "software engineer", "ea": "executive assistant",
+	"ciso": "chief information security officer", "cyber": "cybersecurity", "procure": "procurement",
+}
+
+// titleKeepS are title words ending in "s" that are not plurals (or whose
+// plural is the usual form); other words ending in "s" are singularised so
+// that "Solutions Architect" and "Solution Architect" agree.
+var titleKeepS = setOf("sales", "business", "analytics", "logistics", "economics", "news", "series", "status",
+	"ops", "success", "access", "process", "express", "physics", "mathematics", "statistics", "affairs",
+	"ethics", "robotics", "electronics", "aerodynamics", "dynamics", "various", "plus", "campus", "corpus", "chaos")
+
+// singular returns the singular form of a title word ("architects" ->
+// "architect", "technologies" -> "technology"); words ending in "ss", "us",
+// "is" or in titleKeepS, and short words, are returned unchanged.
+func singular(t string) string {
+	if len(t) < 5 || t[len(t)-1] != 's' || has(titleKeepS, t) {
+		return t
+	}
+	switch p := t[len(t)-2]; {
+	case p == 's' || p == 'u' || p == 'i' || p == '\'':
+		return t
+	case strings.HasSuffix(t, "ies"):
+		return t[:len(t)-3] + "y"
+	}
+	return t[:len(t)-1]
+}
+
+var titleStop = setOf("of", "the", "and", "for", "in", "at", "to")
+
+// Seniority levels, low to high.
+const (
+	senNone uint8 = iota
+	senJunior
+	senIC
+	senSenior
+	senManager
+	senHead
+	senDirector
+	senVP
+	senCLevel
+)
+
+// Functions.
+const (
+	fnNone uint8 = iota
+	fnSales
+	fnMarketing
+	fnEngineering
+	fnFinance
+	fnHR
+	fnOperations
+	fnProduct
+	fnIT
+	fnLegal
+	fnSupport
+	fnGeneral
+	fnData
+	fnDesign
+)
+
+var seniorityWords = map[string]uint8{
+	"intern": senJunior, "junior": senJunior, "trainee": senJunior, "assistant": senJunior, "associate": senIC,
+	"specialist": senIC, "analyst": senIC, "engineer": senIC, "developer": senIC, "representative": senIC, "executive": senIC,
+	"coordinator": senIC, "consultant": senIC, "architect": senIC, "scientist": senIC, "designer": senIC,
+	"senior": senSenior, "lead": senHead, "principal": senSenior, "staff": senSenior,
+	"manager": senManager, "head": senHead, "director": senDirector, "vice": senVP, "president": senCLevel,
+	"ceo": senCLevel, "cto": senCLevel, "cfo": senCLevel, "coo": senCLevel, "cmo": senCLevel, "cio": senCLevel, "cro": senCLevel,
+	"chief": senCLevel, "founder": senCLevel, "cofounder": senCLevel, "owner": senCLevel, "partner": senCLevel,
+}
+
+var functionWords = map[string]uint8{
+	"sales": fnSales, "account": fnSales, "business": fnSales, "revenue": fnSales, "cro": fnSales,
+	"marketing": fnMarketing, "brand": fnMarketing, "growth": fnMarketing, "communications": fnMarketing, "communication": fnMarketing, "cmo": fnMarketing,
+	"engineering": fnEngineering, "engineer": fnEngineering, "software": fnEngineering, "developer": fnEngineering, "cto": fnEngineering, "technology": fnEngineering,
+	"finance": fnFinance, "financial": fnFinance, "accounting": fnFinance, "controller": fnFinance, "cfo": fnFinance, "treasury": fnFinance,
+	"human": fnHR, "people": fnHR, "talent": fnHR, "recruiting": fnHR, "recruiter": fnHR,
+	"partnership": fnSales, "alliance": fnSales, "channel": fnSales,
+	"operations": fnOperations, "operation": fnOperations, "operating": fnOperations, "supply": fnOperations,
+	"logistics": fnOperations, "procurement": fnOperations, "purchasing": fnOperations, "sourcing": fnOperations,
+	"buyer": fnOperations, "coo": fnOperations,
+	"product": fnProduct, "information": fnIT, "security": fnIT, "cybersecurity": fnIT, "infrastructure": fnIT, "cio": fnIT,
+	"system": fnIT, "ciso": fnIT,
+	"legal": fnLegal, "counsel": fnLegal, "compliance": fnLegal, "support": fnSupport, "customer": fnSupport, "success": fnSupport,
+	"ceo": fnGeneral, "founder": fnGeneral, "owner": fnGeneral, "general": fnGeneral, "data": fnData, "analytics": fnData,
+	"design": fnDesign, "designer": fnDesign, "ux": fnDesign,
+}
+
+// title normalises a job title (folded, abbreviations expanded, stop words
+// dropped) and classifies its seniority and function.
+func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
+	var arr [12]string
+	toks := n.tokens(s, arr[:0])
+	if len(toks) == 0 {
+		return "", senNone, fnNone
+	}
+	var outArr [16]string
+	out := outArr[:0]
+	for _, t := range toks {
+		if t == "dev" && len(out) > 0 && out[len(out)-1] == "business" {
+			out = append(out, "development") // "Biz Dev"
+			continue
+		}
+		if e, ok := titleWords[t]; ok {
+			out = appendFields(out, e)
+			continue
+		}
+		if has(titleStop, t) {
+			continue
+		}
+		out = append(out, singular(t))
+	}
+	// "Lead" is a head of a function ("Sales Lead" = "Head of Sales") unless
+	// the title names an individual role ("Lead Engineer": a senior one).
+	ic := false
+	for _, t := range out {
+		if seniorityWords[t] == senIC {
+			ic = true
+			break
+		}
+	}
+	for i, t := range out {
+		v, ok := seniorityWords[t]
+		if t == "lead" && ic {
+			v = senSenior
+		}
+		if ok && v > seniority {
+			seniority = v
+		}
+		if function == fnNone {
+			function = functionWords[t]
+			if function == fnNone && t == "executive" && i > 0 && out[i-1] == "chief" {
+				function = fnGeneral // "Chief Executive"
+			}
+		}
+	}
+	return strings.Join(out, " "), seniority, function
+}
