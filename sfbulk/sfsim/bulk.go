@@ -600,6 +600,32 @@ func (c *call) deleteJob(j *jobBase) error {
 
 // ---- ingest jobs ----
 
+// readAll reads r into one buffer sized by the declared length when there
+// is one (up to limit), instead of growing it by doubling, which holds up
+// to twice the body at the end of a large upload.
+func readAll(r io.Reader, declared, limit int64) ([]byte, error) {
+	if declared <= 0 || declared > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, declared+1) // +1: io.ReadAll-style EOF check without growing
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			// More than declared: net/http does not let that happen, but
+			// finish like io.ReadAll would.
+			rest, err := io.ReadAll(r)
+			return append(buf, rest...), err
+		}
+	}
+}
+
 const maxUpload = 150 << 20
 
 type ingestJob struct {
@@ -765,7 +791,7 @@ func (c *call) uploadBatch(j *ingestJob) error {
 	if err := c.checkJobVersion(&j.jobBase); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxUpload))
+	data, err := readAll(http.MaxBytesReader(c.w, c.r.Body, maxUpload), c.r.ContentLength, maxUpload)
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -868,6 +894,7 @@ func (s *Server) processIngestJob(j *ingestJob, u *User) {
 		defer j.mu.Unlock()
 		j.state, j.errorMessage, j.unprocessed = stateFailed, msg, rows
 		j.stamp = s.now()
+		j.data = nil // rows, when there are any, are the unprocessed records
 	}
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	cr.Comma = delimiters[j.columnDelimiter]

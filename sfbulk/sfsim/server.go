@@ -639,19 +639,22 @@ func (c *call) route(segs []string) error {
 	return errNotFound()
 }
 
-// readBody reads a JSON request body into v, answering JSON_PARSER_ERROR.
+// readJSON decodes a JSON request body into v, answering JSON_PARSER_ERROR.
+// It decodes straight from the connection, so a large body is held once,
+// by the decoder, and nothing of it outlives the request.
 func (c *call) readJSON(v any) error {
-	b, err := io.ReadAll(io.LimitReader(c.r.Body, 64<<20))
-	if err != nil {
-		return errBadRequest("JSON_PARSER_ERROR", "Unable to read request body")
-	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "The request body is empty.", noField: true}
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(io.LimitReader(c.r.Body, 64<<20))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "Unexpected character or malformed JSON: " + err.Error(), noField: true}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "The request body is empty.", noField: true}
+		case errors.As(err, &se), errors.As(err, &te), errors.Is(err, io.ErrUnexpectedEOF):
+			return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "Unexpected character or malformed JSON: " + err.Error(), noField: true}
+		}
+		return errBadRequest("JSON_PARSER_ERROR", "Unable to read request body")
 	}
 	return nil
 }
