@@ -1,12 +1,17 @@
 package sfsim
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httputil"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // heapAfterGC is the live heap once garbage is collected.
@@ -107,4 +112,107 @@ func TestBodyMemoryReleased(t *testing.T) {
 	if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 5*size {
 		t.Errorf("a %d MB body allocated %d MB, want at most 5 times its size", size>>20, alloc>>20)
 	}
+}
+
+// bytesOf is n copies of c, generated as read.
+type repeatByte byte
+
+func (r repeatByte) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+func bytesOf(c byte, n int64) io.Reader { return io.LimitReader(repeatByte(c), n) }
+
+// rawSend sends a request over its own connection and reads the answer
+// while the body is still being written, as a client that streams a large
+// body sees an early answer. length -1 sends the body chunked; a nil body
+// sends only the headers.
+func (h *harness) rawSend(method, path, ctype string, length int64, body io.Reader) resp {
+	h.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.ts.URL, "http://"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer conn.Close()
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: sim\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\n", method, path, h.admin, ctype)
+	if length >= 0 {
+		head += fmt.Sprintf("Content-Length: %d\r\n\r\n", length)
+	} else {
+		head += "Transfer-Encoding: chunked\r\n\r\n"
+	}
+	go func() {
+		if _, err := io.WriteString(conn, head); err != nil || body == nil {
+			return
+		}
+		if length >= 0 {
+			_, _ = io.Copy(conn, body)
+			return
+		}
+		cw := httputil.NewChunkedWriter(conn)
+		if _, err := io.Copy(cw, body); err == nil && cw.Close() == nil {
+			_, _ = io.WriteString(conn, "\r\n")
+		}
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// TestBodyTooLarge: a JSON body over Salesforce's 50 MB, or a Bulk upload
+// over 150 MB once base64-encoded (112.5 MB of CSV), is refused with 413,
+// at once when its Content-Length says so; the simulator used to cut JSON
+// at 64 MB and parse what it had (silently creating a record when the cut
+// fell after the value) and took 150 MB of CSV.
+func TestBodyTooLarge(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	const jsonLimit, uploadLimit = 50_000_000, 112_500_000
+	tooLarge := func(name string, r resp, limit int) {
+		t.Helper()
+		want := fmt.Sprintf("The request body exceeds the maximum size of %d bytes", limit)
+		if r.status != 413 || r.errorCode() != "EXCEEDED_MAX_SIZE_REQUEST" || !strings.Contains(string(r.body), want) {
+			t.Errorf("%s: %d %.300s, want 413 EXCEEDED_MAX_SIZE_REQUEST %q", name, r.status, r.body, want)
+		}
+	}
+	accounts := h.s.Count("Account")
+	value := `{"Name":"Padded"}`
+	tooLarge("declared length", h.rawSend("POST", v+"/sobjects/Account", "application/json", jsonLimit+1, nil), jsonLimit)
+	tooLarge("value then 65 MB of blanks", h.rawSend("POST", v+"/sobjects/Account", "application/json", -1,
+		io.MultiReader(strings.NewReader(value), bytesOf(' ', 65<<20))), jsonLimit)
+	tooLarge("a 65 MB value", h.rawSend("POST", v+"/sobjects/Account", "application/json", -1,
+		io.MultiReader(strings.NewReader(`{"Name":"x","Description":"`), bytesOf('x', 65<<20), strings.NewReader(`"}`))), jsonLimit)
+	tooLarge("collections", h.rawSend("POST", v+"/composite/sobjects", "application/json", -1,
+		io.MultiReader(strings.NewReader(`{"records":[]}`), bytesOf(' ', jsonLimit))), jsonLimit)
+	if n := h.s.Count("Account"); n != accounts {
+		t.Fatalf("%d accounts after refused bodies, want %d", n, accounts)
+	}
+	// Exactly the limit is taken.
+	r := h.rawSend("POST", v+"/sobjects/Account", "application/json", jsonLimit,
+		io.MultiReader(strings.NewReader(value), bytesOf(' ', jsonLimit-int64(len(value)))))
+	if r.status != 201 {
+		t.Fatalf("a body of exactly %d bytes: %d %.300s, want 201", jsonLimit, r.status, r.body)
+	}
+
+	job := func() string {
+		var j struct{ ID string }
+		h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+		return j.ID
+	}
+	tooLarge("upload, declared length", h.rawSend("PUT", v+"/jobs/ingest/"+job()+"/batches", "text/csv", uploadLimit+1, nil), uploadLimit)
+	tooLarge("upload, chunked", h.rawSend("PUT", v+"/jobs/ingest/"+job()+"/batches", "text/csv", -1,
+		io.MultiReader(strings.NewReader("Name\n"), bytesOf('x', uploadLimit-5), strings.NewReader("\n"))), uploadLimit)
+	id := job()
+	r = h.rawSend("PUT", v+"/jobs/ingest/"+id+"/batches", "text/csv", -1,
+		io.MultiReader(strings.NewReader("Name\n"), bytesOf('x', uploadLimit-6), strings.NewReader("\n")))
+	if r.status != 201 {
+		t.Fatalf("an upload of exactly %d bytes: %d %.300s, want 201", uploadLimit, r.status, r.body)
+	}
+	h.do("DELETE", v+"/jobs/ingest/"+id, h.admin, nil)
 }

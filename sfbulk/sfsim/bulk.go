@@ -600,34 +600,6 @@ func (c *call) deleteJob(j *jobBase) error {
 
 // ---- ingest jobs ----
 
-// readAll reads r into one buffer sized by the declared length when there
-// is one (up to limit), instead of growing it by doubling, which holds up
-// to twice the body at the end of a large upload.
-func readAll(r io.Reader, declared, limit int64) ([]byte, error) {
-	if declared <= 0 || declared > limit {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, declared+1) // +1: io.ReadAll-style EOF check without growing
-	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-		if len(buf) == cap(buf) {
-			// More than declared: net/http does not let that happen, but
-			// finish like io.ReadAll would.
-			rest, err := io.ReadAll(r)
-			return append(buf, rest...), err
-		}
-	}
-}
-
-const maxUpload = 150 << 20
-
 type ingestJob struct {
 	jobBase
 	t           *table
@@ -791,11 +763,15 @@ func (c *call) uploadBatch(j *ingestJob) error {
 	if err := c.checkJobVersion(&j.jobBase); err != nil {
 		return err
 	}
-	data, err := readAll(http.MaxBytesReader(c.w, c.r.Body, maxUpload), c.r.ContentLength, maxUpload)
+	body, ae := c.limitBody(maxUpload)
+	if ae != nil {
+		return ae
+	}
+	data, err := readAll(body, c.r.ContentLength, maxUpload)
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return &apiError{status: 413, code: "INVALIDJOB", message: "Upload exceeds the 150 MB limit", noField: true}
+			return errTooLarge(maxUpload)
 		}
 		return &apiError{status: 400, code: "INVALIDJOB", message: "Unable to read upload", noField: true}
 	}

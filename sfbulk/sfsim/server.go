@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -637,24 +636,4 @@ func (c *call) route(segs []string) error {
 		return errNotFound()
 	}
 	return errNotFound()
-}
-
-// readJSON decodes a JSON request body into v, answering JSON_PARSER_ERROR.
-// It decodes straight from the connection, so a large body is held once,
-// by the decoder, and nothing of it outlives the request.
-func (c *call) readJSON(v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.r.Body, 64<<20))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "The request body is empty.", noField: true}
-		case errors.As(err, &se), errors.As(err, &te), errors.Is(err, io.ErrUnexpectedEOF):
-			return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "Unexpected character or malformed JSON: " + err.Error(), noField: true}
-		}
-		return errBadRequest("JSON_PARSER_ERROR", "Unable to read request body")
-	}
-	return nil
 }
