@@ -91,7 +91,9 @@ func TestScoreAndBaseline(t *testing.T) {
 	}
 	var b strings.Builder
 	rep.print(&b)
-	for _, want := range []string{"precision of match               0.5000     1.0000", "namesake              1      0       0       1       0       0      0 |        0        0"} {
+	for _, want := range []string{"precision of match               0.5000     1.0000", "namesake                                1      0       0       1       0       0      0       -        - |        0        0",
+		"crm_duplicate                           1      1       0       0       1       1      0  0.0000   1.0000 |        1        0",
+		"  crm_duplicate                      (no reason) 1;"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}

@@ -3,7 +3,12 @@
 // precision of "match", recall of "match", recall of "match"+"possible",
 // F1, a per-scenario table and account-match accuracy. make eval runs it.
 //
-//	go run ./benchmarks/eval [--seeds 1,2,3] [--size 20000] [--train] [--params FILE]
+//	go run ./benchmarks/eval [--seeds 1,2,3] [--size 20000] [--mix default|holdout] [--train] [--params FILE]
+//	go run ./benchmarks/eval --holdout   # the held-back worlds: seeds 101-103, 50,000 people, the holdout mix
+//
+// The matcher is tuned on the default worlds (seeds 1-3, 20,000 people,
+// fixtures.DefaultMix); --holdout evaluates on worlds of other seeds, size
+// and scenario mix (fixtures.HoldoutMix), kept out of the tuning.
 package main
 
 import (
@@ -44,12 +49,31 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(out)
 	seeds := fs.String("seeds", "1,2,3", "comma-separated world seeds")
 	size := fs.Int("size", 20000, "CRM people per world")
+	mixName := fs.String("mix", "default", "scenario mix of the worlds: default (tuning) or holdout")
+	holdout := fs.Bool("holdout", false, "the held-back worlds: seeds "+holdoutSeeds+", "+strconv.Itoa(holdoutSize)+" people, the holdout mix (flags given explicitly win)")
 	train := fs.Bool("train", false, "estimate m/u by EM on each world before matching (as navsync match --train)")
 	paramsFile := fs.String("params", "", "JSON file of matcher parameters (default: the shipped ones)")
 	explain := fs.String("explain", "", "print the explanations of up to 10 leads of this scenario that are not correct matches")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the matching to this file")
 	saveParams := fs.String("save-params", "", "with --train: write the parameters trained on the first world to this JSON file")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *holdout {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["seeds"] {
+			*seeds = holdoutSeeds
+		}
+		if !set["size"] {
+			*size = holdoutSize
+		}
+		if !set["mix"] {
+			*mixName = "holdout"
+		}
+	}
+	mix, err := fixtures.MixByName(*mixName)
+	if err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -85,14 +109,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	total := newReport()
 	for _, seed := range seedList {
-		rep, err := evalWorld(ctx, seed, *size, opts, *train, *explain, *saveParams, out)
+		rep, err := evalWorld(ctx, fixtures.Options{Seed: seed, People: *size, Mix: mix}, opts, *train, *explain, *saveParams, out)
 		*saveParams = ""
 		if err != nil {
 			return err
 		}
 		total.merge(rep)
 	}
-	fmt.Fprintf(out, "\n=== all seeds %v, %d CRM people each ===\n", seedList, *size)
+	fmt.Fprintf(out, "\n=== all seeds %v, %d CRM people each, mix %s ===\n", seedList, *size, mix.Name)
 	total.print(out)
 	if miss := total.meetsTargets(); len(miss) > 0 {
 		fmt.Fprintf(out, "\nMISSED: %s\n", strings.Join(miss, "; "))
@@ -102,9 +126,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func evalWorld(ctx context.Context, seed int64, size int, opts matcher.Options, train bool, explain, saveParams string, out io.Writer) (*report, error) {
+// The held-back worlds (--holdout).
+const (
+	holdoutSeeds = "101,102,103"
+	holdoutSize  = 50000
+)
+
+func evalWorld(ctx context.Context, wo fixtures.Options, opts matcher.Options, train bool, explain, saveParams string, out io.Writer) (*report, error) {
+	seed := wo.Seed
 	t0 := time.Now()
-	w, err := fixtures.Generate(fixtures.Options{Seed: seed, People: size})
+	w, err := fixtures.Generate(wo)
 	if err != nil {
 		return nil, fmt.Errorf("generate world %d: %w", seed, err)
 	}
