@@ -139,9 +139,9 @@ func (s *Server) parseAutoAssign(r *http.Request) (autoAssign, *apiError) {
 	case strings.EqualFold(v, "false"):
 		return autoAssign{}, nil
 	case !sfid.Valid(v):
-		return autoAssign{}, &apiError{status: 400, code: "MALFORMED_ID", message: "Sforce-Auto-Assign: want TRUE, FALSE or an AssignmentRule id, got: " + v, noField: true}
+		return autoAssign{}, &apiError{status: 400, code: "MALFORMED_ID", message: "Sforce-Auto-Assign: want TRUE, FALSE or an AssignmentRule id, got: " + echo(v), noField: true}
 	case s.leadRuleID == "" || !sfid.Equal(v, s.leadRuleID):
-		return autoAssign{}, &apiError{status: 400, code: "INVALID_CROSS_REFERENCE_KEY", message: "Sforce-Auto-Assign: invalid cross reference id: " + v, noField: true}
+		return autoAssign{}, &apiError{status: 400, code: "INVALID_CROSS_REFERENCE_KEY", message: "Sforce-Auto-Assign: invalid cross reference id: " + echo(v), noField: true}
 	}
 	return autoAssign{onCreate: true}, nil
 }
@@ -154,7 +154,7 @@ func (s *Server) ingestAssignmentRule(object, version, id string) (string, error
 		return "", nil // before v49.0 the property does not exist
 	}
 	if object != "Lead" || !sfid.Valid(id) || s.leadRuleID == "" || !sfid.Equal(id, s.leadRuleID) {
-		return "", errInvalidJob("InvalidJob : Invalid assignmentRuleId: " + id)
+		return "", errInvalidJob("InvalidJob : Invalid assignmentRuleId: " + echo(id))
 	}
 	return s.leadRuleID, nil
 }

@@ -216,3 +216,65 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 	h.do("DELETE", v+"/jobs/ingest/"+id, h.admin, nil)
 }
+
+// TestErrorsQuoteValuesShort: an error message quotes at most the first
+// 255 characters of a value, then "...", as Salesforce's STRING_TOO_LONG
+// does; a 40 MB Name was echoed whole in a 40 MB answer.
+func TestErrorsQuoteValuesShort(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	huge := strings.Repeat("x", 40<<20)
+	r := h.send("POST", v+"/sobjects/Account", "application/json", strings.NewReader(`{"Name":"`+huge+`"}`))
+	var e []struct{ Message, ErrorCode string }
+	r.json(t, &e)
+	if want := "Account Name: data value too large: " + strings.Repeat("x", 255) + "... (max length=255)"; r.status != 400 || len(e) != 1 || e[0].ErrorCode != "STRING_TOO_LONG" || e[0].Message != want {
+		t.Fatalf("%d %.400s, want 400 STRING_TOO_LONG %q", r.status, r.body, want)
+	}
+	// Multi-byte characters are counted, not bytes, and never cut in two.
+	r = h.send("POST", v+"/sobjects/Account", "application/json", strings.NewReader(`{"Name":"`+strings.Repeat("é", 300)+`"}`))
+	r.json(t, &e)
+	if want := "Account Name: data value too large: " + strings.Repeat("é", 255) + "... (max length=255)"; len(e) != 1 || e[0].Message != want {
+		t.Fatalf("%.400s, want %q", r.body, want)
+	}
+	// A value just over the length is quoted whole.
+	r = h.send("POST", v+"/sobjects/Contact", "application/json", strings.NewReader(`{"LastName":"x","FirstName":"`+strings.Repeat("y", 41)+`"}`))
+	r.json(t, &e)
+	if want := "First Name: data value too large: " + strings.Repeat("y", 41) + " (max length=40)"; len(e) != 1 || e[0].Message != want {
+		t.Fatalf("%.400s, want %q", r.body, want)
+	}
+
+	big := strings.Repeat("z", 1<<20)
+	for name, tt := range map[string]struct{ method, path, body string }{
+		"email":           {"POST", v + "/sobjects/Contact", `{"LastName":"x","Email":"` + big + `"}`},
+		"number":          {"POST", v + "/sobjects/Account", `{"Name":"x","NumberOfEmployees":"` + big + `"}`},
+		"number as array": {"POST", v + "/sobjects/Account", `{"Name":"x","NumberOfEmployees":["` + big + `"]}`},
+		"unknown field":   {"POST", v + "/sobjects/Account", `{"` + big + `":"x"}`},
+		"reference":       {"POST", v + "/sobjects/Contact", `{"LastName":"x","AccountId":"` + big + `"}`},
+		"picklist":        {"POST", v + "/sobjects/Lead", `{"LastName":"x","Company":"y","Status":"` + big[:200] + `"}`},
+		"collection type": {"POST", v + "/composite/sobjects", `{"records":[{"attributes":{"type":"` + big + `"},"Name":"x"}]}`},
+		"collection id":   {"PATCH", v + "/composite/sobjects", `{"records":[{"attributes":{"type":"Account"},"Id":"` + big + `","Name":"x"}]}`},
+		"job operation":   {"POST", v + "/jobs/ingest", `{"object":"Account","operation":"` + big + `"}`},
+		"job object":      {"POST", v + "/jobs/ingest", `{"object":"` + big + `","operation":"insert"}`},
+		"job external id": {"POST", v + "/jobs/ingest", `{"object":"Account","operation":"upsert","externalIdFieldName":"` + big + `"}`},
+		"query job state": {"POST", v + "/jobs/query", `{"operation":"` + big + `","query":"SELECT Id FROM Account"}`},
+	} {
+		r := h.send(tt.method, tt.path, "application/json", strings.NewReader(tt.body))
+		if r.status < 400 && name != "collection type" && name != "collection id" {
+			t.Errorf("%s: %d %.300s, want an error", name, r.status, r.body)
+		}
+		if len(r.body) > 2000 {
+			t.Errorf("%s: %d-byte answer %.300s…, want the value quoted short", name, len(r.body), r.body)
+		}
+	}
+
+	// Bulk ingest: sf__Error quotes the value short (the row itself keeps
+	// its columns, as Salesforce's failedResults do).
+	var j struct{ ID string }
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+	h.send("PUT", v+"/jobs/ingest/"+j.ID+"/batches", "text/csv", strings.NewReader("Name\n"+big+"\n"))
+	h.do("PATCH", v+"/jobs/ingest/"+j.ID, h.admin, map[string]any{"state": "UploadComplete"})
+	h.waitJob("ingest", j.ID, h.admin)
+	rows := parseCSV(t, h.do("GET", v+"/jobs/ingest/"+j.ID+"/failedResults", h.admin, nil).body)
+	if want := "STRING_TOO_LONG:Account Name: data value too large: " + big[:255] + "... (max length=255):Name --"; len(rows) != 2 || rows[1][1] != want {
+		t.Fatalf("failedResults sf__Error %.400q, want %q", rows[1][1], want)
+	}
+}

@@ -219,10 +219,10 @@ func jobFormat(delim, eol string) (string, string, error) {
 		eol = "LF"
 	}
 	if _, ok := delimiters[delim]; !ok {
-		return "", "", errInvalidJob("Invalid columnDelimiter: " + delim)
+		return "", "", errInvalidJob("Invalid columnDelimiter: " + echo(delim))
 	}
 	if eol != "LF" && eol != "CRLF" {
-		return "", "", errInvalidJob("Invalid lineEnding: " + eol)
+		return "", "", errInvalidJob("Invalid lineEnding: " + echo(eol))
 	}
 	return delim, eol, nil
 }
@@ -242,10 +242,10 @@ func (c *call) createQueryJob() error {
 		body.Operation = "query"
 	}
 	if body.Operation != "query" && body.Operation != "queryAll" {
-		return errInvalidJob("Invalid operation: " + body.Operation)
+		return errInvalidJob("Invalid operation: " + echo(body.Operation))
 	}
 	if body.ContentType != "" && body.ContentType != "CSV" {
-		return errInvalidJob("Invalid contentType: " + body.ContentType)
+		return errInvalidJob("Invalid contentType: " + echo(body.ContentType))
 	}
 	delim, eol, err := jobFormat(body.ColumnDelimiter, body.LineEnding)
 	if err != nil {
@@ -417,7 +417,7 @@ func (c *call) queryResults(j *queryJob) error {
 	if v := qp.Get("maxRecords"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return &apiError{status: 400, code: "INVALIDJOB", message: "maxRecords must be a positive integer: " + v, noField: true}
+			return &apiError{status: 400, code: "INVALIDJOB", message: "maxRecords must be a positive integer: " + echo(v), noField: true}
 		}
 		size = n
 	}
@@ -425,7 +425,7 @@ func (c *call) queryResults(j *queryJob) error {
 	if loc := qp.Get("locator"); loc != "" && loc != "null" {
 		n, ok := decodeLocator(loc)
 		if !ok || n > len(rows) {
-			return &apiError{status: 400, code: "INVALIDLOCATOR", message: "Invalid locator: " + loc, noField: true}
+			return &apiError{status: 400, code: "INVALIDLOCATOR", message: "Invalid locator: " + echo(loc), noField: true}
 		}
 		off = n
 	}
@@ -506,7 +506,7 @@ func (c *call) queryResultPages(j *queryJob) error {
 	if loc := c.r.URL.Query().Get("locator"); loc != "" {
 		o, ok := decodeLocator(loc)
 		if !ok || o > n {
-			return &apiError{status: 400, code: "INVALIDLOCATOR", message: "Invalid locator: " + loc, noField: true}
+			return &apiError{status: 400, code: "INVALIDLOCATOR", message: "Invalid locator: " + echo(loc), noField: true}
 		}
 		off = o
 	}
@@ -565,7 +565,7 @@ func (c *call) patchJob(j *jobBase, info func() map[string]any) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if body.State != stateAborted {
-		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: "Invalid state transition to " + body.State, noField: true}
+		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: "Invalid state transition to " + echo(body.State), noField: true}
 	}
 	if terminal(j.state) {
 		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: fmt.Sprintf("Aborting already %s Job not allowed", j.state), noField: true}
@@ -711,17 +711,17 @@ func (c *call) createIngestJob() error {
 	case "":
 		return errInvalidJob("InvalidJob : Operation is required")
 	default:
-		return errInvalidJob("InvalidJob : Invalid operation: " + body.Operation)
+		return errInvalidJob("InvalidJob : Invalid operation: " + echo(body.Operation))
 	}
 	if body.Object == "" {
 		return errInvalidJob("InvalidJob : Object is required")
 	}
 	o := c.s.schema.object(body.Object)
 	if o == nil {
-		return &apiError{status: 400, code: "NOT_FOUND", message: fmt.Sprintf("sObject type '%s' is not supported.", body.Object), noField: true}
+		return &apiError{status: 400, code: "NOT_FOUND", message: fmt.Sprintf("sObject type '%s' is not supported.", echo(body.Object)), noField: true}
 	}
 	if body.ContentType != "" && body.ContentType != "CSV" {
-		return errInvalidJob("InvalidJob : Invalid contentType: " + body.ContentType)
+		return errInvalidJob("InvalidJob : Invalid contentType: " + echo(body.ContentType))
 	}
 	delim, eol, err := jobFormat(body.ColumnDelimiter, body.LineEnding)
 	if err != nil {
@@ -737,7 +737,7 @@ func (c *call) createIngestJob() error {
 		}
 		f := o.Field(body.ExternalIDFieldName)
 		if f == nil || !(f.ExternalID || f.Name == "Id") {
-			return errInvalidJob(fmt.Sprintf("InvalidJob : Field name provided, %s is not an External ID or indexed field for %s", body.ExternalIDFieldName, o.Name))
+			return errInvalidJob(fmt.Sprintf("InvalidJob : Field name provided, %s is not an External ID or indexed field for %s", echo(body.ExternalIDFieldName), o.Name))
 		}
 		j.extField = f
 	}
@@ -812,7 +812,7 @@ func (c *call) patchIngest(j *ingestJob) error {
 		j.state = stateAborted
 		j.stamp = c.s.now()
 	default:
-		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: fmt.Sprintf("Invalid state transition from %s to %s", j.state, body.State), noField: true}
+		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: fmt.Sprintf("Invalid state transition from %s to %s", j.state, echo(body.State)), noField: true}
 	}
 	writeJSON(c.w, 200, j.ingestInfo(false))
 	return nil
@@ -1036,7 +1036,7 @@ func (s *Server) ingestRow(w *writeCtx, j *ingestJob, cols []ingestCol, row []st
 				rows = c.parent.idx[c.pf.index].lookup(v, nil)
 			}
 			if len(rows) != 1 {
-				return id, false, &dmlError{code: "INVALID_FIELD", msg: fmt.Sprintf("Foreign key external ID: %s not found for field %s in entity %s", v, c.pf.Name, c.parent.obj.Name)}
+				return id, false, &dmlError{code: "INVALID_FIELD", msg: fmt.Sprintf("Foreign key external ID: %s not found for field %s in entity %s", echo(v), c.pf.Name, c.parent.obj.Name)}
 			}
 			in = append(in, input{f: c.f, val: rowValue(c.parent.rows[rows[0]], 0)})
 			continue
@@ -1058,7 +1058,7 @@ func (s *Server) ingestRow(w *writeCtx, j *ingestJob, cols []ingestCol, row []st
 		r, ok := t.find(id)
 		if !ok || t.rows[r] == "" || !strings.HasPrefix(id, t.obj.KeyPrefix) {
 			if !sfid.Valid(id) {
-				return id, false, &dmlError{code: "MALFORMED_ID", msg: "Record ID: id value of incorrect type: " + id, fields: []string{"Id"}}
+				return id, false, &dmlError{code: "MALFORMED_ID", msg: "Record ID: id value of incorrect type: " + echo(id), fields: []string{"Id"}}
 			}
 			return id, false, &dmlError{code: "INVALID_CROSS_REFERENCE_KEY", msg: "invalid cross reference id"}
 		}

@@ -49,7 +49,37 @@ func (e *dmlError) api() *apiError {
 	return &apiError{status: status, code: e.code, message: e.msg, fields: e.fields, dup: e.dup}
 }
 
+// maxEcho is how much of a value an error message quotes: Salesforce
+// quotes the first 255 characters of a long value and marks the cut with
+// "..." (STRING_TOO_LONG "data value too large: <255 characters>...
+// (max length=255)").
+const maxEcho = 255
+
+// echo is s as an error message quotes it: at most maxEcho characters,
+// then "..." when there were more.
+func echo(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxEcho {
+			return s[:i] + "..."
+		}
+		n++
+	}
+	return s
+}
+
+// fieldErr is an error on field f; the values in args are quoted through
+// echo (numbers as they are).
 func fieldErr(code string, f *Field, format string, args ...any) *dmlError {
+	for i, a := range args {
+		switch a := a.(type) {
+		case int, int64, float64:
+		case string:
+			args[i] = echo(a)
+		default:
+			args[i] = echo(fmt.Sprint(a))
+		}
+	}
 	return &dmlError{code: code, msg: f.Label + ": " + fmt.Sprintf(format, args...), fields: []string{f.Name}}
 }
 
@@ -286,7 +316,7 @@ func (w *writeCtx) checkRef(f *Field, v string) (string, *dmlError) {
 	}
 	r, ok := t.byID[id]
 	if !ok {
-		return "", &dmlError{code: "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", msg: "insufficient access rights on cross-reference id: " + v}
+		return "", &dmlError{code: "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", msg: "insufficient access rights on cross-reference id: " + echo(v)}
 	}
 	if t.deleted(r) {
 		return "", &dmlError{code: "ENTITY_IS_DELETED", msg: "entity is deleted", fields: []string{f.Name}}
@@ -537,7 +567,7 @@ func recordInputs(o *Object, m map[string]any) ([]input, *dmlError, *apiError) {
 		}
 		f := o.Field(k)
 		if f == nil {
-			return nil, nil, &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on sobject of type %s", k, o.Name), noField: true}
+			return nil, nil, &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on sobject of type %s", echo(k), o.Name), noField: true}
 		}
 		val, null, e := canon(f, v)
 		if e != nil {

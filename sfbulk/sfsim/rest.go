@@ -324,7 +324,7 @@ func (c *call) fieldsParam(o *Object) ([]*Field, error) {
 	for _, n := range strings.Split(p, ",") {
 		f := o.Field(strings.TrimSpace(n))
 		if f == nil {
-			return nil, &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", strings.TrimSpace(n), o.Name)}
+			return nil, &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", echo(strings.TrimSpace(n)), o.Name)}
 		}
 		out = append(out, f)
 	}
@@ -445,7 +445,7 @@ func (c *call) deleteOne(t *table, id string) error {
 func externalField(o *Object, name string) (*Field, error) {
 	f := o.Field(name)
 	if f == nil || !(f.ExternalID || f.Name == "Id") {
-		return nil, &apiError{status: 404, code: "NOT_FOUND", message: "Provided external ID field does not exist or is not accessible: " + name, noField: true}
+		return nil, &apiError{status: 404, code: "NOT_FOUND", message: "Provided external ID field does not exist or is not accessible: " + echo(name), noField: true}
 	}
 	return f, nil
 }
@@ -643,7 +643,7 @@ type recordResult struct {
 func (r recordResult) json(upsert bool) map[string]any {
 	m := map[string]any{"success": r.err == nil}
 	if r.id != "" {
-		m["id"] = r.id
+		m["id"] = echo(r.id) // a malformed id from the request is quoted short
 	}
 	if r.err != nil {
 		m["errors"] = []any{r.err.json()}
@@ -686,7 +686,7 @@ func (c *call) collectionWrite(op string, upsertTable *table, extField *Field) e
 			}
 			_, tt, err := c.object(typ)
 			if err != nil {
-				return &apiError{status: 400, code: "INVALID_TYPE", message: fmt.Sprintf("sObject type '%s' is not supported.", typ), noField: true}
+				return &apiError{status: 400, code: "INVALID_TYPE", message: fmt.Sprintf("sObject type '%s' is not supported.", echo(typ)), noField: true}
 			}
 			if upsertTable != nil && tt != upsertTable {
 				return &apiError{status: 400, code: "INVALID_TYPE", message: "All records must be of type " + upsertTable.obj.Name, noField: true}
@@ -728,7 +728,7 @@ func (c *call) collectionWrite(op string, upsertTable *table, extField *Field) e
 				r, ok := p.t.find(p.id)
 				if !ok || p.t.rows[r] == "" || !strings.HasPrefix(p.id, p.t.obj.KeyPrefix) {
 					if !sfid.Valid(p.id) {
-						res.err = &dmlError{code: "MALFORMED_ID", msg: "Record ID: id value of incorrect type: " + p.id, fields: []string{"Id"}}
+						res.err = &dmlError{code: "MALFORMED_ID", msg: "Record ID: id value of incorrect type: " + echo(p.id), fields: []string{"Id"}}
 					} else {
 						res.err = &dmlError{code: "INVALID_CROSS_REFERENCE_KEY", msg: "invalid cross reference id"}
 					}
@@ -828,7 +828,7 @@ func (c *call) collectionDelete() error {
 		}
 		switch {
 		case !sfid.Valid(id):
-			res.err = &dmlError{code: "MALFORMED_ID", msg: "malformed id " + id}
+			res.err = &dmlError{code: "MALFORMED_ID", msg: "malformed id " + echo(id)}
 		case !ok || t.rows[r] == "":
 			res.err = &dmlError{code: "INVALID_CROSS_REFERENCE_KEY", msg: "invalid cross reference id"}
 		case locked:
@@ -896,7 +896,7 @@ func (c *call) collectionRetrieve(obj string) error {
 	for _, n := range fieldNames {
 		f := o.Field(strings.TrimSpace(n))
 		if f == nil {
-			return &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'.", n, o.Name)}
+			return &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'.", echo(n), o.Name)}
 		}
 		fields = append(fields, f)
 	}
@@ -956,7 +956,7 @@ func (c *call) handleSuggestions() error {
 	}
 	o, t, err := c.object(obj)
 	if err != nil {
-		return &apiError{status: 400, code: "INVALID_TYPE", message: fmt.Sprintf("sObject type '%s' is not supported.", obj), noField: true}
+		return &apiError{status: 400, code: "INVALID_TYPE", message: fmt.Sprintf("sObject type '%s' is not supported.", echo(obj)), noField: true}
 	}
 	limit := 5
 	if l := q.Get("limit"); l != "" {
@@ -976,7 +976,7 @@ func (c *call) handleSuggestions() error {
 		for _, fn := range strings.Split(fl, ",") {
 			f := o.Field(strings.TrimSpace(fn))
 			if f == nil {
-				return &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'.", fn, o.Name), noField: true}
+				return &apiError{status: 400, code: "INVALID_FIELD", message: fmt.Sprintf("No such column '%s' on entity '%s'.", echo(fn), o.Name), noField: true}
 			}
 			if f.Name != "Id" {
 				fields = append(fields, f)
