@@ -85,3 +85,44 @@ func BenchmarkSendAndRecord200k(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*calls), "ms/call")
 	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N*calls), "cpu-ms/call")
 }
+
+// BenchmarkReserveAndSettle200 is the ledger's share of one create call of
+// 200 Contacts: a ReserveContacts before it, a SettleContacts and an
+// AddAPICalls after it, for one of 40 users, with 20,000 creates already
+// in the ledger.
+func BenchmarkReserveAndSettle200(b *testing.B) {
+	const (
+		batch = 200
+		users = 40
+	)
+	s := openTest(b)
+	ctx := context.Background()
+	beginRun(b, s, "r")
+	seq := 0
+	call := func(user string) {
+		seqs := seqRange(seq, seq+batch)
+		seq += batch
+		g, err := s.ReserveContacts(ctx, "r", user, "2026-12", seqs, 1_000_000)
+		if err != nil || len(g) != batch {
+			b.Fatalf("granted %d, %v", len(g), err)
+		}
+		if err := s.SettleContacts(ctx, "r", g[:batch-10], g[batch-10:]); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.AddAPICalls(ctx, user, "2026-12-03", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 100 {
+		call(fmt.Sprintf("005U%02d", i%users))
+	}
+	var i int
+	var cpu time.Duration
+	for b.Loop() {
+		c0 := cpuTime(b)
+		call(fmt.Sprintf("005U%02d", i%users))
+		i++
+		cpu += cpuTime(b) - c0
+	}
+	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/call")
+}

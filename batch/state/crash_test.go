@@ -36,6 +36,12 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		time.Sleep(time.Hour) // until SIGKILLed
+	case "reserve":
+		if err := reserveChild(os.Getenv("NAVSYNC_STATE_TEST_PATH")); err != nil {
+			fmt.Println("ERROR", err)
+			os.Exit(1)
+		}
+		time.Sleep(time.Hour) // until SIGKILLed
 	default:
 		fmt.Println("unknown helper", os.Getenv(helperEnv))
 	}
@@ -271,4 +277,116 @@ func TestZombieIsNotAlive(t *testing.T) {
 			t.Errorf("pid %d exists, not a zombie, but counts as dead: %s", pid, stat)
 		}
 	}
+}
+
+// reserveChild is the process killed while creating contacts: for a user
+// with 990 contacts this month (limit 1,000) it reserves 6 and sends them;
+// 2 are created and settled, 4 are in flight. It says READY; at a line on
+// stdin it begins reserving 4 more in a transaction, says TX, and waits for
+// its SIGKILL.
+func reserveChild(path string) error {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err := s.BeginRun(ctx, Run{ID: "r1", Started: t0}); err != nil {
+		return err
+	}
+	if err := s.AddActions(ctx, "r1", createActions("r1", userA, 10)); err != nil {
+		return err
+	}
+	if err := s.AddContactsCreated(ctx, userA, "2026-12", 990); err != nil {
+		return err
+	}
+	g, err := s.ReserveContacts(ctx, "r1", userA, "2026-12", seqRange(0, 6), 1000)
+	if err != nil {
+		return err
+	}
+	if len(g) != 6 {
+		return fmt.Errorf("granted %v, want 6", g)
+	}
+	if err := s.MarkSent(ctx, "r1", g, "", time.Time{}); err != nil {
+		return err
+	}
+	if err := s.Record(ctx, "r1", []Outcome{{Seq: 0, State: Done}, {Seq: 1, State: Done}}); err != nil {
+		return err
+	}
+	if err := s.SettleContacts(ctx, "r1", []int{0, 1}, nil); err != nil {
+		return err
+	}
+	fmt.Println("READY")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for seq := 6; seq < 10; seq++ {
+		if _, err := tx.Exec(`INSERT INTO contact_reservations (run, seq, user_id, month, state, reserved_at)
+			VALUES ((SELECT no FROM runs WHERE id = 'r1'), ?, ?, '2026-12', 'held', 0)`, seq, userA); err != nil {
+			return err
+		}
+	}
+	fmt.Println("TX")
+	return nil
+}
+
+// TestReservationsSurviveSIGKILL: a process killed while creating contacts
+// leaves its committed reservations held (and its uncommitted ones
+// nowhere); they count against the user's limit until the next run
+// reconciles the killed run and settles them.
+func TestReservationsSurviveSIGKILL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	child := startHelper(t, "reserve", "NAVSYNC_STATE_TEST_PATH="+path)
+	if _, err := io.WriteString(child.in, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	child.expect(t, "TX")
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := child.Wait()
+	if ws, ok := child.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended with %v, not by SIGKILL", err)
+	}
+
+	s := openTest(t, path)
+	ctx := context.Background()
+	wantQuota(t, s, userA, "2026-12", 992, 4)
+	open, err := s.OpenReservations(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int
+	for _, r := range open {
+		if r.UserID != userA || r.Month != "2026-12" {
+			t.Errorf("open reservation %+v", r)
+		}
+		seqs = append(seqs, r.Seq)
+	}
+	if !reflect.DeepEqual(seqs, []int{2, 3, 4, 5}) {
+		t.Fatalf("open reservations of the killed run: %v, want [2 3 4 5]", seqs)
+	}
+	// The next run: the killed run's 4 held reservations count, so only 4
+	// of its 10 fit.
+	if err := s.BeginRun(ctx, Run{ID: "r2"}); err != nil {
+		t.Fatal(err)
+	}
+	wantGranted(t, reserve(t, s, "r2", userA, "2026-12", seqRange(0, 10), 1000), []int{0, 1, 2, 3})
+	// Reconciling the killed run: 2 was created, 3-5 were not; settled
+	// from the journal, they free 3 places.
+	if n, err := s.MarkUnknown(ctx, "r1"); err != nil || n != 4 {
+		t.Fatalf("MarkUnknown = %d, %v", n, err)
+	}
+	if err := s.Record(ctx, "r1", []Outcome{{Seq: 2, State: Done}, {Seq: 3, State: NotApplied},
+		{Seq: 4, State: NotApplied}, {Seq: 5, State: NotApplied}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, r, err := s.SettleFromJournal(ctx, "r1"); err != nil || c != 1 || r != 3 {
+		t.Fatalf("SettleFromJournal = %d, %d, %v; want 1, 3", c, r, err)
+	}
+	wantQuota(t, s, userA, "2026-12", 993, 4)
+	wantGranted(t, reserve(t, s, "r2", userA, "2026-12", seqRange(4, 10), 1000), []int{4, 5, 6})
 }

@@ -385,16 +385,18 @@ func (s *Store) MarkUnknown(ctx context.Context, runID string) (int, error) {
 }
 
 // PruneActions deletes the journals of runs that ended before endedBefore,
-// and returns how many actions it deleted. The runs stay in the history
-// (one small row each, the brake reads them); a run still running or
-// incomplete keeps its journal whatever its age, since it may hold actions to
-// reconcile. The journal is about 260 bytes an action, so a store that
+// with their settled contact reservations, and returns how many actions it
+// deleted. The runs stay in the history (one small row each, the brake reads
+// them); a run still running or incomplete, or holding a contact
+// reservation, keeps its journal whatever its age, since it may hold actions
+// to reconcile. The journal is about 260 bytes an action, so a store that
 // journals large plans every night should prune, e.g. to the reports'
 // retention: actions.parquet keeps each run's actions for good.
 func (s *Store) PruneActions(ctx context.Context, endedBefore time.Time) (int, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT no FROM runs WHERE ended < ? AND status NOT IN (?, ?)`,
+		rows, err := tx.QueryContext(ctx, `SELECT no FROM runs WHERE ended < ? AND status NOT IN (?, ?)
+			AND NOT EXISTS (SELECT 1 FROM contact_reservations WHERE run = no AND state = 'held')`,
 			micros(endedBefore), StatusRunning, StatusIncomplete)
 		if err != nil {
 			return err
@@ -422,6 +424,9 @@ func (s *Store) PruneActions(ctx context.Context, endedBefore time.Time) (int, e
 				return err
 			}
 			n += d
+			if _, err := tx.ExecContext(ctx, `DELETE FROM contact_reservations WHERE run = ?`, run); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

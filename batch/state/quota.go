@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,7 +21,7 @@ import (
 //	(none)   -> held       ReserveContacts, while created + held < limit
 //	released -> held       ReserveContacts: a retry of a create that failed
 //	held     -> confirmed  SettleContacts: the Contact was created; created + 1
-//	held     -> released  SettleContacts: it was not (failed, not applied, never sent)
+//	held     -> released   SettleContacts: it was not (failed, not applied, never sent)
 //
 // Settling again to the same state changes nothing; any other change is
 // refused with an error wrapping ErrReservationState, and nothing of that
@@ -69,6 +70,10 @@ func checkKey(userID, key, layout string) error {
 	if userID == "" {
 		return errors.New("empty user id")
 	}
+	return checkLayout(key, layout)
+}
+
+func checkLayout(key, layout string) error {
 	if t, err := time.Parse(layout, key); err != nil || t.Format(layout) != key {
 		return fmt.Errorf("bad key %q (want the form %s, from MonthDay)", key, layout)
 	}
@@ -100,7 +105,8 @@ type Reservation struct {
 // whose creation is confirmed, or held for another user or month, is an
 // error (wrapping ErrReservationState), and then nothing is reserved. Seqs
 // after the first one refused for quota are not granted, and left as they
-// were.
+// were. A create counts in the month it was reserved in, even when its
+// answer comes after midnight on the month's last day.
 func (s *Store) ReserveContacts(ctx context.Context, runID, userID, month string, seqs []int, limit int) (granted []int, err error) {
 	if err := checkKey(userID, month, monthLayout); err != nil {
 		return nil, fmt.Errorf("state: ReserveContacts %s: %w", runID, err)
@@ -118,25 +124,23 @@ func (s *Store) ReserveContacts(ctx context.Context, runID, userID, month string
 		if err != nil {
 			return err
 		}
-		var used int
-		if err := tx.QueryRowContext(ctx, contactQuotaQuery, userID, month).Scan(&used, new(int)); err != nil {
+		var created, held int
+		if err := tx.QueryRowContext(ctx, contactQuotaQuery, userID, month).Scan(&created, &held); err != nil {
 			return err
 		}
-		// used is created + held; counted below as reservations are added.
-		var held int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM contact_reservations
-			WHERE state = 'held' AND month = ? AND user_id = ?`, month, userID).Scan(&held); err != nil {
-			return err
-		}
-		used += held
+		used := created + held // counted up as reservations are added
 		get, err := tx.PrepareContext(ctx, `SELECT state, user_id, month FROM contact_reservations WHERE run = ? AND seq = ?`)
 		if err != nil {
 			return err
 		}
 		defer get.Close()
+		// A new reservation, or a released one reserved anew: one
+		// statement. Anything else is looked at only when put changed
+		// nothing.
 		put, err := tx.PrepareContext(ctx, `INSERT INTO contact_reservations (run, seq, user_id, month, state, reserved_at)
 			VALUES (?1, ?2, ?3, ?4, 'held', ?5)
-			ON CONFLICT (run, seq) DO UPDATE SET user_id = ?3, month = ?4, state = 'held', reserved_at = ?5, settled_at = NULL`)
+			ON CONFLICT (run, seq) DO UPDATE SET user_id = ?3, month = ?4, state = 'held', reserved_at = ?5, settled_at = NULL
+			WHERE state = 'released'`)
 		if err != nil {
 			return err
 		}
@@ -145,26 +149,32 @@ func (s *Store) ReserveContacts(ctx context.Context, runID, userID, month string
 			if seq < 0 || seq > maxSeq {
 				return fmt.Errorf("action %d: seq out of range [0, %d]", seq, maxSeq)
 			}
+			if used < limit {
+				res, err := put.ExecContext(ctx, run, seq, userID, month, now)
+				if err != nil {
+					return fmt.Errorf("action %d: %w", seq, err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 1 {
+					used++
+					granted = append(granted, seq)
+					continue
+				}
+			}
+			// The quota is spent, or seq has a reservation not released.
 			var state, u, m string
 			err := get.QueryRowContext(ctx, run, seq).Scan(&state, &u, &m)
 			switch {
 			case errors.Is(err, sql.ErrNoRows), err == nil && state == ReservationReleased:
+				return nil // over quota: this seq and the rest are not granted
 			case err != nil:
 				return err
 			case state == ReservationHeld && u == userID && m == month:
 				granted = append(granted, seq) // already counted
-				continue
 			default:
 				return fmt.Errorf("action %d: %w: it is %s for user %s in %s", seq, ErrReservationState, state, u, m)
 			}
-			if used >= limit {
-				break
-			}
-			if _, err := put.ExecContext(ctx, run, seq, userID, month, now); err != nil {
-				return fmt.Errorf("action %d: %w", seq, err)
-			}
-			used++
-			granted = append(granted, seq)
 		}
 		return nil
 	})
@@ -207,52 +217,67 @@ func (s *Store) SettleContacts(ctx context.Context, runID string, confirmed, rel
 	return nil
 }
 
-// settle settles reservations of run number run in transaction tx.
+// settle settles reservations of run number run in transaction tx: each
+// list in one statement, and the seqs it did not change looked at one by
+// one.
 func settle(ctx context.Context, tx *sql.Tx, run int64, confirmed, released []int, now any) error {
-	get, err := tx.PrepareContext(ctx, `SELECT state, user_id, month FROM contact_reservations WHERE run = ? AND seq = ?`)
-	if err != nil {
-		return err
-	}
-	defer get.Close()
-	set, err := tx.PrepareContext(ctx, `UPDATE contact_reservations SET state = ?, settled_at = ? WHERE run = ? AND seq = ?`)
-	if err != nil {
-		return err
-	}
-	defer set.Close()
-	count, err := tx.PrepareContext(ctx, `INSERT INTO contacts_created (month, user_id, created) VALUES (?, ?, 1)
-		ON CONFLICT (month, user_id) DO UPDATE SET created = created + 1`)
-	if err != nil {
-		return err
-	}
-	defer count.Close()
+	type userMonth struct{ user, month string }
+	created := map[userMonth]int{}
 	for _, l := range []struct {
 		seqs []int
 		to   string
 	}{{confirmed, ReservationConfirmed}, {released, ReservationReleased}} {
-		for _, seq := range l.seqs {
-			var state, user, month string
-			err := get.QueryRowContext(ctx, run, seq).Scan(&state, &user, &month)
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("action %d: %w (ReserveContacts before its call)", seq, ErrNoReservation)
-			}
-			if err != nil {
+		if len(l.seqs) == 0 {
+			continue
+		}
+		list, err := json.Marshal(l.seqs)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE contact_reservations SET state = ?, settled_at = ?
+			WHERE run = ? AND seq IN (SELECT value FROM json_each(?)) AND state = 'held' RETURNING seq, user_id, month`,
+			l.to, now, run, string(list))
+		if err != nil {
+			return err
+		}
+		changed := make(map[int]bool, len(l.seqs))
+		for rows.Next() {
+			var seq int
+			var um userMonth
+			if err := rows.Scan(&seq, &um.user, &um.month); err != nil {
+				rows.Close()
 				return err
 			}
-			switch state {
-			case l.to:
-				continue // settled already
-			case ReservationHeld:
-			default:
+			changed[seq] = true
+			if l.to == ReservationConfirmed {
+				created[um]++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, seq := range l.seqs {
+			if changed[seq] {
+				continue
+			}
+			// Not held: settled already, or not settleable.
+			var state string
+			err = tx.QueryRowContext(ctx, `SELECT state FROM contact_reservations WHERE run = ? AND seq = ?`, run, seq).Scan(&state)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("action %d: %w (ReserveContacts before its call)", seq, ErrNoReservation)
+			case err != nil:
+				return err
+			case state != l.to:
 				return fmt.Errorf("action %d: %w: %s -> %s", seq, ErrReservationState, state, l.to)
 			}
-			if _, err := set.ExecContext(ctx, l.to, now, run, seq); err != nil {
-				return fmt.Errorf("action %d: %w", seq, err)
-			}
-			if l.to == ReservationConfirmed {
-				if _, err := count.ExecContext(ctx, month, user); err != nil {
-					return fmt.Errorf("action %d: %w", seq, err)
-				}
-			}
+		}
+	}
+	for um, n := range created {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts_created (month, user_id, created) VALUES (?1, ?2, ?3)
+			ON CONFLICT (month, user_id) DO UPDATE SET created = created + ?3`, um.month, um.user, n); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -275,7 +300,7 @@ func (s *Store) SettleFromJournal(ctx context.Context, runID string) (confirmed,
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT r.seq, coalesce(a.state, '') FROM contact_reservations r
-			LEFT JOIN actions a ON a.id = r.run << 32 | r.seq
+			LEFT JOIN actions a ON a.id = ((r.run << 32) | r.seq)
 			WHERE r.run = ? AND r.state = 'held' ORDER BY r.seq`, run)
 		if err != nil {
 			return err
@@ -438,10 +463,10 @@ type UserQuota struct {
 // (contacts created or reservations held in month, API calls on day), by
 // user id; read in one snapshot.
 func (s *Store) QuotaReport(ctx context.Context, month, day string) ([]UserQuota, error) {
-	if err := checkKey("-", month, monthLayout); err != nil {
+	if err := checkLayout(month, monthLayout); err != nil {
 		return nil, fmt.Errorf("state: QuotaReport: %w", err)
 	}
-	if err := checkKey("-", day, dayLayout); err != nil {
+	if err := checkLayout(day, dayLayout); err != nil {
 		return nil, fmt.Errorf("state: QuotaReport: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, `WITH users AS (

@@ -15,12 +15,9 @@ const applicationID = 0x6e617673
 // the end, never an edit of an old one: stores in the field are at every
 // version already released.
 //
-// Planned next: version 2, the quota ledger (DESIGN.md "Actions": contacts
-// created per user per calendar month and API calls per user per day,
-// reserved in the same transaction as the action's MarkSent and confirmed or
-// released by its Record, so that a killed run neither loses nor double
-// counts a reservation). It is a migration here and its methods in a
-// quota.go beside journal.go.
+// A migration only adds: a store is upgraded in place when a newer navsync
+// opens it (TestUpgradeFromVersion1), and an older navsync refuses a newer
+// store.
 var migrations = []string{
 	// 1: run history, the action journal and the run lock.
 	`
@@ -79,6 +76,42 @@ CREATE TABLE lock (
 	since     INTEGER NOT NULL,
 	heartbeat INTEGER NOT NULL
 );
+`,
+	// 2: the quota ledger of contact creation (quota.go). Month and day
+	// keys are "2026-12" and "2026-12-03" in the org's time zone.
+	`
+-- Contacts created per user and month: confirmed reservations, and
+-- AddContactsCreated.
+CREATE TABLE contacts_created (
+	month   TEXT NOT NULL,
+	user_id TEXT NOT NULL,     -- the Salesforce User the contacts were created on behalf of
+	created INTEGER NOT NULL CHECK (created >= 0),
+	PRIMARY KEY (month, user_id)
+) WITHOUT ROWID;
+
+-- One row per create_contact action that reserved quota: held until
+-- settled (confirmed or released). Held rows count against the limit.
+-- Settled rows stay (a confirmed action is never reserved again) until
+-- PruneActions removes them with their run's journal.
+CREATE TABLE contact_reservations (
+	run         INTEGER NOT NULL REFERENCES runs (no),
+	seq         INTEGER NOT NULL,
+	user_id     TEXT NOT NULL,
+	month       TEXT NOT NULL,
+	state       TEXT NOT NULL CHECK (state IN ('held', 'confirmed', 'released')),
+	reserved_at INTEGER NOT NULL,  -- Unix microseconds, UTC
+	settled_at  INTEGER,
+	PRIMARY KEY (run, seq)
+) WITHOUT ROWID;
+CREATE INDEX contact_reservations_held ON contact_reservations (month, user_id) WHERE state = 'held';
+
+-- API calls made with each user's token, per day.
+CREATE TABLE api_calls (
+	day     TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	calls   INTEGER NOT NULL CHECK (calls >= 0),
+	PRIMARY KEY (day, user_id)
+) WITHOUT ROWID;
 `,
 }
 

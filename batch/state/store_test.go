@@ -112,7 +112,7 @@ func TestOpenRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: []string{"schema version 2 is newer than this navsync knows (1)"},
+			want: []string{fmt.Sprintf("schema version %d is newer than this navsync knows (%d)", len(migrations)+1, len(migrations))},
 		},
 		{
 			name: "another program's database",
