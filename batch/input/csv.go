@@ -198,6 +198,38 @@ func (s *csvScanner) next() error {
 	}
 }
 
+// countRows counts the physical lines left that have at least ncols-1
+// commas: every record of ncols fields written on one line is one of them,
+// while blank lines, short junk lines and the continuation lines of a
+// quoted line break are not. It is an upper bound on the rows a file of
+// single-line records can keep that the bytes themselves confirm (each
+// counted line is at least ncols-1 bytes long), and costs one pass over
+// the bytes without parsing; records with quoted line breaks may be
+// undercounted, which only means growing later.
+func (s *csvScanner) countRows(ncols int) int {
+	n, commas, content := 0, 0, false
+	for {
+		l, err := s.br.ReadSlice('\n')
+		commas += bytes.Count(l, []byte{','})
+		for _, c := range l {
+			if c != '\r' && c != '\n' {
+				content = true
+				break
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue // the same line goes on
+		}
+		if content && commas >= ncols-1 {
+			n++
+		}
+		commas, content = 0, false
+		if err != nil {
+			return n
+		}
+	}
+}
+
 // build turns the spans of the current record into fields.
 func (s *csvScanner) build() {
 	s.buf = s.buf[:0]

@@ -27,8 +27,9 @@ type binding struct {
 	// row consumes one structurally sound row. It returns nil when the row
 	// was kept. f is only valid during the call.
 	row func(f [][]byte, line int) *rowReject
-	// grow is told an estimate of the file's row count once, early, so
-	// the caller can size its slice; may be nil.
+	// grow asks for room for about n more rows; may be nil. It is called
+	// each time the kept rows fill the room given so far, and n is never
+	// more than the rows kept so far (see growBy).
 	grow func(n int)
 }
 
@@ -61,15 +62,11 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 		})
 		st.Rejected++
 	}
+	nextGrow := firstGrow
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return st, nil, err
-			}
-		}
-		if n == 4096 && b.grow != nil {
-			if p := src.progress(); p > 0 && p < 1 {
-				b.grow(int(float64(n)/p*1.05) + 16)
 			}
 		}
 		if err := src.next(); err != nil {
@@ -95,8 +92,35 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 			continue
 		}
 		st.Rows++
+		if st.Rows == nextGrow && b.grow != nil {
+			extra := growBy(st.Rows, src.progress())
+			b.grow(extra)
+			nextGrow += max(extra, 1)
+		}
 	}
 	return st, rejects, nil
+}
+
+// firstGrow is the number of kept rows after which a binding is first
+// asked to grow; until then its slices grow by append.
+const firstGrow = 4096
+
+// growBy is how many more rows to make room for after rows were kept and
+// the share p of the file was read. The file's size (or a Parquet
+// footer's row count) suggests how many rows are left, but blank lines,
+// rejected rows or a lying footer can make that estimate any size, so it
+// is only believed up to the rows the file has already shown: room at most
+// doubles, and grows by at least half, as a slice growing by append would.
+func growBy(rows int, p float64) int {
+	if p >= 1 {
+		return 0 // nothing left to read
+	}
+	extra := rows
+	if p > 0 {
+		est := int(float64(rows)/p*1.05) + 16
+		extra = min(max(est-rows, rows/2), rows)
+	}
+	return extra
 }
 
 // repeatedHeader reports whether a row repeats the header.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,18 +80,19 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 	}
 	snap := &Snapshot{}
 	// Contacts and Leads are read in parallel into two regions of one
-	// allocation sized from the files, then joined with one move of the
-	// Leads; the other files alongside.
+	// allocation sized by the lines of the files that can be rows
+	// (countRows: blank lines and junk do not count), then joined with one
+	// move of the Leads; the other files alongside.
 	var (
 		contacts, leads       []matcher.Person
 		contactURLs, leadURLs map[string]string
 	)
 	parts := []part{
 		{snapshot.Contact, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, snapshot.Contact, opts, &contacts, &contactURLs)
+			return readPeople(ctx, p, snapshot.Contact, opts, &contacts, &contactURLs, cap(contacts))
 		}},
 		{snapshot.Lead, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, snapshot.Lead, opts, &leads, &leadURLs)
+			return readPeople(ctx, p, snapshot.Lead, opts, &leads, &leadURLs, cap(leads))
 		}},
 		{snapshot.Account, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readAccounts(ctx, p, &snap.Accounts)
@@ -119,7 +119,7 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		}
 		paths[i] = path
 	}
-	nc, nl := estimateRows(paths[0]), estimateRows(paths[1])
+	nc, nl := rowBound(ctx, paths[0]), rowBound(ctx, paths[1])
 	all := make([]matcher.Person, nc+nl)
 	contacts, leads = all[:0:nc], all[nc:nc]
 	stats := make([]FileStat, len(parts))
@@ -186,25 +186,16 @@ func joinPeople(all, contacts, leads []matcher.Person) []matcher.Person {
 	return out
 }
 
-// estimateRows guesses a CSV file's row count from its size and the
-// length of its first lines, a little high, so one allocation holds them.
-func estimateRows(path string) int {
-	f, err := os.Open(path)
+// rowBound is the count of lines of a CSV file that can be rows (see
+// countRows), 0 for a Parquet file or one that cannot be opened (the
+// reader reports that).
+func rowBound(ctx context.Context, path string) int {
+	src, err := openSource(ctx, path)
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0
-	}
-	buf := make([]byte, 256<<10)
-	n, _ := io.ReadFull(f, buf)
-	lines := bytes.Count(buf[:n], []byte{'\n'})
-	if n == 0 || lines == 0 {
-		return 0
-	}
-	return int(float64(st.Size())/float64(n)*float64(lines)*1.05) + 16
+	defer src.close()
+	return src.rowBound()
 }
 
 // findFile finds name in dir, falling back to a case-insensitive match.
@@ -263,9 +254,11 @@ func parseBool(b []byte) (bool, bool) {
 }
 
 // readPeople reads Contact.csv or Lead.csv.
-func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string) (FileStat, []Reject, error) {
+// rows is the room made for them in dst, which the ids index gets too.
+func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string, rows int) (FileStat, []Reject, error) {
 	t := newStrtab()
 	seen := newSeenIDs()
+	seen.reserve(rows)
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(object).Required...); err != nil {
 			return nil, err
@@ -307,10 +300,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 			iAccountName = t.interner()
 		)
 		return &binding{
-			idCol: id,
-			grow: func(n int) {
-				seen.reserve(n) // the records' slice is sized by ReadSnapshot
-			},
+			idCol: id, // no grow: ReadSnapshot sized dst and the ids index
 			row: func(f [][]byte, line int) *rowReject {
 				rid := trimSpace(f[id])
 				if len(rid) == 0 {

@@ -35,6 +35,9 @@ type rowSource interface {
 	problem() (reason, detail string)
 	// progress estimates the share of the file read, 0..1.
 	progress() float64
+	// rowBound counts the rows the file can hold as far as its bytes show
+	// (see countRows); 0 when they cannot tell (Parquet).
+	rowBound() int
 	close() error
 }
 
@@ -117,6 +120,16 @@ func (c *csvSource) progress() float64 {
 	return float64(c.s.off) / float64(c.size)
 }
 
+// rowBound reads the file a second time, through its own reader, and
+// counts its rows the cheap way (see countRows).
+func (c *csvSource) rowBound() int {
+	s := newCSVScanner(io.NewSectionReader(c.f, 0, c.size))
+	if s.next() != nil {
+		return 0
+	}
+	return s.countRows(len(s.fields))
+}
+
 func (c *csvSource) problem() (string, string) {
 	switch {
 	case !c.s.validUTF8():
@@ -182,6 +195,10 @@ func (p *parquetSource) progress() float64 {
 	}
 	return float64(p.row) / float64(p.total)
 }
+
+// rowBound is 0: a Parquet footer's row count is not evidence (a few
+// bytes can hold millions of null rows, and a damaged footer any count).
+func (p *parquetSource) rowBound() int { return 0 }
 
 func (p *parquetSource) problem() (string, string) {
 	if p.badUTF8 {
