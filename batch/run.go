@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/navsync/navsync/batch/input"
@@ -171,6 +172,13 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if len(opts.Leads) > 0 {
 		leads, accounts = opts.Leads, opts.Accounts
 	}
+	// Exports named on the command line are checked before anything is
+	// opened or sent (the config's are checked by Load).
+	for _, f := range append(slices.Clip(opts.Leads), opts.Accounts...) {
+		if _, err := os.Stat(f); err != nil {
+			return nil, badInput(fmt.Errorf("run: Sales Navigator export: %w; nothing was written", err))
+		}
+	}
 	res = &RunResult{}
 	sum := &res.Summary
 	*sum = RunSummary{RunID: runID, Command: opts.Command, DryRun: opts.DryRun, Status: "running", Started: started.UTC(),
@@ -213,6 +221,9 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	// is revoked stops here, before anything is written.
 	sf, err := opts.Connect(ctx, cfg, log)
 	if err != nil {
+		if errors.Is(err, sfbulk.ErrAuthRevoked) {
+			return nil, fmt.Errorf("run: connect: %w. %s", err, revokedHint(cfg.Salesforce.Auth.Flow))
+		}
 		return nil, fmt.Errorf("run: connect: %w", err)
 	}
 	id := sf.Identity()
@@ -434,6 +445,24 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		removeOldWork(cfg.WorkDir, runID)
 	}
 	return res, applyErr
+}
+
+// revokedHint says what to do when the org refused the job's sign-in
+// (invalid_grant): which setting holds the refused credential and how to
+// renew it. It names config keys, never their values.
+func revokedHint(flow string) string {
+	const nothing = "Nothing was written; rerun once fixed"
+	switch flow {
+	case FlowRefreshToken:
+		return "The refresh token in salesforce.auth.token_store was refused: re-run consent for salesforce.auth.username " +
+			"(authorization code with PKCE, docs/readme-sfbulk.md \"Connecting\") so the new token is saved there. " + nothing
+	case FlowJWT:
+		return "The JWT sign-in of salesforce.auth.username was refused: check that the user is active and pre-authorized " +
+			"for the connected app and that its certificate matches salesforce.auth.private_key_file. " + nothing
+	case FlowClientCredentials:
+		return "The client credentials sign-in was refused: check the connected app's Run As user is active. " + nothing
+	}
+	return nothing
 }
 
 func hasOpen(outs []Outcome) bool {

@@ -37,7 +37,6 @@ func runSchedule(ctx context.Context, env *cmdEnv, args []string) error {
 		return badInput(fmt.Errorf("schedule: %s has no schedule key (e.g. schedule: \"CRON_TZ=Europe/Paris 0 2 * * *\")", *configPath))
 	}
 	log := env.log.With("component", "schedule")
-	c := cron.New(cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
 	tick := func() {
 		// The config is read again at every tick, so an edit applies to
 		// the next run without a restart; a broken edit skips the tick.
@@ -60,9 +59,9 @@ func runSchedule(ctx context.Context, env *cmdEnv, args []string) error {
 			printRunSummary(env.stdout, res)
 		}
 	}
-	id, err := c.AddFunc(cfg.Schedule, tick)
+	c, id, err := newScheduler(cfg, log, tick)
 	if err != nil {
-		return badInput(fmt.Errorf("schedule: %q: %w", cfg.Schedule, err))
+		return err
 	}
 	c.Start()
 	log.Info("scheduled", "schedule", cfg.Schedule, "next", c.Entry(id).Next.Format(time.RFC3339))
@@ -70,6 +69,19 @@ func runSchedule(ctx context.Context, env *cmdEnv, args []string) error {
 	log.Info("stopping: waiting for a running run to stop after its in-flight call")
 	<-c.Stop().Done()
 	return ctx.Err()
+}
+
+// newScheduler schedules tick on cfg.Schedule, in its CRON_TZ zone or UTC
+// (as the config documents; cron's own default would be the machine's
+// local zone), never two at once (SkipIfStillRunning), a panic logged
+// rather than fatal (Recover).
+func newScheduler(cfg *batch.Config, log *slog.Logger, tick func()) (*cron.Cron, cron.EntryID, error) {
+	sched, err := cfg.CronSchedule()
+	if err != nil {
+		return nil, 0, badInput(fmt.Errorf("schedule: %q: %w", cfg.Schedule, err))
+	}
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	return c, c.Schedule(sched, cron.FuncJob(tick)), nil
 }
 
 // cronLogger adapts slog to cron's logger.
