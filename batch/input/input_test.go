@@ -395,3 +395,67 @@ func TestJoinPeople(t *testing.T) {
 		}
 	}
 }
+
+// TestSalesforceIDForms: a 15-character id and its 18-character form name
+// one record. Every Salesforce id read from the snapshot is kept in its
+// 18-character form, so a Contact's 15-character AccountId finds its
+// Account, and the same record listed under both forms is a duplicate
+// (issue 9, defect 4). Values that are not Salesforce ids stay as they are.
+func TestSalesforceIDForms(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("Contact.csv", "Id,FirstName,LastName,Email,AccountId\n"+
+		"0033t0000000001,Ann,Lee,,0013t000000002a\n"+ // 15 and 15 (Account.csv has 18)
+		"0033t0000000002AAA,Bo,Ng,,0013t000000002aAAA\n"+
+		"0033t0000000001AAA,Ann,Lee,,0013t000000002a\n"+ // line 4: the record of line 2 again
+		"not-an-id,Cy,Dee,,0013t000000002A\n") // another record: case matters in 15 characters
+	write("Lead.csv", "Id,FirstName,LastName,Email,Company,IsConverted,ConvertedContactId,ConvertedAccountId\n"+
+		"00Q3t0000000001,Di,Fox,,Acme,true,0033t0000000002,0013t000000002a\n")
+	write("Account.csv", "Id,Name\n0013t000000002aAAA,Acme\n0013t000000002AAAQ,Other\n0013t000000002A,Other again\n"+
+		"0013t000000003aBBB,Bad checksum\n") // kept as it is: not a Salesforce id
+	write("Opportunity.csv", "Id,AccountId\n0063t0000000001,0013t000000002a\n0063t0000000001AAA,0013t000000002aAAA\n")
+	write("User.csv", "Id,Email\n0053t0000000001,a@x.example\n0053t0000000001aaa,b@x.example\n")
+	snap, err := ReadSnapshot(context.Background(), dir, SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var people []string
+	for _, p := range snap.People {
+		people = append(people, strings.Join([]string{p.ID, p.AccountID, p.Company, p.ConvertedContactID, p.ConvertedAccountID}, "/"))
+	}
+	want := []string{
+		"0033t0000000001AAA/0013t000000002aAAA/Acme//",
+		"0033t0000000002AAA/0013t000000002aAAA/Acme//",
+		"not-an-id/0013t000000002AAAQ/Other//",
+		"00Q3t0000000001EAA//Acme/0033t0000000002AAA/0013t000000002aAAA",
+	}
+	if !reflect.DeepEqual(people, want) {
+		t.Errorf("people:\n got %q\nwant %q", people, want)
+	}
+	if len(snap.Accounts) != 3 || snap.Accounts[2].ID != "0013t000000003aBBB" {
+		t.Errorf("accounts %+v", snap.Accounts)
+	}
+	if len(snap.Opportunities) != 1 || snap.Opportunities[0].ID != "0063t0000000001AAA" || snap.Opportunities[0].AccountID != "0013t000000002aAAA" {
+		t.Errorf("opportunities %+v", snap.Opportunities)
+	}
+	if len(snap.Users) != 1 || snap.Users[0].ID != "0053t0000000001AAA" {
+		t.Errorf("users %+v", snap.Users)
+	}
+	var rejects []string
+	for _, r := range snap.Rejects {
+		rejects = append(rejects, fmt.Sprintf("%s:%d %s %s: %s", filepath.Base(r.File), r.Line, r.LeadID, r.Reason, r.Detail))
+	}
+	wantR := []string{
+		"Contact.csv:4 0033t0000000001AAA duplicate_id: first at line 2 as 0033t0000000001 (the 15- and 18-character forms of one id)",
+		"Account.csv:4 0013t000000002A duplicate_id: first at line 3 as 0013t000000002AAAQ (the 18- and 15-character forms of one id)",
+		"User.csv:3 0053t0000000001aaa duplicate_id: first at line 2 as 0053t0000000001 (the 15- and 18-character forms of one id)",
+		"Opportunity.csv:3 0063t0000000001AAA duplicate_id: first at line 2 as 0063t0000000001 (the 15- and 18-character forms of one id)",
+	}
+	if !reflect.DeepEqual(rejects, wantR) {
+		t.Errorf("rejects:\n got %q\nwant %q", rejects, wantR)
+	}
+}

@@ -73,7 +73,7 @@ func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 					if len(leadID) == 0 {
 						return &rowReject{reason: ReasonEmptyID, detail: "lead_id is empty"}
 					}
-					leadIDs, dup := seen.add(leadID, path, line, t.str)
+					leadIDs, dup := seen.add(leadID, leadID, path, line, t.str)
 					if dup != "" {
 						return &rowReject{id: string(leadID), reason: ReasonDuplicateID, detail: dup}
 					}
@@ -166,7 +166,7 @@ func ReadCompanies(ctx context.Context, paths ...string) (*Companies, error) {
 					if err != nil {
 						return &rowReject{id: string(accID), reason: ReasonBadEmployees, detail: err.Error()}
 					}
-					accIDs, dup := seen.add(accID, path, line, t.str)
+					accIDs, dup := seen.add(accID, accID, path, line, t.str)
 					if dup != "" {
 						return &rowReject{id: string(accID), reason: ReasonDuplicateRecID, detail: dup}
 					}

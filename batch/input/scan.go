@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+
+	"github.com/navsync/navsync/internal/sfid"
 )
 
 // FileStat counts what one input file gave.
@@ -153,6 +155,7 @@ type seenIDs struct {
 	ids   []string
 	lines []int32
 	files []int32 // index into paths
+	forms []uint8 // length of the id as the file wrote it (15 or 18 for a normalised Salesforce id)
 	paths []string
 }
 
@@ -168,18 +171,24 @@ func (s *seenIDs) reserve(n int) {
 	s.ids = slices.Grow(s.ids, n)
 	s.lines = slices.Grow(s.lines, n)
 	s.files = slices.Grow(s.files, n)
+	s.forms = slices.Grow(s.forms, n)
 }
 
 // add records id (raw bytes, made a string by str) as seen at path and
-// line. For an id seen before it returns "" and where it was first seen.
-func (s *seenIDs) add(id []byte, path string, line int, str func([]byte) string) (string, string) {
+// line; asWritten is how the file wrote it (a Salesforce id is added in its
+// 18-character form). For an id seen before it returns "" and where it was
+// first seen, and in which form when that differs.
+func (s *seenIDs) add(id, asWritten []byte, path string, line int, str func([]byte) string) (string, string) {
 	j, fresh := s.idx.add(id, int32(len(s.ids)))
 	if !fresh {
-		first := s.paths[s.files[j]]
-		if first == path {
-			return "", fmt.Sprintf("first at line %d", s.lines[j])
+		where := fmt.Sprintf("first at line %d", s.lines[j])
+		if first := s.paths[s.files[j]]; first != path {
+			where = fmt.Sprintf("first at %s line %d", filepath.Base(first), s.lines[j])
 		}
-		return "", fmt.Sprintf("first at %s line %d", filepath.Base(first), s.lines[j])
+		if n := int(s.forms[j]); n != len(asWritten) && n <= len(s.ids[j]) {
+			where += fmt.Sprintf(" as %s (the %d- and %d-character forms of one id)", s.ids[j][:n], n, len(asWritten))
+		}
+		return "", where
 	}
 	if len(s.paths) == 0 || s.paths[len(s.paths)-1] != path {
 		s.paths = append(s.paths, path)
@@ -188,5 +197,20 @@ func (s *seenIDs) add(id []byte, path string, line int, str func([]byte) string)
 	s.ids = append(s.ids, v)
 	s.lines = append(s.lines, int32(line))
 	s.files = append(s.files, int32(len(s.paths)-1))
+	s.forms = append(s.forms, uint8(min(len(asWritten), 255)))
 	return v, ""
+}
+
+// sfIDs turns Salesforce ids as a file wrote them into their 18-character
+// form (package sfid), so that a 15-character id and its 18-character form
+// name one record wherever they are read. A value that is not a well-formed
+// 15- or 18-character id is kept as it is. The result is valid until the
+// next call.
+type sfIDs struct{ buf [18]byte }
+
+func (x *sfIDs) norm(id []byte) []byte {
+	if out, ok := sfid.Append18(x.buf[:0], id); ok {
+		return out
+	}
+	return id
 }

@@ -259,6 +259,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 	t := newStrtab()
 	seen := newSeenIDs()
 	seen.reserve(rows)
+	var recID, refID sfIDs
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(object).Required...); err != nil {
 			return nil, err
@@ -302,17 +303,17 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 		return &binding{
 			idCol: id, // no grow: ReadSnapshot sized dst and the ids index
 			row: func(f [][]byte, line int) *rowReject {
-				rid := trimSpace(f[id])
-				if len(rid) == 0 {
+				raw := trimSpace(f[id])
+				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
 				isConv, ok := parseBool(get(f, converted))
 				if !ok {
-					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsConverted %q is not a boolean", get(f, converted))}
+					return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsConverted %q is not a boolean", get(f, converted))}
 				}
-				rids, dup := seen.add(rid, path, line, t.str)
+				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
 				if dup != "" {
-					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: dup}
+					return &rowReject{id: string(raw), reason: ReasonDuplicateRecID, detail: dup}
 				}
 				p := matcher.Person{
 					ID:                 rids,
@@ -323,15 +324,15 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 					Phone:              t.str(get(f, phone)),
 					MobilePhone:        t.str(get(f, mobile)),
 					Company:            iCompany.get(get(f, company)),
-					AccountID:          iAccount.get(get(f, account)),
+					AccountID:          iAccount.get(refID.norm(trimSpace(get(f, account)))),
 					Title:              iTitle.get(get(f, title)),
 					Website:            iWebsite.get(get(f, website)),
 					City:               iCity.get(get(f, city)),
 					State:              iState.get(get(f, state)),
 					Country:            iCountry.get(get(f, country)),
 					IsConverted:        isConv,
-					ConvertedContactID: t.str(get(f, convertedContact)),
-					ConvertedAccountID: t.str(get(f, convertedAcc)),
+					ConvertedContactID: t.str(refID.norm(trimSpace(get(f, convertedContact)))),
+					ConvertedAccountID: t.str(refID.norm(trimSpace(get(f, convertedAcc)))),
 					LinkedLeadID:       t.str(get(f, linkedID)),
 				}
 				if object == snapshot.Contact {
@@ -357,6 +358,7 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (FileStat, []Reject, error) {
 	t := newStrtab()
 	seen := newSeenIDs()
+	var recID sfIDs
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(snapshot.Account).Required...); err != nil {
 			return nil, err
@@ -389,21 +391,21 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 				seen.reserve(n)
 			},
 			row: func(f [][]byte, line int) *rowReject {
-				rid := trimSpace(f[id])
-				if len(rid) == 0 {
+				raw := trimSpace(f[id])
+				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
 				emp := 0
 				if v := trimSpace(get(f, employees)); len(v) > 0 {
 					n, err := strconv.Atoi(string(v))
 					if err != nil || n < 0 {
-						return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("NumberOfEmployees %q is not a whole number", v)}
+						return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("NumberOfEmployees %q is not a whole number", v)}
 					}
 					emp = n
 				}
-				rids, dup := seen.add(rid, path, line, t.str)
+				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
 				if dup != "" {
-					return &rowReject{id: string(rid), reason: ReasonDuplicateRecID, detail: dup}
+					return &rowReject{id: string(raw), reason: ReasonDuplicateRecID, detail: dup}
 				}
 				a := matcher.Account{
 					ID:         rids,
@@ -429,6 +431,8 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 // readUsers reads User.csv.
 func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Reject, error) {
 	t := newStrtab()
+	seen := newSeenIDs()
+	var recID sfIDs
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(snapshot.User).Required...); err != nil {
 			return nil, err
@@ -437,19 +441,23 @@ func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Rejec
 		return &binding{
 			idCol: id,
 			row: func(f [][]byte, line int) *rowReject {
-				rid := trimSpace(f[id])
-				if len(rid) == 0 {
+				raw := trimSpace(f[id])
+				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
 				isActive := true // a User export without IsActive lists users that can log in
 				if active >= 0 {
 					v, ok := parseBool(f[active])
 					if !ok {
-						return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsActive %q is not a boolean", f[active])}
+						return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsActive %q is not a boolean", f[active])}
 					}
 					isActive = v
 				}
-				*dst = append(*dst, User{ID: t.str(rid), Email: t.str(f[email]), Username: t.str(get(f, username)), IsActive: isActive})
+				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
+				if dup != "" {
+					return &rowReject{id: string(raw), reason: ReasonDuplicateRecID, detail: dup}
+				}
+				*dst = append(*dst, User{ID: rids, Email: t.str(f[email]), Username: t.str(get(f, username)), IsActive: isActive})
 				return nil
 			},
 		}, nil
@@ -460,6 +468,8 @@ func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Rejec
 // readOpportunities reads Opportunity.csv.
 func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (FileStat, []Reject, error) {
 	t := newStrtab()
+	seen := newSeenIDs()
+	var recID, refID sfIDs
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(snapshot.Opportunity).Required...); err != nil {
 			return nil, err
@@ -474,16 +484,20 @@ func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (Fi
 		return &binding{
 			idCol: id,
 			row: func(f [][]byte, line int) *rowReject {
-				rid := trimSpace(f[id])
-				if len(rid) == 0 {
+				raw := trimSpace(f[id])
+				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
 				isClosed, ok := parseBool(get(f, closed))
 				if !ok {
-					return &rowReject{id: string(rid), reason: ReasonBadValue, detail: fmt.Sprintf("IsClosed %q is not a boolean", get(f, closed))}
+					return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsClosed %q is not a boolean", get(f, closed))}
+				}
+				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
+				if dup != "" {
+					return &rowReject{id: string(raw), reason: ReasonDuplicateRecID, detail: dup}
 				}
 				*dst = append(*dst, Opportunity{
-					ID: t.str(rid), Name: t.str(get(f, name)), AccountID: iAccount.get(f[account]),
+					ID: rids, Name: t.str(get(f, name)), AccountID: iAccount.get(refID.norm(trimSpace(f[account]))),
 					StageName: iStage.get(get(f, stage)), CloseDate: iCloseDate.get(get(f, closeDate)), IsClosed: isClosed,
 				})
 				return nil

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -330,5 +333,122 @@ func TestMatchGeneratedWorld(t *testing.T) {
 	_, rj := parquetRows(t, filepath.Join(out, "rejects.parquet"))
 	if len(rj) != 1 || rj[0]["line"] != int64(lines+1) || rj[0]["reason"] != "malformed_quotes" {
 		t.Errorf("rejects %v, want one malformed_quotes at line %d", rj, lines+1)
+	}
+}
+
+// rewriteCSV rewrites a CSV file through edit, which gets the header and
+// each row and returns the row to write (or nil to drop the row).
+func rewriteCSV(t *testing.T, src, dst string, edit func(header, row []string) []string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(out)
+	for i, r := range recs {
+		if i > 0 {
+			r = edit(recs[0], r)
+		} else {
+			r = edit(nil, r)
+		}
+		if r != nil {
+			w.Write(r)
+		}
+	}
+	w.Flush()
+	if err := cmp.Or(w.Error(), out.Close()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMatch15CharIDs: 15- and 18-character Salesforce ids name the same
+// record. A world whose Contact export (without Account.Name, as Data
+// Loader writes it unless asked) holds 15-character ids while Account.csv
+// holds 18 must give the same reports as the all-18 export (issue 9,
+// defect 4: every contact lost its company and matches fell by a quarter).
+func TestMatch15CharIDs(t *testing.T) {
+	dir := t.TempDir()
+	w, err := fixtures.Generate(fixtures.Options{Seed: 5, People: 1500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	idCols := map[string]bool{"Id": true, "AccountId": true, "OwnerId": true, "ConvertedContactId": true, "ConvertedAccountId": true, "ProfileId": true}
+	// to15 shortens the id columns of a row; drop names columns to leave out.
+	edit := func(shorten bool, drop ...string) func(header, row []string) []string {
+		return func(header, row []string) []string {
+			var out []string
+			for i, v := range row {
+				name := v
+				if header != nil {
+					name = header[i]
+				}
+				if slices.Contains(drop, name) {
+					continue
+				}
+				if header != nil && shorten && idCols[name] && len(v) == 18 {
+					v = v[:15]
+				}
+				out = append(out, v)
+			}
+			return out
+		}
+	}
+	crm18, crm15 := filepath.Join(dir, "crm18"), filepath.Join(dir, "crm15")
+	for _, d := range []string{crm18, crm15} {
+		os.MkdirAll(d, 0o755)
+		for _, name := range []string{"Contact.csv", "Lead.csv", "Account.csv", "User.csv", "Opportunity.csv"} {
+			shorten := d == crm15 && name != "Account.csv" // Account.csv keeps 18
+			rewriteCSV(t, filepath.Join(dir, "crm", name), filepath.Join(d, name), edit(shorten, "Account.Name"))
+		}
+	}
+	run := func(crm string) string {
+		out := filepath.Join(dir, "out-"+filepath.Base(crm))
+		var stdout, stderr bytes.Buffer
+		err := Run(context.Background(), []string{"match", "--crm", crm, "--leads", filepath.Join(dir, "salesnav", "leads.csv"),
+			"--accounts", filepath.Join(dir, "salesnav", "accounts.csv"), "--out", out, "--run-id", "ids"}, &stdout, &stderr)
+		if err != nil {
+			t.Fatalf("match %s: %v\n%s", crm, err, stderr.String())
+		}
+		return out
+	}
+	out18, out15 := run(crm18), run(crm15)
+	for _, report := range []string{"matches.parquet", "accounts.parquet", "rejects.parquet"} {
+		_, rows18 := parquetRows(t, filepath.Join(out18, report))
+		_, rows15 := parquetRows(t, filepath.Join(out15, report))
+		if report == "rejects.parquet" {
+			if len(rows15) != 0 || len(rows18) != 0 {
+				t.Errorf("rejects: %d with 15-character ids, %d with 18", len(rows15), len(rows18))
+			}
+			continue
+		}
+		if len(rows15) != len(rows18) {
+			t.Fatalf("%s: %d rows with 15-character ids, %d with 18", report, len(rows15), len(rows18))
+		}
+		diff, matches := 0, 0
+		for i := range rows18 {
+			if rows18[i]["decision"] == "match" {
+				matches++
+			}
+			if !reflect.DeepEqual(rows15[i], rows18[i]) {
+				if diff++; diff <= 3 {
+					t.Errorf("%s row %d:\n15: %v\n18: %v", report, i, rows15[i], rows18[i])
+				}
+			}
+		}
+		if diff > 0 || matches == 0 {
+			t.Errorf("%s: %d of %d rows differ between 15- and 18-character ids (%d matches)", report, diff, len(rows18), matches)
+		}
 	}
 }

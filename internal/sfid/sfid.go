@@ -4,10 +4,7 @@
 // The simulator and the synthetic worlds share it so their ids look real.
 package sfid
 
-import (
-	"errors"
-	"strings"
-)
+import "errors"
 
 // Key prefixes of the objects navsync touches.
 const (
@@ -61,19 +58,58 @@ var ErrInvalid = errors.New("not a salesforce id")
 // To18 returns the 18-character form of a 15- or 18-character id, checking
 // the characters and, for 18, the checksum.
 func To18(id string) (string, error) {
-	if len(id) != 15 && len(id) != 18 {
+	var b [18]byte
+	out, ok := Append18(b[:0], []byte(id))
+	if !ok {
 		return "", ErrInvalid
 	}
-	for i := 0; i < 15; i++ {
-		if strings.IndexByte(base62, id[i]) < 0 {
-			return "", ErrInvalid
+	return string(out), nil
+}
+
+// base62Char marks the bytes allowed in the first 15 characters.
+var base62Char = func() (t [256]bool) {
+	for i := 0; i < len(base62); i++ {
+		t[base62[i]] = true
+	}
+	return t
+}()
+
+// Append18 appends the canonical 18-character form of a 15- or
+// 18-character id to dst: the first 15 characters as given and the
+// checksum suffix in upper case. An 18-character id's suffix is checked,
+// without regard to case as Salesforce does. For anything else (another
+// length, a character outside [0-9A-Za-z], a wrong suffix) it returns dst
+// unchanged and false. It does not allocate when dst has room for 18 bytes.
+func Append18(dst, id []byte) ([]byte, bool) {
+	if len(id) != 15 && len(id) != 18 {
+		return dst, false
+	}
+	var sum [3]byte
+	for chunk := 0; chunk < 3; chunk++ {
+		v := 0
+		for i := 0; i < 5; i++ {
+			c := id[chunk*5+i]
+			if !base62Char[c] {
+				return dst, false
+			}
+			if c >= 'A' && c <= 'Z' {
+				v |= 1 << i
+			}
+		}
+		sum[chunk] = suffixChars[v]
+	}
+	if len(id) == 18 {
+		for i, c := range id[15:] {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			if c != sum[i] {
+				return dst, false
+			}
 		}
 	}
-	full := id[:15] + Suffix(id[:15])
-	if len(id) == 18 && !strings.EqualFold(full, id) {
-		return "", ErrInvalid
-	}
-	return full, nil
+	dst = append(dst, id[:15]...)
+	return append(dst, sum[:]...), true
 }
 
 // Valid reports whether id is a well-formed 15- or 18-character id.
