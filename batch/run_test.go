@@ -140,6 +140,28 @@ func TestRunDryThenRealThenNothing(t *testing.T) {
 	for _, r := range org.srv.Records("Lead") {
 		owners[r["Id"]] = r["OwnerId"]
 	}
+	// Converted Leads whose Contact was edited after the conversion (a
+	// new last name, no email or phone), so the matcher finds the Lead:
+	// their writebacks must go to the Contact (the Lead is read-only).
+	edited := 0
+	for _, lt := range org.world.LeadTruth {
+		if lt.Scenario != fixtures.ScenarioConvertedLead || edited == 5 {
+			continue
+		}
+		for _, id := range lt.CRMIDs {
+			if l, ok := org.srv.Get("Lead", id); ok && l["IsConverted"] == "true" && l["ConvertedContactId"] != "" {
+				if err := org.srv.Set("Contact", l["ConvertedContactId"], map[string]string{"LastName": "Renamed" + fmt.Sprint(edited),
+					"Email": "", "Phone": "", "MobilePhone": ""}); err != nil {
+					t.Fatal(err)
+				}
+				edited++
+				break
+			}
+		}
+	}
+	if edited == 0 {
+		t.Fatal("the world has no converted Lead")
+	}
 
 	// A dry run writes nothing and plans exactly what the real run does.
 	dry, err := org.run(t, cfg, func(o *RunOptions) { o.DryRun = true })
