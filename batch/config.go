@@ -35,8 +35,7 @@ type Config struct {
 	SalesNav   SalesNavConfig   `yaml:"salesnav"`
 	Matching   MatchingConfig   `yaml:"matching"`
 	Writeback  WritebackConfig  `yaml:"writeback"`
-	// Contacts is contact creation, filled by a later version: today only
-	// enabled: false is accepted; the other keys are checked for shape.
+	// Contacts is contact creation on behalf of the leads' owners.
 	Contacts ContactsConfig `yaml:"contacts"`
 	Reports  ReportsConfig  `yaml:"reports"`
 	State    StateConfig    `yaml:"state"`
@@ -183,21 +182,55 @@ const (
 	RolePolicyMostRecent = "most_recent_open_opportunity"
 )
 
-// ContactsConfig is contact creation on behalf of the leads' owners. This
-// version refuses enabled: true; the keys are checked for shape so a config
-// written for the next version is ready.
+// ContactsConfig is contact creation for unmatched leads, on behalf of
+// their owners (DESIGN.md "Actions"; docs/readme-contacts.md).
 type ContactsConfig struct {
 	Enabled bool `yaml:"enabled"`
-	// LeadSource is the created Contacts' LeadSource (a picklist value of the org).
+	// LeadSource is the created Contacts' LeadSource: an active value of the
+	// org's Contact.LeadSource picklist (checked against describe at run
+	// time). Required when Enabled.
 	LeadSource string `yaml:"lead_source"`
 	// MonthlyQuota is the most Contacts created per user per calendar month (default 1,000).
 	MonthlyQuota int `yaml:"monthly_quota"`
-	// DailyAPIBudget is the most API calls per user per day (default 1,000).
+	// DailyAPIBudget is the most API calls per user per day, counted from
+	// every call made with that user's token (default 1,000).
 	DailyAPIBudget  int                   `yaml:"daily_api_budget"`
 	OpportunityRole OpportunityRoleConfig `yaml:"opportunity_role"`
 	// OrgTimeZone (IANA, e.g. America/New_York) is where months and days of
 	// the quotas begin; "" means UTC.
 	OrgTimeZone string `yaml:"org_time_zone"`
+	// ExternalIDField is the Contact field created Contacts are upserted on,
+	// so a resend never makes a second Contact. It must be a writeback
+	// field taking lead_id (or profile_url): "" means the writeback field
+	// taking lead_id (see Config.ContactExternalIDField).
+	ExternalIDField string `yaml:"external_id_field"`
+	// Auth is how navsync acts as each owner.
+	Auth OwnerAuthConfig `yaml:"auth"`
+}
+
+// DefaultRedirectURL is the loopback callback of navsync auth login; the
+// connected app must list it as a Callback URL.
+const DefaultRedirectURL = "http://localhost:1717/OauthRedirect"
+
+// OwnerAuthConfig is how navsync gets a token for each lead owner, with
+// the job's connected app (salesforce.auth.client_id and its secret).
+type OwnerAuthConfig struct {
+	// Flow is FlowJWT (the connected app pre-authorizes the owners'
+	// profiles or permission sets; nothing is stored) or FlowRefreshToken
+	// (each owner signs in once with navsync auth login). Required when
+	// contacts are enabled.
+	Flow string `yaml:"flow"`
+	// PrivateKeyFile is the jwt flow's PEM RSA key (mode 0600). Default,
+	// when salesforce.auth.flow is jwt: salesforce.auth.private_key_file
+	// (see Config.OwnerKeyFile).
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// TokenStore is the refresh_token flow's folder: one <username>.json
+	// (sfbulk.UserTokenStore, mode 0600) per owner, written by navsync auth
+	// login. The folder must not be open to group or others.
+	TokenStore string `yaml:"token_store"`
+	// RedirectURL is navsync auth login's loopback callback (default
+	// DefaultRedirectURL); it must be a Callback URL of the connected app.
+	RedirectURL string `yaml:"redirect_url"`
 }
 
 // OpportunityRoleConfig adds an OpportunityContactRole to a created
@@ -243,7 +276,8 @@ func Defaults() *Config {
 			LockRetries:   5,
 		},
 		Contacts: ContactsConfig{MonthlyQuota: 1000, DailyAPIBudget: 1000,
-			OpportunityRole: OpportunityRoleConfig{Policy: RolePolicyNone}},
+			OpportunityRole: OpportunityRoleConfig{Policy: RolePolicyNone},
+			Auth:            OwnerAuthConfig{RedirectURL: DefaultRedirectURL}},
 		Reports: ReportsConfig{Dir: "reports"},
 		State:   StateConfig{Path: "navsync.db"},
 		WorkDir: "work",
@@ -478,6 +512,42 @@ func (w WritebackConfig) Writes(object string) bool {
 		}
 	}
 	return false
+}
+
+// ContactExternalIDField is the Contact field created Contacts are
+// upserted on: contacts.external_id_field, or the writeback field taking
+// lead_id.
+func (c *Config) ContactExternalIDField() string {
+	if c.Contacts.ExternalIDField != "" {
+		return c.Contacts.ExternalIDField
+	}
+	return c.Writeback.LeadIDField()
+}
+
+// OwnerKeyFile is the PEM key the owners' JWT assertions are signed with:
+// contacts.auth.private_key_file, or salesforce.auth.private_key_file when
+// the job itself signs in with jwt ("" when neither applies).
+func (c *Config) OwnerKeyFile() string {
+	if k := c.Contacts.Auth.PrivateKeyFile; k != "" {
+		return k
+	}
+	if c.Salesforce.Auth.Flow == FlowJWT {
+		return c.Salesforce.Auth.PrivateKeyFile
+	}
+	return ""
+}
+
+// Location is the org's time zone (org_time_zone), where quota months and
+// days begin; UTC when unset or unknown.
+func (ct ContactsConfig) Location() *time.Location {
+	if ct.OrgTimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(ct.OrgTimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // readParams reads a params.json of navsync match --train.

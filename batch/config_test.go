@@ -287,7 +287,43 @@ func TestConfigProblems(t *testing.T) {
 		{name: "writeback to Account", yaml: baseYAML + "writeback:\n  objects: [Contact, Account]\n", key: "writeback.objects[1]", msg: `"Account" cannot be written back`},
 		{name: "bulk threshold not a number", yaml: baseYAML + "writeback:\n  bulk_threshold: lots\n", key: "writeback.bulk_threshold", line: 11, msg: `want a whole number, got "lots"`},
 		{name: "bulk threshold zero", yaml: baseYAML + "writeback:\n  bulk_threshold: 0\n", key: "writeback.bulk_threshold", msg: "at least 1"},
-		{name: "contacts enabled", yaml: baseYAML + "contacts:\n  enabled: true\n", key: "contacts.enabled", line: 11, msg: "contact creation is not available in this version"},
+		{name: "contacts enabled without lead source", yaml: baseYAML + "contacts:\n  enabled: true\n  auth: {flow: refresh_token, token_store: owners}\n",
+			key: "contacts.lead_source", line: 10, msg: "missing", hint: "Contact.LeadSource"},
+		{name: "contacts enabled without auth", yaml: baseYAML + "contacts:\n  enabled: true\n  lead_source: LinkedIn\n", key: "contacts.auth.flow", msg: "missing", hint: "navsync auth login"},
+		{name: "contacts jwt without a key to share", yaml: baseYAML + "contacts:\n  enabled: true\n  lead_source: LinkedIn\n  auth:\n    flow: jwt\n",
+			key: "contacts.auth.private_key_file", msg: "salesforce.auth uses flow refresh_token, so its key cannot be shared"},
+		{name: "contacts jwt key readable by others", yaml: baseYAML + "contacts:\n  enabled: true\n  lead_source: LinkedIn\n  auth:\n    flow: jwt\n    private_key_file: open.key\n",
+			key: "contacts.auth.private_key_file", line: 15, msg: "group and others",
+			setup: func() {
+				b, _ := os.ReadFile(filepath.Join(dir, "navsync.key"))
+				writeFile(t, filepath.Join(dir, "open.key"), string(b), 0o644)
+			}},
+		{name: "contacts jwt key not PEM", yaml: baseYAML + "contacts:\n  enabled: true\n  lead_source: LinkedIn\n  auth: {flow: jwt, private_key_file: secret.txt}\n",
+			key: "contacts.auth.private_key_file", msg: "not a PEM file"},
+		{name: "contacts jwt with token store", yaml: jwtBase + "contacts:\n  auth: {flow: jwt, token_store: owners}\n", key: "contacts.auth.token_store", msg: "flow jwt does not use it"},
+		{name: "contacts refresh token without store", yaml: baseYAML + "contacts:\n  auth: {flow: refresh_token}\n", key: "contacts.auth.token_store", msg: "missing", hint: "navsync auth login"},
+		{name: "contacts refresh token with a key", yaml: jwtBase + "contacts:\n  auth: {flow: refresh_token, token_store: owners, private_key_file: navsync.key}\n",
+			key: "contacts.auth.private_key_file", msg: "flow refresh_token does not use it"},
+		{name: "contacts token store is a file", yaml: baseYAML + "contacts:\n  auth: {flow: refresh_token, token_store: owners.json}\n", key: "contacts.auth.token_store", msg: "names a file"},
+		{name: "contacts token store open to others", yaml: baseYAML + "contacts:\n  auth: {flow: refresh_token, token_store: shared}\n", key: "contacts.auth.token_store",
+			msg: "group and others must not read or write", hint: "chmod 700",
+			setup: func() {
+				if err := os.MkdirAll(filepath.Join(dir, "shared"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				os.Chmod(filepath.Join(dir, "shared"), 0o755)
+			}},
+		{name: "contacts client credentials", yaml: baseYAML + "contacts:\n  auth: {flow: client_credentials}\n", key: "contacts.auth.flow", msg: "never as each owner"},
+		{name: "contacts unknown flow", yaml: baseYAML + "contacts:\n  auth: {flow: password}\n", key: "contacts.auth.flow", msg: `unknown flow "password"`},
+		{name: "contacts redirect not loopback", yaml: baseYAML + "contacts:\n  auth: {redirect_url: \"https://navsync.acme.com/callback\"}\n",
+			key: "contacts.auth.redirect_url", msg: "not an http:// URL"},
+		{name: "contacts redirect remote host", yaml: baseYAML + "contacts:\n  auth: {redirect_url: \"http://10.0.0.1:1717/cb\"}\n", key: "contacts.auth.redirect_url", msg: "not on a loopback host"},
+		{name: "contacts redirect without port", yaml: baseYAML + "contacts:\n  auth: {redirect_url: \"http://localhost/cb\"}\n", key: "contacts.auth.redirect_url", msg: "has no port"},
+		{name: "contacts external id not written", yaml: baseYAML + "contacts:\n  external_id_field: Other_Id__c\n", key: "contacts.external_id_field", line: 11,
+			msg: "not a writeback field", hint: "Sales_Navigator_Lead_Id__c"},
+		{name: "contacts external id not unique", yaml: baseYAML + "writeback:\n  fields:\n    - {field: Sales_Navigator_Lead_Id__c, from: lead_id}\n    - {field: Email__c, from: email}\ncontacts:\n  external_id_field: Email__c\n",
+			key: "contacts.external_id_field", msg: "not unique per lead"},
+		{name: "contacts external id not a name", yaml: baseYAML + "contacts:\n  external_id_field: Lead Id\n", key: "contacts.external_id_field", msg: "not a field API name"},
 		{name: "contacts bad policy", yaml: baseYAML + "contacts:\n  opportunity_role: {policy: all}\n", key: "contacts.opportunity_role.policy", msg: `unknown policy "all"`},
 		{name: "contacts role missing", yaml: baseYAML + "contacts:\n  opportunity_role: {policy: most_recent_open_opportunity}\n", key: "contacts.opportunity_role.role", msg: "missing"},
 		{name: "contacts bad zone", yaml: baseYAML + "contacts:\n  org_time_zone: Pacific Time\n", key: "contacts.org_time_zone", msg: "unknown time zone"},
@@ -341,6 +377,11 @@ func TestConfigValidFlows(t *testing.T) {
 			"    username: integration@acme.example.com\n    token_store: tokens\n", "    client_secret_env: NAVSYNC_TEST_SECRET\n").Replace(baseYAML),
 		"refresh token from one file": strings.Replace(baseYAML, "token_store: tokens", "token_store: tokens/"+filepath.Base(sfbulk.UserTokenStore("", testUser).Path), 1),
 		"simulator on loopback http":  strings.Replace(baseYAML, "https://acme.my.salesforce.com", "http://127.0.0.1:40997", 1),
+		"contacts, jwt with the job's key": strings.NewReplacer("flow: refresh_token", "flow: jwt", "token_store: tokens", "private_key_file: navsync.key").Replace(baseYAML) +
+			"contacts:\n  enabled: true\n  lead_source: LinkedIn Sales Navigator\n  auth: {flow: jwt}\n",
+		"contacts, jwt with its own key": baseYAML + "contacts:\n  enabled: true\n  lead_source: Web\n  auth: {flow: jwt, private_key_file: navsync.key}\n",
+		"contacts, refresh tokens (no folder yet)": baseYAML + "contacts:\n  enabled: true\n  lead_source: Web\n  external_id_field: sales_navigator_lead_id__c\n" +
+			"  auth: {flow: refresh_token, token_store: owners, redirect_url: \"http://127.0.0.1:8123/OauthRedirect\"}\n",
 		"every key": baseYAML + `  accounts: [exports/accounts.csv]
 matching: {auto_threshold: 0.9, review_threshold: 0.9}
 writeback:
@@ -358,6 +399,8 @@ contacts:
   daily_api_budget: 10
   opportunity_role: {policy: single_open_opportunity, role: Influencer}
   org_time_zone: America/New_York
+  external_id_field: Sales_Navigator_Lead_Id__c
+  auth: {flow: refresh_token, token_store: owners, redirect_url: "http://localhost:1717/OauthRedirect"}
 reports: {dir: out/reports}
 state: {path: out/state.db}
 work_dir: out/work
@@ -376,6 +419,40 @@ safety: {max_writes: 1, max_growth: 1.5, growth_floor: 0}
 				}
 			}
 		})
+	}
+}
+
+// TestConfigContacts: what the contacts section resolves to.
+func TestConfigContacts(t *testing.T) {
+	dir := configDir(t)
+	jwt := strings.NewReplacer("flow: refresh_token", "flow: jwt", "token_store: tokens", "private_key_file: navsync.key").Replace(baseYAML)
+	c, err := loadYAML(t, dir, jwt+"contacts:\n  enabled: true\n  lead_source: Web\n  org_time_zone: Asia/Tokyo\n  auth: {flow: jwt}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The owners' key defaults to the job's; the external id to the lead id field.
+	if got := c.OwnerKeyFile(); got != filepath.Join(dir, "navsync.key") {
+		t.Errorf("owner key %q, want the job's", got)
+	}
+	if got := c.ContactExternalIDField(); got != "Sales_Navigator_Lead_Id__c" {
+		t.Errorf("external id field %q", got)
+	}
+	if c.Contacts.Auth.RedirectURL != DefaultRedirectURL || c.Contacts.Location().String() != "Asia/Tokyo" {
+		t.Errorf("redirect %q, location %v", c.Contacts.Auth.RedirectURL, c.Contacts.Location())
+	}
+	c, err = loadYAML(t, dir, baseYAML+"writeback:\n  fields:\n    - {field: SN_Id__c, from: lead_id}\ncontacts:\n  enabled: true\n  lead_source: Web\n  auth: {flow: refresh_token, token_store: owners}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Contacts.Auth.TokenStore; got != filepath.Join(dir, "owners") {
+		t.Errorf("token store %q, want it resolved against the config's folder", got)
+	}
+	if c.OwnerKeyFile() != "" || c.ContactExternalIDField() != "SN_Id__c" || c.Contacts.Location() != time.UTC {
+		t.Errorf("key %q, external id %q, location %v", c.OwnerKeyFile(), c.ContactExternalIDField(), c.Contacts.Location())
+	}
+	// Disabled, the section needs nothing.
+	if _, err := loadYAML(t, dir, baseYAML+"contacts:\n  enabled: false\n"); err != nil {
+		t.Error(err)
 	}
 }
 

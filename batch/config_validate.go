@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
@@ -51,6 +52,8 @@ func (c *Config) pathFields() []struct {
 		{"salesforce.auth.client_secret_file", &a.ClientSecretFile},
 		{"salesforce.auth.private_key_file", &a.PrivateKeyFile},
 		{"salesforce.auth.token_store", &a.TokenStore},
+		{"contacts.auth.private_key_file", &c.Contacts.Auth.PrivateKeyFile},
+		{"contacts.auth.token_store", &c.Contacts.Auth.TokenStore},
 		{"matching.params_file", &c.Matching.ParamsFile},
 		{"reports.dir", &c.Reports.Dir},
 		{"state.path", &c.State.Path},
@@ -602,18 +605,18 @@ func (v *validator) writeback() {
 
 func (v *validator) contacts() {
 	ct := v.c.Contacts
-	if ct.Enabled {
-		v.add("contacts.enabled", "contact creation is not available in this version",
-			"set contacts.enabled: false (or leave it out); the settings below are kept for the version that creates Contacts")
-	}
 	if ct.MonthlyQuota < 1 {
 		v.add("contacts.monthly_quota", fmt.Sprintf("%d: must be at least 1", ct.MonthlyQuota), "Contacts created per user per month; the default is 1000")
 	}
 	if ct.DailyAPIBudget < 1 {
 		v.add("contacts.daily_api_budget", fmt.Sprintf("%d: must be at least 1", ct.DailyAPIBudget), "API calls per user per day; the default is 1000")
 	}
-	if len(ct.LeadSource) > 255 || strings.ContainsAny(ct.LeadSource, "\r\n") {
+	switch {
+	case len(ct.LeadSource) > 255 || strings.ContainsAny(ct.LeadSource, "\r\n"):
 		v.add("contacts.lead_source", "not a picklist value (one line, at most 255 characters)", "a value of Contact.LeadSource, e.g. LinkedIn Sales Navigator")
+	case ct.Enabled && strings.TrimSpace(ct.LeadSource) == "":
+		v.add("contacts.lead_source", "missing: the LeadSource of the Contacts navsync creates",
+			"an active value of the org's Contact.LeadSource picklist (Setup › Object Manager › Contact › Lead Source), e.g. LinkedIn Sales Navigator; the run checks it against the org before writing")
 	}
 	r := ct.OpportunityRole
 	switch r.Policy {
@@ -635,6 +638,130 @@ func (v *validator) contacts() {
 				"an IANA zone as in Setup › Company Information, e.g. America/New_York; leave it out for UTC")
 		}
 	}
+	v.externalIDField()
+	v.ownerAuth()
+}
+
+// externalIDField checks contacts.external_id_field: a writeback field
+// (so every created Contact carries it) whose value is unique per lead.
+func (v *validator) externalIDField() {
+	f := v.c.Contacts.ExternalIDField
+	const k = "contacts.external_id_field"
+	if f == "" {
+		return // the writeback field taking lead_id, which writeback() requires
+	}
+	if !validFieldName(f) {
+		v.add(k, fmt.Sprintf("%q is not a field API name", f), "the Contact External ID field holding the lead id, e.g. Sales_Navigator_Lead_Id__c")
+		return
+	}
+	for _, w := range v.c.Writeback.Fields {
+		if !strings.EqualFold(w.Field, f) {
+			continue
+		}
+		if w.From != "lead_id" && w.From != "profile_url" {
+			v.add(k, fmt.Sprintf("%s takes %s, which is not unique per lead: upserts on it could merge two leads into one Contact", f, w.From),
+				"name the writeback field taking lead_id (or profile_url)")
+		}
+		return
+	}
+	v.add(k, fmt.Sprintf("%s is not a writeback field, so created Contacts would not carry it", f),
+		"name a writeback.fields entry taking lead_id, e.g. "+cmp.Or(v.c.Writeback.LeadIDField(), "Sales_Navigator_Lead_Id__c")+"; leave it out for that field")
+}
+
+// ownerAuth checks contacts.auth. Missing settings are problems only when
+// contacts are enabled; what is set is always checked.
+func (v *validator) ownerAuth() {
+	a := v.c.Contacts.Auth
+	enabled := v.c.Contacts.Enabled
+	const p = "contacts.auth."
+	unused := func(key, val, flows string) {
+		if val != "" {
+			v.add(p+key, fmt.Sprintf("set, but flow %s does not use it (only %s)", a.Flow, flows), "remove it, or set the flow that uses it")
+		}
+	}
+	if a.RedirectURL != "" {
+		if err := checkRedirectURL(a.RedirectURL); err != nil {
+			v.add(p+"redirect_url", err.Error(), "a loopback callback URL of the connected app, e.g. "+DefaultRedirectURL)
+		}
+	}
+	switch a.Flow {
+	case "":
+		if enabled {
+			v.add(p+"flow", "missing: how navsync acts as each lead owner",
+				"jwt (the connected app pre-authorizes the owners' profiles; nothing stored) or refresh_token (each owner signs in once: navsync auth login --user EMAIL)")
+		}
+	case FlowJWT:
+		unused("token_store", a.TokenStore, "refresh_token")
+		key := v.c.OwnerKeyFile()
+		switch {
+		case key == "":
+			if enabled {
+				v.add(p+"private_key_file", fmt.Sprintf("missing: the owners' JWT assertions are signed with this key (salesforce.auth uses flow %s, so its key cannot be shared)", v.c.Salesforce.Auth.Flow),
+					"the PEM RSA key whose certificate the connected app holds (Use digital signatures), mode 0600")
+			}
+		case a.PrivateKeyFile == "":
+			// salesforce.auth.private_key_file, checked there.
+		case v.files && enabled:
+			if err := checkPrivate(key); err != nil {
+				v.add(p+"private_key_file", err.Error(), "the key must exist and be readable by the job's user only")
+			} else if err := readRSAKey(key); err != nil {
+				v.add(p+"private_key_file", err.Error(), "openssl req -x509 -newkey rsa:2048 -nodes -keyout navsync.key -out navsync.crt -days 730 -subj /CN=navsync")
+			}
+		}
+	case FlowRefreshToken:
+		unused("private_key_file", a.PrivateKeyFile, "jwt")
+		switch {
+		case a.TokenStore == "":
+			v.add(p+"token_store", "missing: the folder holding each owner's token (<username>.json)",
+				"e.g. tokens/owners; navsync auth login --user EMAIL writes into it")
+		case strings.EqualFold(filepath.Ext(a.TokenStore), ".json"):
+			v.add(p+"token_store", fmt.Sprintf("%s names a file: the owners' tokens are one file per user in a folder", a.TokenStore),
+				"name a folder, e.g. tokens/owners")
+		case v.files:
+			if err := checkStoreDir(a.TokenStore); err != nil {
+				v.add(p+"token_store", err.Error(), "chmod 700 "+a.TokenStore+" (navsync auth login creates it so)")
+			}
+		}
+	case FlowClientCredentials:
+		v.add(p+"flow", "client_credentials acts as one Run-As user, never as each owner",
+			"jwt (pre-authorized profiles) or refresh_token (navsync auth login per owner)")
+	default:
+		v.add(p+"flow", fmt.Sprintf("unknown flow %q", a.Flow), "jwt or refresh_token")
+	}
+}
+
+// checkRedirectURL accepts an http URL on a loopback host with a port: the
+// authorization code comes back to a listener navsync auth login opens.
+func checkRedirectURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Scheme != "http" || u.Host == "":
+		return fmt.Errorf("%q is not an http:// URL", s)
+	case !isLoopbackHost(u.Hostname()):
+		return fmt.Errorf("%q is not on a loopback host (localhost, 127.0.0.1, [::1])", s)
+	case u.Port() == "":
+		return fmt.Errorf("%q has no port", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: a callback URL has no query or fragment", s)
+	}
+	return nil
+}
+
+// checkStoreDir accepts a missing folder (navsync auth login creates it)
+// or one only its owner may enter; anything else in its place is refused.
+func checkStoreDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is a file, not a folder", dir)
+	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("%s has mode %v: group and others must not read or write the owners' tokens", dir, fi.Mode().Perm())
+	}
+	return nil
 }
 
 func (v *validator) outputs() {

@@ -123,7 +123,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	app := srv.ConnectedApp()
 	if *writeConfig != "" {
 		if err := writeSimConfig(ctx, *writeConfig, simConfig{loginURL: base, orgID: srv.OrgID(), clientID: app.ClientID,
-			clientSecret: app.ClientSecret, username: admin.Username, refreshToken: refresh, world: generated, worldDir: *world}); err != nil {
+			clientSecret: app.ClientSecret, username: admin.Username, refreshToken: refresh, world: generated, worldDir: *world, srv: srv}); err != nil {
 			return err
 		}
 		env.log.Info("config written", "path", *writeConfig)

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/sfbulk"
+	"github.com/navsync/navsync/sfbulk/sfsim"
 )
 
 // simConfig is what `navsync sim --write-config F` needs to write a config
@@ -21,12 +25,18 @@ type simConfig struct {
 	username, refreshToken string          // the admin user's consent
 	world                  *fixtures.World // the generated world, or nil
 	worldDir               string          // --world DIR, or ""
+	// srv is the simulator (not serving yet): contact creation takes its
+	// connected app's JWT key, approves its users and reads its picklist.
+	srv *sfsim.Server
+	// leadSource is set by writeSimConfig.
+	leadSource string
 }
 
 // Names of what --write-config puts beside the config file.
 const (
 	simSecretFile = "client_secret"
 	simTokenDir   = "tokens"
+	simJWTKeyFile = "jwt.key" // the connected app's JWT key: the owners' sign-in for contact creation
 )
 
 // writeSimConfig writes a navsync config at path that signs in to the
@@ -35,8 +45,12 @@ const (
 // secret (client_secret, 0600) and, for a generated world, its Sales
 // Navigator exports (salesnav/leads.csv, salesnav/accounts.csv). With
 // --world DIR the config names DIR/salesnav/leads*.csv and accounts*.csv.
-// Reports, state store and work folder go beside the file too. The config
-// is loaded back and validated before writeSimConfig returns, so `navsync
+// Reports, state store and work folder go beside the file too. Contact
+// creation is enabled: the connected app's JWT key goes beside the file
+// (jwt.key, 0600) for contacts.auth, every user of the org is approved for
+// the app (so each lead owner signs in by JWT), and lead_source is an
+// active value of the org's Contact.LeadSource picklist. The config is
+// loaded back and validated before writeSimConfig returns, so `navsync
 // run --config path` works at once.
 func writeSimConfig(ctx context.Context, path string, sc simConfig) error {
 	dir := filepath.Dir(path)
@@ -70,6 +84,9 @@ func writeSimConfig(ctx context.Context, path string, sc simConfig) error {
 	store := sfbulk.UserTokenStore(filepath.Join(dir, simTokenDir), sc.username)
 	if err := store.Save(ctx, &sfbulk.Token{RefreshToken: sc.refreshToken, Username: sc.username}); err != nil {
 		return fmt.Errorf("sim: --write-config: %w", err)
+	}
+	if err := simContacts(ctx, dir, &sc); err != nil {
+		return fmt.Errorf("sim: --write-config: contact creation: %w", err)
 	}
 	if err := writeSimFile(path, []byte(simConfigYAML(sc, leads, accounts)), 0o644); err != nil {
 		return fmt.Errorf("sim: --write-config: %w", err)
@@ -109,6 +126,14 @@ salesforce:
 salesnav:
   leads:` + list(leads) + `
   accounts:` + list(accounts) + `
+contacts:
+  # Contacts for unmatched leads at known Accounts, created on behalf of each lead's owner by
+  # JWT with the connected app's key beside this file (the simulator approves all its users).
+  enabled: true
+  lead_source: ` + q(sc.leadSource) + `
+  auth:
+    flow: jwt
+    private_key_file: ` + q(simJWTKeyFile) + `
 reports:
   dir: reports
 state:
@@ -116,6 +141,93 @@ state:
 work_dir: work
 # schedule: "@every 10m"
 `
+}
+
+// simContacts prepares contact creation against the simulator: its
+// connected app's JWT key beside the config (0600), every user approved
+// for the app, and sc.leadSource an active Contact.LeadSource value.
+func simContacts(ctx context.Context, dir string, sc *simConfig) error {
+	if sc.srv == nil {
+		return errors.New("no simulator")
+	}
+	app := sc.srv.ConnectedApp()
+	if len(app.PrivateKeyPEM) == 0 {
+		return errors.New("the simulator's connected app has no JWT key")
+	}
+	if err := writeSimFile(filepath.Join(dir, simJWTKeyFile), app.PrivateKeyPEM, 0o600); err != nil {
+		return err
+	}
+	for _, u := range sc.srv.Records("User") {
+		if err := sc.srv.SetApproved(u["Username"], true); err != nil {
+			return err
+		}
+	}
+	ls, err := simLeadSource(ctx, sc)
+	if err != nil {
+		return fmt.Errorf("read Contact.LeadSource: %w", err)
+	}
+	sc.leadSource = ls
+	return nil
+}
+
+// simLeadSource picks an active value of the simulator's Contact.LeadSource
+// picklist, read by describe as a run does (a LinkedIn or Sales Navigator
+// value, else Other, else the first). The simulator does not serve yet, so
+// the requests go to its handler in process, without its faults.
+func simLeadSource(ctx context.Context, sc *simConfig) (string, error) {
+	faults := sc.srv.Faults()
+	sc.srv.SetFaults(sfsim.Faults{})
+	defer sc.srv.SetFaults(faults)
+	hc := &http.Client{Transport: handlerTransport{sc.srv.Handler()}}
+	ts, err := sfbulk.NewRefreshTokenSource(sfbulk.OAuthConfig{LoginURL: sc.loginURL, ClientID: sc.clientID, ClientSecret: sc.clientSecret, HTTPClient: hc},
+		sfbulk.NewMemoryTokenStore(&sfbulk.Token{RefreshToken: sc.refreshToken, Username: sc.username}))
+	if err != nil {
+		return "", err
+	}
+	c, err := sfbulk.New(ctx, sfbulk.Config{HTTPClient: hc}, ts)
+	if err != nil {
+		return "", err
+	}
+	d, err := c.Describe(ctx, "Contact")
+	if err != nil {
+		return "", err
+	}
+	f := d.Field("LeadSource")
+	if f == nil {
+		return "", errors.New("Contact has no LeadSource field")
+	}
+	var active []string
+	for _, p := range f.PicklistValues {
+		if p.Active {
+			active = append(active, p.Value)
+		}
+	}
+	if len(active) == 0 {
+		return "", errors.New("Contact.LeadSource has no active value")
+	}
+	for _, v := range active {
+		if l := strings.ToLower(v); strings.Contains(l, "linkedin") || strings.Contains(l, "sales navigator") {
+			return v, nil
+		}
+	}
+	for _, v := range active {
+		if v == "Other" {
+			return v, nil
+		}
+	}
+	return active[0], nil
+}
+
+// handlerTransport serves requests with a handler in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		defer r.Body.Close()
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }
 
 // writeSimExports writes a generated world's Sales Navigator exports into

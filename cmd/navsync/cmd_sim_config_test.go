@@ -15,7 +15,9 @@ import (
 
 	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/sfid"
 	"github.com/navsync/navsync/sfbulk"
 )
 
@@ -95,6 +97,62 @@ func checkSimConfig(t *testing.T, path string, info map[string]string) *batch.Co
 	return cfg
 }
 
+// checkSimContacts checks the written config creates contacts: enabled,
+// an active LeadSource of the org, the connected app's key beside the
+// config (0600), and a client acting as a world user signs in by JWT, a
+// read-only user too (the simulator pre-authorizes only Standard and
+// System Administrator profiles: the others were approved).
+func checkSimContacts(t *testing.T, cfg *batch.Config, info map[string]string, users []fixtures.User) {
+	t.Helper()
+	ct := cfg.Contacts
+	if !ct.Enabled || ct.Auth.Flow != batch.FlowJWT {
+		t.Fatalf("contacts %+v: want enabled, flow jwt", ct)
+	}
+	key := cfg.OwnerKeyFile()
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 || filepath.Dir(key) != filepath.Dir(cfg.Path) {
+		t.Errorf("owners' key %s: %v, want a 0600 file beside the config", key, err)
+	}
+	ctx := context.Background()
+	admin, err := batch.Connect(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := admin.Describe(ctx, "Contact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := d.Field("LeadSource"); f == nil || !f.HasPicklistValue(ct.LeadSource) {
+		t.Errorf("lead_source %q is not an active Contact.LeadSource value", ct.LeadSource)
+	}
+	st, err := state.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	uc, err := batch.NewUserClients(cfg, info["org_id"], st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedIn := map[string]bool{}
+	for _, u := range users {
+		if !u.IsActive || signedIn[u.ProfileID] || (u.ProfileID != sfid.ProfileStandard && u.ProfileID != sfid.ProfileReadOnly) {
+			continue
+		}
+		c, err := uc.Client(ctx, u.ID, u.Username)
+		if err != nil {
+			t.Errorf("owner %s (profile %s): %v", u.ID, u.ProfileID, err)
+			continue
+		}
+		if c.Identity().UserID != u.ID {
+			t.Errorf("client for %s acts as %s", u.ID, c.Identity().UserID)
+		}
+		signedIn[u.ProfileID] = true
+	}
+	if len(signedIn) != 2 {
+		t.Errorf("signed in as profiles %v, want a standard and a read-only user", signedIn)
+	}
+}
+
 func TestSimWriteConfigGeneratedWorld(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sim", "navsync.yaml") // the folder does not exist yet
 	info := startSimWithConfig(t, "--size", "300", "--seed", "4", "--write-config", path)
@@ -119,6 +177,7 @@ func TestSimWriteConfigGeneratedWorld(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "crm")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the org's records were written beside the config: %v", err)
 	}
+	checkSimContacts(t, cfg, info, w.Users)
 }
 
 func TestSimWriteConfigWorldDir(t *testing.T) {
@@ -139,6 +198,7 @@ func TestSimWriteConfigWorldDir(t *testing.T) {
 	if want := []string{filepath.Join(world, "salesnav", "accounts.csv")}; !reflect.DeepEqual(cfg.SalesNav.Accounts, want) {
 		t.Errorf("accounts %q, want %q", cfg.SalesNav.Accounts, want)
 	}
+	checkSimContacts(t, cfg, info, w.Users)
 }
 
 func TestSimWriteConfigWorldWithoutExports(t *testing.T) {

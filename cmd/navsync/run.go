@@ -71,6 +71,7 @@ var commands = map[string]command{
 	"demo":     {"run the whole job (dry run, real run, rerun) against an embedded simulator org", runDemo},
 	"run":      {"run the job once from a config: extract, match, plan, write back, report (--dry-run writes nothing)", runRun},
 	"schedule": {"stay up and run the job on the config's cron schedule", runSchedule},
+	"auth":     {"lead owners' sign-in for contact creation: login, list, revoke (refresh tokens, 0600)", runAuth},
 }
 
 // Run parses the global flags and runs one subcommand.
