@@ -14,7 +14,7 @@ const (
 // leadLevelsOf compares a lead with a CRM person field by field.
 func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 	var lv [numLeadFields]level
-	lv[fEmail] = compareEmail(l.email, c.email)
+	lv[fEmail] = compareEmail(l, c)
 	lv[fPhone] = comparePhones(l.phones, c.phones)
 	lv[fFirst] = compareGiven(l, c)
 	lv[fLast] = compareSurname(l.last, c.last)
@@ -42,7 +42,9 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 	if len(ls.pastTitles) > 0 && c.title.norm != "" {
 		best := lvDifferent
 		for i := range ls.pastTitles {
-			if t := compareTitle(&ls.pastTitles[i], c.title); t < best {
+			// past_title has no same_function level: a past job of the
+			// function at another seniority is a different job
+			if t := compareTitle(&ls.pastTitles[i], c.title); t < best && t != lvSameFunction {
 				best = t
 			}
 		}
@@ -51,20 +53,63 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 	return lv
 }
 
-func compareEmail(a, b string) level {
-	if l := eqLevel(a, b); l != lvDifferent {
-		return l
+// compareEmail compares the addresses of a lead and a CRM person: exact;
+// fuzzy_strong (a typo); same_domain (two work addresses at one domain,
+// other mailboxes: an alias of one person, or two colleagues);
+// personal_work (a free-mail address against a work one); different.
+func compareEmail(l, c *prepPerson) level {
+	a, b := l.email, c.email
+	if lv := eqLevel(a, b); lv != lvDifferent {
+		return lv
 	}
 	// A typo: same domain, close local parts with the same digits. Local
 	// parts are mostly made of the name, so "j.smith@x" against
 	// "j.smith@y", or "olivia.h3479@gmail" against "olivia.h3723@gmail",
 	// says nothing beyond the names.
+	// One keying error (a letter wrong, missing, added, or two swapped) in
+	// the local part; a second mailbox of the name ("maria.z.fernandez",
+	// "sanne.vanvliet9") differs by more.
 	la, da, _ := strings.Cut(a, "@")
 	lb, db, _ := strings.Cut(b, "@")
-	if da == db && sameDigits(la, lb) && jaroWinkler(la, lb) >= 0.93 {
+	if da == db && sameDigits(la, lb) && oneEdit(la, lb) {
 		return lvFuzzyStrong
 	}
+	switch {
+	case l.emailWork && c.emailWork && da == db:
+		return lvSameDomain
+	case l.emailWork != c.emailWork:
+		return lvPersonalWork
+	}
 	return lvDifferent
+}
+
+// oneEdit reports whether a and b differ by exactly one edit: a byte
+// replaced, inserted or deleted, or two adjacent bytes swapped.
+func oneEdit(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	switch len(a) - len(b) {
+	case 0:
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		if i == len(a) {
+			return false
+		}
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case 1:
+		i := 0
+		for i < len(b) && a[i] == b[i] {
+			i++
+		}
+		return a[i+1:] == b[i:]
+	}
+	return false
 }
 
 // sameDigits reports whether two strings contain the same digit sequence.
@@ -265,11 +310,17 @@ func compareTitle(a, b *titleInfo) level {
 	case a.norm == b.norm:
 		return lvExact
 	}
-	if sigJaccard(a.sig, b.sig) >= 0.6 && (a.function == b.function || a.function == fnNone || b.function == fnNone) {
+	// The same job worded differently: most words shared, no function
+	// against another, and the same qualifiers (senior, associate,
+	// global...: "Senior Sales Manager" is a promotion of "Sales Manager").
+	if a.mods == b.mods && sigJaccard(a.sig, b.sig) >= 0.6 && (a.function == b.function || a.function == fnNone || b.function == fnNone) {
 		return lvFuzzyStrong
 	}
-	if a.function != fnNone && a.function == b.function && a.sen == b.sen {
-		return lvFuzzyWeak
+	if a.function != fnNone && a.function == b.function {
+		if a.sen == b.sen {
+			return lvFuzzyWeak
+		}
+		return lvSameFunction
 	}
 	return lvDifferent
 }

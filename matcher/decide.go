@@ -19,8 +19,8 @@ func keyNames(bits uint16, names []string) []string {
 }
 
 // sameCRMPerson reports whether two CRM records are the same person: a
-// converted Lead and its Contact, or duplicates sharing an email or a phone,
-// or the same full name at the same company.
+// converted Lead and its Contact, or duplicates sharing an email or a phone
+// number nobody else carries, or the same full name at the same company.
 func sameCRMPerson(a, b *prepPerson) bool {
 	if a.family == b.family {
 		return true
@@ -28,7 +28,8 @@ func sameCRMPerson(a, b *prepPerson) bool {
 	if a.email != "" && a.email == b.email {
 		return true
 	}
-	if a.phones[0] != 0 && (a.phones[0] == b.phones[0] || a.phones[0] == b.phones[1]) {
+	// A number of one person (several people share a switchboard).
+	if a.phones[0] != 0 && a.phoneOthers[0] == 0 && (a.phones[0] == b.phones[0] || a.phones[0] == b.phones[1]) {
 		return true
 	}
 	if a.last == "" || a.last != b.last || a.company.name == "" || a.company.name != b.company.name ||
@@ -76,7 +77,7 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	lr.MatchWeight = round6(best.w)
 	lr.Probability = round6(probability(best.w))
 	lv := leadLevelsOf(l, c)
-	fw, _ := r.leadWeights(l, c, &lv)
+	fw, _ := r.leadWeights(l, best.idx, &lv)
 	lr.Fields = fieldScores(LeadFields, lv[:], fw[:])
 	lr.BlockingKeys = keyNames(best.keys, leadKeyNames[:])
 	lr.JobChange = (lv[fPastCompany] == lvExact || lv[fPastCompany] == lvFuzzyStrong) &&
@@ -88,20 +89,18 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	}
 	ambiguous := hasRU && best.w-ru.w < r.model.p.RunnerUpMargin
 	linked := c.linked != "" && c.linked == l.linked
-	namesOnly := !corroborated(&lv) && !linked
-	contact := lv[fEmail] == lvExact || lv[fPhone] == lvExact || linked
-	nameConflict := (lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent) && !contact
-	variantAndTitle := nameVariant(&lv) && lv[fTitle] == lvDifferent && !contact
+	// A number several CRM people carry (a switchboard) tells the company,
+	// not the person: it does not count as this person's own.
+	others := phoneOthers(l, c)
+	ownPhone := lv[fPhone] == lvExact && others == 0
+	blocker := r.blocker(l, c, &lv, linked, ownPhone)
+	if blocker != "" && lv[fPhone] == lvExact && !ownPhone && r.blocker(l, c, &lv, linked, true) == "" {
+		blocker = fmt.Sprintf("shared_phone: the phone agrees, but %d other CRM records carry the number (a switchboard); nothing else of this person's confirms it", others)
+	}
 	switch {
-	case lr.Probability >= r.opts.AutoThreshold && namesOnly:
+	case lr.Probability >= r.opts.AutoThreshold && blocker != "":
 		lr.Decision = DecisionPossible
-		lr.Reason = "names only: no email, phone or company agreement"
-	case lr.Probability >= r.opts.AutoThreshold && nameConflict:
-		lr.Decision = DecisionPossible
-		lr.Reason = "name differs: needs email or phone agreement"
-	case lr.Probability >= r.opts.AutoThreshold && variantAndTitle:
-		lr.Decision = DecisionPossible
-		lr.Reason = "name variant and title differs: needs email or phone agreement"
+		lr.Reason = blocker
 	case lr.Probability >= r.opts.AutoThreshold && !ambiguous:
 		lr.Decision = DecisionMatch
 		if linked {
@@ -114,14 +113,89 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 		lr.Reason = "ambiguous: runner-up too close"
 	case lr.Probability >= r.opts.ReviewThreshold:
 		lr.Decision = DecisionPossible
-		lr.Reason = "below auto threshold"
-		if ambiguous {
+		switch {
+		case blocker != "":
+			lr.Reason = blocker
+		case ambiguous:
 			lr.Reason = "below auto threshold; runner-up too close"
+		default:
+			lr.Reason = "below auto threshold"
 		}
 	default:
 		lr.Reason = "below review threshold"
 	}
 	return lr
+}
+
+// blocker returns why a pair of levels lv must not be a match whatever
+// its probability ("" when nothing stands in the way); ownPhone says
+// whether the phone agrees on a number of this person's own. Names alone
+// never match; a name that differs, or a variant of it with another job,
+// needs the person's own email or number; so does the same name at the
+// same company when the rest says two people (same_name_colleague).
+func (r *run) blocker(l, c *prepPerson, lv *[numLeadFields]level, linked, ownPhone bool) string {
+	if linked {
+		return ""
+	}
+	contact := lv[fEmail] == lvExact || ownPhone
+	switch {
+	case !corroborated(lv, ownPhone):
+		return "names only: no email, phone or company agreement"
+	case contact:
+		return ""
+	case lv[fFirst] == lvDifferent || lv[fLast] == lvDifferent:
+		return "name differs: needs email or phone agreement"
+	case nameVariant(lv) && otherJob(lv[fTitle]):
+		return "name variant and title differs: needs email or phone agreement"
+	}
+	if why := colleagueEvidence(l, c, lv); why != "" {
+		return "same_name_colleague: the name and company agree, but " + why +
+			", and no email or phone of this person's confirms it: this may be a colleague of the same name"
+	}
+	return ""
+}
+
+// otherJob reports whether a title level says another job: a title of
+// another function, or of the same function at another seniority.
+func otherJob(t level) bool { return t == lvDifferent || t == lvSameFunction }
+
+// colleagueEvidence says what, at one company, points to two people rather
+// than one ("" for nothing): another mailbox at the company's domain
+// without the same title (an alias of one person usually comes with the
+// same job), or another title without the CRM job among the lead's
+// earlier positions at that company (a promotion LinkedIn lists).
+func colleagueEvidence(l, c *prepPerson, lv *[numLeadFields]level) string {
+	if lv[fCompany] != lvExact && lv[fCompany] != lvFuzzyStrong {
+		return ""
+	}
+	sameJob := lv[fTitle] == lvExact || lv[fTitle] == lvFuzzyStrong
+	switch {
+	case lv[fEmail] == lvSameDomain && !sameJob:
+		return "the addresses are two mailboxes at its domain"
+	case (lv[fTitle] == lvFuzzyWeak || otherJob(lv[fTitle])) && !heldJob(l, c):
+		return "the titles are two jobs"
+	}
+	return ""
+}
+
+// heldJob reports whether one of the lead's past positions is the CRM
+// record's: its company and title.
+func heldJob(l, c *prepPerson) bool {
+	ls := l.lead
+	if c.title.norm == "" || c.company.name == "" {
+		return false
+	}
+	for i := range ls.past {
+		if i >= len(ls.pastTitles) {
+			break
+		}
+		co := compareCompany(&ls.past[i], nil, c.company, nil)
+		ti := compareTitle(&ls.pastTitles[i], c.title)
+		if (co == lvExact || co == lvFuzzyStrong) && (ti == lvExact || ti == lvFuzzyStrong) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameVariant reports whether the names agree only approximately: a
@@ -142,11 +216,12 @@ func nameVariant(lv *[numLeadFields]level) bool {
 }
 
 // corroborated reports whether a pair agrees on more than names: email,
-// phone, current company or past company. Names alone never make a match,
-// however rare they are: a namesake at another company is too likely.
-func corroborated(lv *[numLeadFields]level) bool {
+// the person's own phone number, current company or past company. Names
+// alone never make a match, however rare they are: a namesake at another
+// company is too likely.
+func corroborated(lv *[numLeadFields]level, ownPhone bool) bool {
 	strong := func(l level) bool { return l == lvExact || l == lvFuzzyStrong }
-	return strong(lv[fEmail]) || lv[fPhone] == lvExact || strong(lv[fCompany]) || strong(lv[fPastCompany])
+	return strong(lv[fEmail]) || ownPhone || strong(lv[fCompany]) || strong(lv[fPastCompany])
 }
 
 // oneToOneLeads keeps at most one matched lead per CRM person (a converted

@@ -23,6 +23,7 @@ type run struct {
 	comps     []prepCompany
 	pix       [numLeadIndexes]*index
 	cix       [numCompanyKeys]*index
+	companyN  []int32 // per CRM person: the CRM records of its company name
 	leadPrior float64 // log2 prior odds of a lead pair
 	compPrior float64
 }
@@ -63,6 +64,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare companies: %w", err)
 	}
+	markAccountPhones(r.crm, r.accts)
 	if r.pix, err = buildPersonIndexes(ctx, r.crm, opts.MaxBlockSize, r.limit); err != nil {
 		return nil, fmt.Errorf("block crm people: %w", err)
 	}
@@ -77,6 +79,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 			c.tfW[1] = float32(m.tfWeight(m.lead[fLast][lvExact], m.leadM[fLast][lvExact], counts.last[i], n, m.leadTF[fLast]))
 			c.tfW[2] = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], counts.company[i], n, m.leadTF[fCompany]))
 			c.tfW[3] = float32(m.tfWeight(m.lead[fPastCompany][lvExact], m.leadM[fPastCompany][lvExact], counts.company[i], n, m.leadTF[fPastCompany]))
+			c.tfDomain = float32(m.tfWeight(m.lead[fCompany][lvExact], m.leadM[fCompany][lvExact], counts.domain[i], n, m.leadTF[fCompany]))
 			c.isLead = in.People[i].Object == "Lead"
 		}
 		return nil
@@ -88,6 +91,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 		a := &r.accts[i]
 		a.tfW = float32(m.tfWeight(m.company[cName][lvExact], m.companyM[cName][lvExact], a.nameCount, len(r.accts), m.companyTF[cName]))
 	}
+	r.companyN = counts.company
 	r.leadPrior = priorWeight(params.LeadMatchRate, len(r.crm))
 	r.compPrior = priorWeight(params.CompanyMatchRate, len(r.accts))
 	return r, nil

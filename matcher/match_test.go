@@ -436,8 +436,19 @@ func TestSameCompanyNameVariant(t *testing.T) {
 		{"nickname, other title", Lead{FirstName: "Bob", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "name variant and title differs"},
 		{"nickname, other title, phone", Lead{FirstName: "Bob", LastName: "Hillingdon", Phone: "(415) 555-0101", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionMatch, ""},
 		{"typo, other title", Lead{FirstName: "Robret", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "name variant and title differs"},
-		{"exact name, other title", Lead{FirstName: "Robert", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionMatch, ""},
-		{"other given name", Lead{FirstName: "Rachel", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "VP Sales"}, DecisionPossible, "below auto threshold"},
+		// The same name at the same company with another job, or another
+		// mailbox at its domain, may be two people: possible, unless the
+		// person's own email or number, or the CRM job among the lead's
+		// past positions there (a promotion), says otherwise.
+		{"exact name, other title", Lead{FirstName: "Robert", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "same_name_colleague"},
+		{"exact name, promoted, old job listed", Lead{FirstName: "Robert", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "SVP Sales",
+			PastCompanies: []string{"Acme"}, PastTitles: []string{"Vice President, Sales"}}, DecisionMatch, ""},
+		{"exact name, other title, own phone", Lead{FirstName: "Robert", LastName: "Hillingdon", Phone: "(415) 555-0101", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionMatch, ""},
+		{"exact name, other mailbox, same title", Lead{FirstName: "Robert", LastName: "Hillingdon", Email: "rhillingdon@acme.com", CurrentCompany: "Acme", CurrentTitle: "VP, Sales"}, DecisionMatch, ""},
+		{"exact name, other mailbox, no title", Lead{FirstName: "Robert", LastName: "Hillingdon", Email: "robert.hillingdon2@acme.com", CurrentCompany: "Acme"}, DecisionPossible, "same_name_colleague"},
+		{"exact name, other title, typo in the address", Lead{FirstName: "Robert", LastName: "Hillingdon", Email: "robert.hilingdon@acme.com", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "same_name_colleague"},
+		{"exact name, personal address, same title", Lead{FirstName: "Robert", LastName: "Hillingdon", Email: "bob.h@gmail.com", CurrentCompany: "Acme", CurrentTitle: "VP Sales"}, DecisionMatch, ""},
+		{"other given name", Lead{FirstName: "Rachel", LastName: "Hillingdon", CurrentCompany: "Acme", CurrentTitle: "VP Sales"}, DecisionPossible, "name differs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -527,5 +538,53 @@ func TestLeadCompanyHashCollisions(t *testing.T) {
 	}
 	if !reflect.DeepEqual(want, got) {
 		t.Fatal("results differ with colliding hashes")
+	}
+}
+
+// A number several CRM people carry (a switchboard) tells the company, not
+// the person: it lifts no rule that needs the person's own number, and two
+// colleagues sharing it are not one person twice.
+func TestSharedPhone(t *testing.T) {
+	crm := []Person{
+		{ID: "003R", Object: "Contact", FirstName: "Robert", LastName: "Hillingdon", Phone: "+1 415 555 0100 ext. 101", Company: "Acme Inc", AccountID: "001A", Title: "VP Sales", Country: "US"},
+		{ID: "003S", Object: "Contact", FirstName: "Maria", LastName: "Lopez", Phone: "+1 415 555 0100 x102", Company: "Acme Inc", AccountID: "001A", Title: "CFO", Country: "US"},
+		{ID: "003T", Object: "Contact", FirstName: "Lars", LastName: "Berg", Phone: "(415) 555-0100 ext 103", Company: "Acme Inc", AccountID: "001A", Title: "Engineer", Country: "US"},
+		{ID: "003U", Object: "Contact", FirstName: "Nina", LastName: "Olsen", Phone: "+1 415 555 0199", Company: "Acme Inc", AccountID: "001A", Title: "Head of Legal", Country: "US"},
+	}
+	tests := []struct {
+		name     string
+		lead     Lead
+		decision Decision
+		crmID    string
+		reason   string
+	}{
+		{"same person, switchboard", Lead{FirstName: "Robert", LastName: "Hillingdon", Phone: "415-555-0100", CurrentCompany: "Acme", CurrentTitle: "VP, Sales"}, DecisionMatch, "003R", ""},
+		{"nickname, other title, switchboard", Lead{FirstName: "Bob", LastName: "Hillingdon", Phone: "415-555-0100", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "003R", "shared_phone"},
+		{"same name, other title, switchboard", Lead{FirstName: "Robert", LastName: "Hillingdon", Phone: "415-555-0100", CurrentCompany: "Acme", CurrentTitle: "Legal Counsel"}, DecisionPossible, "003R", "shared_phone"},
+		{"nickname, other title, own number", Lead{FirstName: "Nin", LastName: "Olsen", Phone: "415-555-0199", CurrentCompany: "Acme", CurrentTitle: "Sales Manager"}, DecisionMatch, "003U", ""},
+		{"a colleague of nobody's name", Lead{FirstName: "Tom", LastName: "Reyes", Phone: "415-555-0100", CurrentCompany: "Acme", CurrentTitle: "Buyer"}, DecisionNone, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.lead.LeadID = "L"
+			res, err := Match(context.Background(), Input{People: crm, Leads: []Lead{tc.lead}}, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lr := res.Leads[0]
+			if lr.Decision != tc.decision || !strings.HasPrefix(lr.Reason, tc.reason) || tc.crmID != "" && lr.CRMID != tc.crmID {
+				t.Errorf("got %s %s %q, want %s %s %q\n  %s", lr.Decision, lr.CRMID, lr.Reason, tc.decision, tc.crmID, tc.reason, lr.describe())
+			}
+		})
+	}
+	// Colleagues on one switchboard are two people: the runner-up is not
+	// skipped as a duplicate.
+	in := Input{People: crm, Leads: []Lead{{LeadID: "L", FirstName: "Maria", LastName: "Lopez", Phone: "415-555-0100", CurrentCompany: "Acme", CurrentTitle: "CFO"}}}
+	r, err := newRun(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sameCRMPerson(&r.crm[0], &r.crm[1]) || r.crm[0].phoneOthers[0] != 2 || r.crm[3].phoneOthers[0] != 0 {
+		t.Errorf("switchboard colleagues: same person %v, others %v %v", sameCRMPerson(&r.crm[0], &r.crm[1]), r.crm[0].phoneOthers, r.crm[3].phoneOthers)
 	}
 }

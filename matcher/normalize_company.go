@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -75,6 +76,9 @@ var titleWords = map[string]string{
 	"bdr": "business development representative", "gm": "general manager", "md": "managing director",
 	"csm": "customer success manager", "pm": "product manager", "swe": "software engineer", "ea": "executive assistant",
 	"ciso": "chief information security officer", "cyber": "cybersecurity", "procure": "procurement",
+	"ceo": "chief executive officer", "cfo": "chief financial officer", "cto": "chief technology officer",
+	"coo": "chief operating officer", "cmo": "chief marketing officer", "cio": "chief information officer",
+	"cro": "chief revenue officer",
 }
 
 // titleKeepS are title words ending in "s" that are not plurals (or whose
@@ -148,7 +152,7 @@ var functionWords = map[string]uint8{
 	"marketing": fnMarketing, "brand": fnMarketing, "growth": fnMarketing, "communications": fnMarketing, "communication": fnMarketing, "cmo": fnMarketing,
 	"engineering": fnEngineering, "engineer": fnEngineering, "software": fnEngineering, "developer": fnEngineering, "cto": fnEngineering, "technology": fnEngineering,
 	"finance": fnFinance, "financial": fnFinance, "accounting": fnFinance, "controller": fnFinance, "cfo": fnFinance, "treasury": fnFinance,
-	"human": fnHR, "people": fnHR, "talent": fnHR, "recruiting": fnHR, "recruiter": fnHR,
+	"human": fnHR, "hr": fnHR, "people": fnHR, "talent": fnHR, "recruiting": fnHR, "recruiter": fnHR,
 	"partnership": fnSales, "alliance": fnSales, "channel": fnSales,
 	"operations": fnOperations, "operation": fnOperations, "operating": fnOperations, "supply": fnOperations,
 	"logistics": fnOperations, "procurement": fnOperations, "purchasing": fnOperations, "sourcing": fnOperations,
@@ -171,12 +175,17 @@ func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 	var outArr [16]string
 	out := outArr[:0]
 	for _, t := range toks {
+		if t == "to" && len(out) > 0 {
+			break // "Chief of Staff to the CEO", "Assistant to the CFO": the job is before
+		}
 		if t == "dev" && len(out) > 0 && out[len(out)-1] == "business" {
 			out = append(out, "development") // "Biz Dev"
 			continue
 		}
 		if e, ok := titleWords[t]; ok {
-			out = appendFields(out, e)
+			for w := range strings.FieldsSeq(e) {
+				out = append(out, singular(w))
+			}
 			continue
 		}
 		if has(titleStop, t) {
@@ -184,6 +193,7 @@ func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 		}
 		out = append(out, singular(t))
 	}
+	out = canonicalTitle(out)
 	// "Lead" is a head of a function ("Sales Lead" = "Head of Sales") unless
 	// the title names an individual role ("Lead Engineer": a senior one).
 	ic := false
@@ -194,6 +204,9 @@ func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 		}
 	}
 	for i, t := range out {
+		if t == "lead" && !ic {
+			out[i], t = "head", "head"
+		}
 		v, ok := seniorityWords[t]
 		if t == "lead" && ic {
 			v = senSenior
@@ -209,4 +222,55 @@ func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 		}
 	}
 	return strings.Join(out, " "), seniority, function
+}
+
+// titleSynonyms are words that name one function or job in several ways;
+// the first form stands for all of them.
+var titleSynonyms = map[string]string{
+	"purchasing": "procurement", "sourcing": "procurement", "client": "customer", "alliance": "partnership",
+	"developer": "engineer", "cybersecurity": "security", "people": "hr",
+}
+
+// titlePhrases are runs of words one canonical form replaces: "human
+// resource" is "hr", "information security" and "IT security" are
+// "security", "financial controller" is "controller"...
+var titlePhrases = []struct{ from, to []string }{
+	{[]string{"human", "resource"}, []string{"hr"}},
+	{[]string{"information", "technology", "security"}, []string{"security"}},
+	{[]string{"information", "security"}, []string{"security"}},
+	{[]string{"data", "analytics"}, []string{"analytics"}},
+	{[]string{"product", "management"}, []string{"product"}},
+	{[]string{"supply", "chain", "logistics"}, []string{"supply", "chain"}},
+	{[]string{"legal", "affairs"}, []string{"legal"}},
+	{[]string{"financial", "controller"}, []string{"controller"}},
+	{[]string{"finance", "controller"}, []string{"controller"}},
+}
+
+// canonicalTitle rewrites the words of a title to one form per function
+// and job, in place.
+func canonicalTitle(ws []string) []string {
+	for i, w := range ws {
+		if c, ok := titleSynonyms[w]; ok {
+			ws[i] = c
+		}
+	}
+	for _, p := range titlePhrases {
+		for i := 0; i+len(p.from) <= len(ws); i++ {
+			if !slices.Equal(ws[i:i+len(p.from)], p.from) {
+				continue
+			}
+			rest := ws[i+len(p.from):]
+			ws = append(append(ws[:i], p.to...), rest...)
+		}
+	}
+	return ws
+}
+
+// titleModifiers qualify a job: two titles that differ in them are two
+// jobs ("Senior Sales Manager" and "Sales Manager", "Associate Director"
+// and "Director"), however many words they share.
+var titleModifiers = map[string]uint16{
+	"senior": 1 << 0, "junior": 1 << 1, "associate": 1 << 2, "assistant": 1 << 3, "principal": 1 << 4, "staff": 1 << 5,
+	"deputy": 1 << 6, "interim": 1 << 7, "acting": 1 << 8, "global": 1 << 9, "regional": 1 << 10, "vice": 1 << 11,
+	"executive": 1 << 12, "intern": 1 << 13, "trainee": 1 << 14,
 }

@@ -193,8 +193,11 @@ func TestTitle(t *testing.T) {
 		{"Sr. VP, Sales", "senior vice president sales", senCLevel, fnSales},
 		{"VP of Engineering", "vice president engineering", senCLevel, fnEngineering},
 		{"Mktg Mgr", "marketing manager", senManager, fnMarketing},
-		{"Director, Human Resources", "director human resource", senDirector, fnHR},
-		{"CFO", "cfo", senCLevel, fnFinance},
+		{"Director, Human Resources", "director hr", senDirector, fnHR},
+		{"VP of People", "vice president hr", senCLevel, fnHR},
+		{"CFO", "chief financial officer", senCLevel, fnFinance},
+		{"Chief of Staff to the CEO", "chief staff", senCLevel, fnNone},
+		{"Senior Ops Manager", "senior operation manager", senManager, fnOperations},
 		{"", "", senNone, fnNone},
 	}
 	for _, tt := range tests {
@@ -341,9 +344,30 @@ func TestTitleVariants(t *testing.T) {
 		{"plural", "Director of Partnership", "Director of Partnerships"},
 		{"plural", "Head of Technologies", "Head of Technology"},
 	}
+	same = append(same, []struct{ area, a, b string }{
+		// One function, several names.
+		{"function", "VP of People", "VP of Human Resources"},
+		{"function", "HR Coordinator", "Human Resources Coordinator"},
+		{"function", "Client Success Manager", "Customer Success Manager"},
+		{"function", "Director of Product Management", "Director of Product"},
+		{"function", "Legal Affairs Manager", "Legal Manager"},
+		{"function", "Head of Data & Analytics", "Head of Analytics"},
+		{"function", "Supply Chain & Logistics Manager", "Supply Chain Manager"},
+		{"function", "Senior IT Security Manager", "Senior Cybersecurity Manager"},
+		{"function", "Controller", "Financial Controller"},
+		{"function", "Software Developer", "Software Engineer"},
+		{"abbreviation", "CIO", "Chief Information Officer"},
+		{"abbreviation", "CMO", "Chief Marketing Officer"},
+		{"abbreviation", "Senior Ops Manager", "Senior Operations Manager"},
+		{"abbreviation", "Director of Ops", "Director of Operations"},
+		{"seniority", "Global Partnerships Lead", "Global Head of Partnerships"},
+		{"seniority", "Operations Lead", "Head of Operations"},
+		{"qualifier", "Chief of Staff", "Chief of Staff to the CEO"},
+		{"qualifier", "Chief Executive", "Chief Executive Officer"},
+	}...)
 	for _, tt := range same {
-		if lv := cmp(tt.a, tt.b); lv == lvDifferent {
-			t.Errorf("%s: %q vs %q = different, want agreement", tt.area, tt.a, tt.b)
+		if lv := cmp(tt.a, tt.b); lv != lvExact && lv != lvFuzzyStrong {
+			t.Errorf("%s: %q vs %q = %v, want the same job (exact or fuzzy_strong)", tt.area, tt.a, tt.b, lv)
 		}
 	}
 	exact := [][2]string{
@@ -369,8 +393,21 @@ func TestTitleVariants(t *testing.T) {
 		{"CEO", "CFO"},
 	}
 	for _, p := range different {
-		if lv := cmp(p[0], p[1]); lv != lvDifferent {
-			t.Errorf("%q vs %q = %v, want different", p[0], p[1], lv)
+		if lv := cmp(p[0], p[1]); lv != lvDifferent && lv != lvSameFunction {
+			t.Errorf("%q vs %q = %v, want another job (different or same_function)", p[0], p[1], lv)
+		}
+	}
+	// The same words with another qualifier are another job of the same
+	// function: a promotion, or a colleague's.
+	for _, p := range [][2]string{
+		{"Senior Sales Manager", "Sales Manager"},
+		{"Associate Director, Sales", "Director of Sales"},
+		{"VP of Supply Chain", "Senior Vice President, Supply Chain"},
+		{"Senior Human Resources Manager", "Human Resources Manager"},
+		{"Sales Manager", "Director of Sales"},
+	} {
+		if lv := cmp(p[0], p[1]); lv != lvFuzzyWeak && lv != lvSameFunction {
+			t.Errorf("%q vs %q = %v, want fuzzy_weak or same_function", p[0], p[1], lv)
 		}
 	}
 	// Words that only look plural stay as they are.

@@ -18,10 +18,18 @@ const (
 	lvFuzzyWeak
 	lvInitial
 	lvDifferent
+	// lvSameDomain: two work addresses at one domain, other mailboxes.
+	lvSameDomain
+	// lvPersonalWork: a free-mail address against a work address.
+	lvPersonalWork
+	// lvSameFunction: titles of one function at other seniorities (a
+	// promotion looks like this).
+	lvSameFunction
 	numLevels
 )
 
-var levelNames = [numLevels]string{"missing", "exact", "nickname", "swapped", "fuzzy_strong", "fuzzy_weak", "initial", "different"}
+var levelNames = [numLevels]string{"missing", "exact", "nickname", "swapped", "fuzzy_strong", "fuzzy_weak", "initial", "different",
+	"same_domain", "personal_work", "same_function"}
 
 func (l level) String() string { return levelNames[l] }
 
@@ -56,12 +64,12 @@ const (
 // leadLevels and companyLevels are the levels each field can take, besides
 // "missing" (which always weighs 0).
 var leadLevels = [numLeadFields][]level{
-	fEmail:       {lvExact, lvFuzzyStrong, lvDifferent},
+	fEmail:       {lvExact, lvFuzzyStrong, lvSameDomain, lvPersonalWork, lvDifferent},
 	fPhone:       {lvExact, lvFuzzyWeak, lvDifferent},
 	fFirst:       {lvExact, lvNickname, lvSwapped, lvFuzzyStrong, lvFuzzyWeak, lvInitial, lvDifferent},
 	fLast:        {lvExact, lvSwapped, lvFuzzyStrong, lvFuzzyWeak, lvDifferent},
 	fCompany:     {lvExact, lvFuzzyStrong, lvFuzzyWeak, lvDifferent},
-	fTitle:       {lvExact, lvFuzzyStrong, lvFuzzyWeak, lvDifferent},
+	fTitle:       {lvExact, lvFuzzyStrong, lvFuzzyWeak, lvSameFunction, lvDifferent},
 	fPastCompany: {lvExact, lvFuzzyStrong, lvDifferent},
 	fPastTitle:   {lvExact, lvFuzzyStrong, lvFuzzyWeak, lvDifferent},
 }
@@ -105,6 +113,50 @@ type Params struct {
 	Lead []FieldParams `json:"lead"`
 	// Company holds the company fields in CompanyFields order.
 	Company []FieldParams `json:"company"`
+	// Contexts holds, per comparison context, the m/u of the lead fields
+	// whose evidence depends on it (ContextFields: email, phone,
+	// current_title): "same_company" for pairs whose current company
+	// agrees (exact or fuzzy_strong), where colleagues share a domain and
+	// a switchboard and a different title or mailbox is what tells two
+	// people apart; "job_change" for pairs whose CRM company is one of the
+	// lead's past companies and not its current one, where a new address,
+	// number and title are expected. Other pairs use Lead. Nil (a file of
+	// an earlier version) takes the defaults.
+	Contexts []ContextParams `json:"contexts,omitempty"`
+}
+
+// ContextParams are the m/u of ContextFields in one comparison context.
+type ContextParams struct {
+	Context string        `json:"context"`
+	Fields  []FieldParams `json:"fields"` // ContextFields, in order
+}
+
+// Comparison contexts of a lead pair.
+const (
+	ctxGeneral = iota
+	ctxSameCompany
+	ctxJobChange
+	numContexts
+)
+
+// ContextNames are the comparison contexts with their own parameters, in
+// Params.Contexts order.
+var ContextNames = []string{"same_company", "job_change"}
+
+// ContextFields are the lead fields with parameters per context.
+var ContextFields = []string{"email", "phone", "current_title"}
+
+var contextFields = [...]int{fEmail, fPhone, fTitle}
+
+// contextOf is the comparison context of a pair with levels lv.
+func contextOf(lv *[numLeadFields]level) int {
+	switch {
+	case lv[fCompany] == lvExact || lv[fCompany] == lvFuzzyStrong:
+		return ctxSameCompany
+	case lv[fPastCompany] == lvExact || lv[fPastCompany] == lvFuzzyStrong:
+		return ctxJobChange
+	}
+	return ctxGeneral
 }
 
 // FieldParams are the m/u values of one field.
@@ -131,12 +183,12 @@ type mu struct{ m, u float64 }
 // Train re-estimates them on an org's own data.
 func DefaultParams() *Params {
 	lead := [numLeadFields]map[level]mu{
-		fEmail:       {lvExact: {0.88, 1e-6}, lvFuzzyStrong: {0.04, 1e-5}, lvDifferent: {0.08, 0.99999}},
+		fEmail:       {lvExact: {0.88, 1e-6}, lvFuzzyStrong: {0.04, 1e-5}, lvSameDomain: {0.01, 1e-4}, lvPersonalWork: {0.04, 0.3}, lvDifferent: {0.03, 0.6999}},
 		fPhone:       {lvExact: {0.85, 1e-6}, lvFuzzyWeak: {0.03, 1e-4}, lvDifferent: {0.12, 0.9999}},
 		fFirst:       {lvExact: {0.80, 0.006}, lvNickname: {0.08, 0.003}, lvSwapped: {0.01, 0.0002}, lvFuzzyStrong: {0.06, 0.004}, lvFuzzyWeak: {0.02, 0.01}, lvInitial: {0.015, 0.06}, lvDifferent: {0.015, 0.9168}},
 		fLast:        {lvExact: {0.87, 0.001}, lvSwapped: {0.01, 0.0002}, lvFuzzyStrong: {0.08, 0.002}, lvFuzzyWeak: {0.02, 0.01}, lvDifferent: {0.02, 0.9868}},
 		fCompany:     {lvExact: {0.72, 0.002}, lvFuzzyStrong: {0.06, 0.002}, lvFuzzyWeak: {0.04, 0.01}, lvDifferent: {0.18, 0.986}},
-		fTitle:       {lvExact: {0.50, 0.02}, lvFuzzyStrong: {0.12, 0.03}, lvFuzzyWeak: {0.13, 0.08}, lvDifferent: {0.25, 0.87}},
+		fTitle:       {lvExact: {0.50, 0.02}, lvFuzzyStrong: {0.12, 0.03}, lvFuzzyWeak: {0.13, 0.08}, lvSameFunction: {0.05, 0.08}, lvDifferent: {0.20, 0.79}},
 		fPastCompany: {lvExact: {0.15, 0.004}, lvFuzzyStrong: {0.02, 0.002}, lvDifferent: {0.83, 0.994}},
 		fPastTitle:   {lvExact: {0.10, 0.02}, lvFuzzyStrong: {0.05, 0.03}, lvFuzzyWeak: {0.10, 0.08}, lvDifferent: {0.75, 0.87}},
 	}
@@ -151,6 +203,23 @@ func DefaultParams() *Params {
 		cCity:      {lvExact: {0.80, 0.01}, lvFuzzyStrong: {0.05, 0.005}, lvDifferent: {0.15, 0.985}},
 		cEmployees: {lvExact: {0.70, 0.15}, lvFuzzyWeak: {0.20, 0.30}, lvDifferent: {0.10, 0.55}},
 		cIndustry:  {lvExact: {0.70, 0.06}, lvFuzzyWeak: {0.10, 0.10}, lvDifferent: {0.20, 0.84}},
+	}
+	// Per context (ContextNames order), the ContextFields. Same company: a
+	// colleague shares the domain (u of same_domain near 1) and often the
+	// function, rarely the exact title; the same person has another
+	// mailbox only as an alias and another title after a promotion. Job
+	// change: a new address, number and title are the rule.
+	contexts := [numContexts - 1][3]map[level]mu{
+		{
+			{lvExact: {0.80, 1e-5}, lvFuzzyStrong: {0.03, 1e-4}, lvSameDomain: {0.05, 0.85}, lvPersonalWork: {0.10, 0.10}, lvDifferent: {0.02, 0.04989}},
+			{lvExact: {0.85, 1e-4}, lvFuzzyWeak: {0.03, 0.01}, lvDifferent: {0.12, 0.9899}},
+			{lvExact: {0.60, 0.04}, lvFuzzyStrong: {0.15, 0.04}, lvFuzzyWeak: {0.05, 0.08}, lvSameFunction: {0.08, 0.10}, lvDifferent: {0.12, 0.74}},
+		},
+		{
+			{lvExact: {0.40, 1e-6}, lvFuzzyStrong: {0.02, 1e-5}, lvSameDomain: {0.01, 0.01}, lvPersonalWork: {0.17, 0.30}, lvDifferent: {0.40, 0.68999}},
+			{lvExact: {0.50, 1e-6}, lvFuzzyWeak: {0.02, 1e-4}, lvDifferent: {0.48, 0.9999}},
+			{lvExact: {0.15, 0.02}, lvFuzzyStrong: {0.10, 0.03}, lvFuzzyWeak: {0.15, 0.08}, lvSameFunction: {0.15, 0.08}, lvDifferent: {0.45, 0.79}},
+		},
 	}
 	p := &Params{
 		LeadMatchRate:    0.8,
@@ -175,14 +244,67 @@ func DefaultParams() *Params {
 		}
 		p.Company = append(p.Company, fp)
 	}
+	for k, name := range ContextNames {
+		cp := ContextParams{Context: name}
+		for j, f := range contextFields {
+			fp := FieldParams{Field: LeadFields[f]}
+			for _, l := range leadLevels[f] {
+				v := contexts[k][j][l]
+				fp.Levels = append(fp.Levels, LevelParams{Level: l.String(), M: v.m, U: v.u})
+			}
+			cp.Fields = append(cp.Fields, fp)
+		}
+		p.Contexts = append(p.Contexts, cp)
+	}
 	return p
+}
+
+// addedLevels are levels this version added to fields that had others
+// before; a parameter file without them takes their defaults.
+var addedLevels = map[string][]string{
+	"email":         {lvSameDomain.String(), lvPersonalWork.String()},
+	"current_title": {lvSameFunction.String()},
+}
+
+// upgraded returns p as this version reads it: levels added since the
+// file was written (addedLevels) and missing contexts take their default
+// m and u. p itself is not changed.
+func (p *Params) upgraded() *Params {
+	def := DefaultParams()
+	q := *p
+	q.Lead = cloneFields(p.Lead)
+	for i := range q.Lead {
+		for _, name := range addedLevels[q.Lead[i].Field] {
+			if slices.ContainsFunc(q.Lead[i].Levels, func(lp LevelParams) bool { return lp.Level == name }) {
+				continue
+			}
+			for _, d := range def.Lead {
+				if d.Field != q.Lead[i].Field {
+					continue
+				}
+				for _, lp := range d.Levels {
+					if lp.Level == name {
+						q.Lead[i].Levels = append(q.Lead[i].Levels, lp)
+					}
+				}
+			}
+		}
+	}
+	if q.Contexts == nil {
+		q.Contexts = def.Contexts
+	}
+	return &q
 }
 
 // compiled are Params turned into weight tables.
 type compiled struct {
-	lead      [numLeadFields][numLevels]float64
-	leadM     [numLeadFields][numLevels]float64
-	leadTF    [numLeadFields]bool
+	lead   [numLeadFields][numLevels]float64
+	leadM  [numLeadFields][numLevels]float64
+	leadTF [numLeadFields]bool
+	// ctx[k] are the lead weights in comparison context k: lead with the
+	// ContextFields of that context (ctx[ctxGeneral] is lead).
+	ctx       [numContexts][numLeadFields][numLevels]float64
+	ctxM      [numContexts][numLeadFields][numLevels]float64
 	company   [numCompanyFields][numLevels]float64
 	companyM  [numCompanyFields][numLevels]float64
 	companyTF [numCompanyFields]bool
@@ -209,6 +331,7 @@ func (p *Params) compile() (*compiled, error) {
 	if p == nil {
 		return nil, fmt.Errorf("params: nil")
 	}
+	p = p.upgraded()
 	c := &compiled{p: *p}
 	if !(p.LeadMatchRate > 0 && p.LeadMatchRate <= 1) || !(p.CompanyMatchRate > 0 && p.CompanyMatchRate <= 1) {
 		return nil, fmt.Errorf("params: match rates must be in (0,1], got lead %v, company %v", p.LeadMatchRate, p.CompanyMatchRate)
@@ -221,6 +344,28 @@ func (p *Params) compile() (*compiled, error) {
 	}
 	if err := compileFields("company", p.Company, CompanyFields, companyLevels[:], c.company[:], c.companyM[:], c.companyTF[:]); err != nil {
 		return nil, err
+	}
+	c.ctx[ctxGeneral], c.ctxM[ctxGeneral] = c.lead, c.leadM
+	if len(p.Contexts) != len(ContextNames) {
+		return nil, fmt.Errorf("params: want contexts %v, got %d", ContextNames, len(p.Contexts))
+	}
+	var levels [len(contextFields)][]level
+	for j, f := range contextFields {
+		levels[j] = leadLevels[f]
+	}
+	for k, cp := range p.Contexts {
+		if cp.Context != ContextNames[k] {
+			return nil, fmt.Errorf("params: context %d: want %q, got %q", k, ContextNames[k], cp.Context)
+		}
+		var w, m [len(contextFields)][numLevels]float64
+		var tf [len(contextFields)]bool
+		if err := compileFields("context "+cp.Context, cp.Fields, ContextFields, levels[:], w[:], m[:], tf[:]); err != nil {
+			return nil, err
+		}
+		c.ctx[k+1], c.ctxM[k+1] = c.lead, c.leadM
+		for j, f := range contextFields {
+			c.ctx[k+1][f], c.ctxM[k+1][f] = w[j], m[j]
+		}
 	}
 	return c, nil
 }

@@ -28,6 +28,7 @@ func newCompName(name, acr string) compName {
 type titleInfo struct {
 	norm          string
 	sig           uint64
+	mods          uint16 // titleModifiers present
 	sen, function uint8
 }
 
@@ -35,25 +36,32 @@ func newTitleInfo(norm string, sen, function uint8) titleInfo {
 	t := titleInfo{norm: norm, sen: sen, function: function}
 	for w := range strings.FieldsSeq(norm) {
 		t.sig |= 1 << (hashStr(fnvOffset, w) % 64)
+		t.mods |= titleModifiers[w]
 	}
 	return t
 }
 
 // prepPerson is a normalised CRM person or Sales Navigator lead.
 type prepPerson struct {
-	first       string
-	firstRoots  []uint16 // nickname roots, shared with the nickname table
-	last        string
-	email       string
-	company     *compName  // shared by the people of one company name (memoised); never nil
-	domains     [2]string  // registrable company domains: website / company domain, work email
-	title       *titleInfo // shared like company; never nil
-	phones      [2]uint64  // E.164 digits
-	firstInit   bool       // first is a bare initial
-	tfW         [4]float32 // exact-level weights of first name, last name, company and past company after term-frequency adjustment (CRM side)
-	family      int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
+	first      string
+	firstRoots []uint16 // nickname roots, shared with the nickname table
+	last       string
+	email      string
+	company    *compName  // shared by the people of one company name (memoised); never nil
+	domains    [2]string  // registrable company domains: website / company domain, work email
+	title      *titleInfo // shared like company; never nil
+	phones     [2]uint64  // E.164 digits
+	tfW        [4]float32 // exact-level weights of first name, last name, company and past company after term-frequency adjustment (CRM side)
+	family     int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
+	tfDomain   float32    // CRM: exact company weight when the company agrees through a domain, by the frequency of the record's more frequent domain
+	// phoneOthers counts, for each phone, the CRM records of another
+	// surname that carry the same number (saturating): more than 0 is a
+	// number several people share, a switchboard (CRM side).
+	phoneOthers [2]uint16
+	firstInit   bool // first is a bare initial
 	isConverted bool
 	isLead      bool      // CRM Lead (Contacts win ties)
+	emailWork   bool      // email is an address at a work domain (not free mail)
 	linked      string    // CRM: the Sales Navigator lead id already written back; lead: its lead id
 	lead        *leadSide // lead only; nil for CRM people
 }
@@ -68,10 +76,11 @@ type leadSide struct {
 	swapLast   string // its first-name field read as a surname
 }
 
-// crmCounts are the CRM frequencies of each person's first name, surname
-// and company name, for the term-frequency adjustment.
+// crmCounts are the CRM frequencies of each person's first name, surname,
+// company name and more frequent domain, for the term-frequency
+// adjustment.
 type crmCounts struct {
-	first, last, company []int32
+	first, last, company, domain []int32
 }
 
 func (n *normalizer) prepLead(l *Lead, p *prepPerson, side *leadSide) {
@@ -88,6 +97,7 @@ func (n *normalizer) prepLead(l *Lead, p *prepPerson, side *leadSide) {
 	p.company = n.companyName(l.CurrentCompany)
 	p.domains[0] = n.domain(l.CurrentCompanyDomain)
 	p.domains[1] = n.workDomain(p.email)
+	p.emailWork = p.domains[1] != ""
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
@@ -124,6 +134,7 @@ func (n *normalizer) prepCRM(c *Person, accountCountry string, p *prepPerson) {
 	p.company = n.companyName(c.Company)
 	p.domains[0] = n.domain(c.Website)
 	p.domains[1] = n.workDomain(p.email)
+	p.emailWork = p.domains[1] != ""
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
@@ -204,6 +215,14 @@ func prepareCRM(ctx context.Context, people []Person, accounts []Account, limit 
 	})
 	g.Go(func() error {
 		counts.company = countValues(len(out), func(i int) string { return out[i].company.name })
+		return nil
+	})
+	g.Go(func() error {
+		counts.domain = countDomains(out)
+		return nil
+	})
+	g.Go(func() error {
+		countSharedPhones(out)
 		return nil
 	})
 	if err := g.Wait(); err != nil {

@@ -3,6 +3,7 @@ package matcher
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"unsafe"
 )
@@ -42,14 +43,23 @@ func (s *scored) insert(c cand, less func(a, b cand) bool) {
 	s.top[i] = c
 }
 
-// leadWeights returns the per-field weights of a lead pair and their sum
-// (without the prior).
-func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLeadFields]float64, total float64) {
+// leadWeights returns the per-field weights of a lead pair with CRM
+// person ci and their sum (without the prior): the weights of the pair's
+// comparison context, term frequency for exact names, companies (by name
+// or by domain) and shared phone numbers.
+func (r *run) leadWeights(l *prepPerson, ci int32, lv *[numLeadFields]level) (fw [numLeadFields]float64, total float64) {
 	m := r.model
+	c := &r.crm[ci]
+	k := contextOf(lv)
+	tab := &m.ctx[k]
 	for f := range numLeadFields {
-		w := m.lead[f][lv[f]]
+		w := tab[f][lv[f]]
 		if lv[f] == lvExact {
 			switch f {
+			case fPhone:
+				if others := phoneOthers(l, c); others > 0 {
+					w = r.sharedPhoneWeight(m.ctxM[k][fPhone][lvExact], w, others, ci)
+				}
 			case fFirst:
 				w = float64(c.tfW[0])
 			case fLast:
@@ -57,6 +67,8 @@ func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLe
 			case fCompany:
 				if l.company.name == c.company.name {
 					w = float64(c.tfW[2])
+				} else if c.tfDomain != 0 {
+					w = float64(c.tfDomain) // agreement through a shared domain
 				}
 			case fPastCompany:
 				w = float64(c.tfW[3])
@@ -69,6 +81,32 @@ func (r *run) leadWeights(l, c *prepPerson, lv *[numLeadFields]level) (fw [numLe
 		total += linkedWeight
 	}
 	return fw, total
+}
+
+// phoneOthers is, when the lead's number is one of the CRM person's, how
+// many CRM records of another surname carry it too (0: it is this
+// person's own number, or none agrees).
+func phoneOthers(l, c *prepPerson) int {
+	ph := l.phones[0]
+	switch {
+	case ph == 0:
+		return 0
+	case ph == c.phones[0]:
+		return int(c.phoneOthers[0])
+	case ph == c.phones[1]:
+		return int(c.phoneOthers[1])
+	}
+	return 0
+}
+
+// sharedPhoneWeight is the weight of agreement on a number that others
+// CRM records of other people carry too (a switchboard): it tells the
+// company, not the person. u is the share of the CRM person's company
+// that carries it, so a number of half the firm weighs about a bit; never
+// more than base, the weight of a number of one person.
+func (r *run) sharedPhoneWeight(m, base float64, others int, ci int32) float64 {
+	n := max(int(r.companyN[ci]), others+1)
+	return min(base, math.Log2(m/(float64(others)/float64(n))))
 }
 
 func (r *run) companyWeights(s, a *prepCompany, lv *[numCompanyFields]level) (fw [numCompanyFields]float64, total float64) {
@@ -181,7 +219,7 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 				}
 				c := &r.crm[h.idx]
 				lv := leadLevelsOf(l, c)
-				_, w := r.leadWeights(l, c, &lv)
+				_, w := r.leadWeights(l, h.idx, &lv)
 				s.insert(cand{idx: h.idx, w: w + r.leadPrior, keys: h.keys}, r.personLess)
 				if collect {
 					pat[lv]++

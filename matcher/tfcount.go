@@ -68,3 +68,121 @@ func countValues(n int, key func(i int) string) []int32 {
 	}
 	return ids
 }
+
+// countKeys returns, for each key, how many of keys equal it; 0 for the
+// key 0 (none). One open-addressing table of the distinct keys, sized
+// for the keys that are not 0.
+func countKeys(keys []uint64) []int32 {
+	nz := 0
+	for _, k := range keys {
+		if k != 0 {
+			nz++
+		}
+	}
+	size := 64
+	for size < 2*nz {
+		size <<= 1
+	}
+	mask := uint64(size - 1)
+	slots := make([]uint64, size)
+	cnt := make([]int32, size)
+	at := make([]int32, len(keys))
+	for i, k := range keys {
+		if k == 0 {
+			at[i] = -1
+			continue
+		}
+		j := mix64(k) & mask
+		for slots[j] != 0 && slots[j] != k {
+			j = (j + 1) & mask
+		}
+		slots[j] = k
+		cnt[j]++
+		at[i] = int32(j)
+	}
+	for i, j := range at {
+		if j < 0 {
+			at[i] = 0
+		} else {
+			at[i] = cnt[j]
+		}
+	}
+	return at
+}
+
+// mix64 is the splitmix64 finaliser: table positions from keys whose low
+// bits are not uniform (phone numbers).
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// countSharedPhones sets phoneOthers of every CRM record: for each of its
+// numbers, how many records of another surname carry it too (records of
+// one surname with one number are mostly one person twice: a duplicate, a
+// converted Lead and its Contact).
+func countSharedPhones(crm []prepPerson) {
+	keys := make([]uint64, 2*len(crm))
+	for i := range crm {
+		keys[2*i], keys[2*i+1] = crm[i].phones[0], crm[i].phones[1]
+	}
+	all := countKeys(keys)
+	for i := range crm {
+		for k := range 2 {
+			if ph := crm[i].phones[k]; ph != 0 {
+				keys[2*i+k] = hashU64(hashStr(fnvOffset, crm[i].last), ph) | 1
+			}
+		}
+	}
+	same := countKeys(keys)
+	for i := range crm {
+		for k := range 2 {
+			crm[i].phoneOthers[k] = uint16(min(all[2*i+k]-same[2*i+k], 1<<16-1))
+		}
+	}
+}
+
+// countDomains returns, for each CRM record, how many records share its
+// more frequent company domain (website or work email): 0 without one.
+func countDomains(crm []prepPerson) []int32 {
+	keys := make([]uint64, 2*len(crm))
+	for i := range crm {
+		for k, d := range crm[i].domains {
+			if d != "" {
+				keys[2*i+k] = keyHash(ixDomainSurname, d) | 1
+			}
+		}
+	}
+	c := countKeys(keys)
+	out := make([]int32, len(crm))
+	for i := range out {
+		out[i] = max(c[2*i], c[2*i+1])
+	}
+	return out
+}
+
+// markAccountPhones counts a CRM person's number that is an Account's
+// phone (the firm's main line) as shared, when no other person carries it
+// in the CRM: it is a switchboard all the same.
+func markAccountPhones(crm []prepPerson, accts []prepCompany) {
+	main := make(map[uint64]struct{}, len(accts))
+	for i := range accts {
+		if accts[i].phone != 0 {
+			main[accts[i].phone] = struct{}{}
+		}
+	}
+	if len(main) == 0 {
+		return
+	}
+	for i := range crm {
+		for k, ph := range crm[i].phones {
+			if _, ok := main[ph]; ok && ph != 0 && crm[i].phoneOthers[k] == 0 {
+				crm[i].phoneOthers[k] = 1
+			}
+		}
+	}
+}
