@@ -22,14 +22,20 @@ type csvScanner struct {
 
 	// The current record, valid until the next call to next.
 	start    int    // physical line of the record's first byte (header = 1)
-	raw      []byte // the record's bytes without the final line break
+	raw      []byte // the record's bytes without the final line break (a too long one's first MaxRawBytes)
 	fields   [][]byte
 	badQuote bool // a quote inside an unquoted field, text after a closing quote, or an unterminated quote
+	// unterminated: a quoted field was never closed, so the record ran to
+	// the end of the input. tooLong: the record passed maxRecordBytes and
+	// was skipped to its real end without keeping its fields.
+	unterminated, tooLong bool
+	end                   int // physical line of the record's last byte
 
 	rawBuf  []byte // raw of a multi-line record (lines joined with \n)
 	buf     []byte // unescaped bytes of fields with "" escapes
 	spans   []span
 	lineBuf []byte
+	cut     bool // the line readLine returned goes on: it passed maxRecordBytes
 	first   bool
 }
 
@@ -40,8 +46,9 @@ type span struct {
 	esc        bool
 }
 
-// maxRecordBytes bounds one record (an unterminated quote would otherwise
-// swallow the rest of the file into memory).
+// maxRecordBytes bounds one record, on one line or several (an unterminated
+// quote would otherwise swallow the rest of the file into memory). A longer
+// record is skipped to its real end (skipRecord) and rejected whole.
 const maxRecordBytes = 4 << 20
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -51,14 +58,20 @@ func newCSVScanner(r io.Reader) *csvScanner {
 }
 
 // readLine returns the next physical line including its '\n' (absent at
-// EOF), or io.EOF when nothing is left.
+// EOF), or io.EOF when nothing is left. A line longer than maxRecordBytes
+// is returned in part, without its '\n', with s.cut set: the rest is
+// still to be read.
 func (s *csvScanner) readLine() ([]byte, error) {
+	s.cut = false
 	l, err := s.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		s.lineBuf = append(s.lineBuf[:0], l...)
-		for err == bufio.ErrBufferFull {
+		for err == bufio.ErrBufferFull && len(s.lineBuf) <= maxRecordBytes {
 			l, err = s.br.ReadSlice('\n')
 			s.lineBuf = append(s.lineBuf, l...)
+		}
+		if err == bufio.ErrBufferFull {
+			s.cut, err = true, nil
 		}
 		l = s.lineBuf
 	}
@@ -84,6 +97,7 @@ func (s *csvScanner) readLine() ([]byte, error) {
 // returns io.EOF at the end of the input.
 func (s *csvScanner) next() error {
 	s.raw, s.spans, s.badQuote = nil, s.spans[:0], false
+	s.unterminated, s.tooLong = false, false
 	var (
 		multi      bool // the record spans lines; raw is rawBuf
 		inQuotes   bool
@@ -108,10 +122,11 @@ func (s *csvScanner) next() error {
 		if err != nil {
 			if err == io.EOF && s.raw != nil {
 				// EOF inside a quoted field: unterminated.
-				s.badQuote = true
+				s.badQuote, s.unterminated = true, true
 				fend = len(s.raw)
 				endField(len(s.raw))
 				s.build()
+				s.end = s.line
 				return nil
 			}
 			return err
@@ -125,12 +140,18 @@ func (s *csvScanner) next() error {
 		}
 		base := 0
 		if s.raw == nil {
-			if len(content) == 0 {
+			if len(content) == 0 && !s.cut {
 				continue // blank line between records
 			}
 			s.start = s.line
+			if s.cut || len(content) > maxRecordBytes {
+				return s.skipRecord(stFieldStart, l, nil)
+			}
 			s.raw = content // aliases the reader's buffer until the next read
 		} else {
+			if s.cut || len(s.rawBuf)+1+len(content) > maxRecordBytes {
+				return s.skipRecord(stQuoted, l, s.rawBuf)
+			}
 			s.rawBuf = append(s.rawBuf, '\n')
 			base = len(s.rawBuf)
 			s.rawBuf = append(s.rawBuf, content...)
@@ -180,6 +201,7 @@ func (s *csvScanner) next() error {
 		if !inQuotes {
 			endField(len(s.raw))
 			s.build()
+			s.end = s.line
 			return nil
 		}
 		if !multi {
@@ -188,13 +210,101 @@ func (s *csvScanner) next() error {
 			s.rawBuf = append(s.rawBuf[:0], s.raw...)
 			s.raw = s.rawBuf
 		}
-		if len(s.rawBuf) > maxRecordBytes {
-			s.badQuote = true
-			fend = len(s.raw)
-			endField(len(s.raw))
-			s.build()
+	}
+}
+
+// States of skipRecord's reading of CSV syntax, byte by byte.
+const (
+	stFieldStart = iota // at the start of a field
+	stUnquoted          // inside an unquoted field (a stray quote does not open one)
+	stQuoted            // inside a quoted field
+	stQuote             // a quote inside a quoted field: it closes the field or starts ""
+)
+
+// skipRecord reads an over-long record to its real end without keeping it,
+// so that the text of a long quoted field never becomes rows: line is the
+// physical line where the cap was passed, not yet parsed, to be read from
+// state st (stFieldStart at a record's first line, stQuoted on a line
+// inside a quoted field), and before holds the record's earlier lines.
+// The record becomes one with no fields, tooLong, whose raw is its first
+// MaxRawBytes; unterminated when the input ended inside a quoted field.
+func (s *csvScanner) skipRecord(st int, line, before []byte) error {
+	raw := append(s.rawBuf[:0], before...)
+	if len(before) > 0 {
+		raw = append(raw, '\n')
+	}
+	keep := MaxRawBytes + utf8.UTFMax // rawText cuts it at a rune boundary
+	if n := keep - len(raw); n > 0 {
+		raw = append(raw, line[:min(n, len(line))]...)
+	}
+	s.rawBuf = raw[:min(len(raw), keep)]
+	s.raw, s.spans, s.fields = s.rawBuf, s.spans[:0], s.fields[:0]
+	s.tooLong = true
+
+	data := line
+	newLine := !s.cut // whether the next bytes read start a physical line
+	for {
+		for i := 0; i < len(data); i++ {
+			c := data[i]
+			switch st {
+			case stQuoted:
+				k := bytes.IndexByte(data[i:], '"')
+				if k < 0 {
+					i = len(data)
+					continue
+				}
+				i += k
+				st = stQuote
+			case stQuote:
+				switch c {
+				case '"':
+					st = stQuoted
+				case ',':
+					st = stFieldStart
+				case '\n':
+					s.end = s.line
+					return nil
+				default:
+					st = stUnquoted
+				}
+			case stFieldStart, stUnquoted:
+				switch c {
+				case '"':
+					if st == stFieldStart {
+						st = stQuoted
+					}
+				case ',':
+					st = stFieldStart
+				case '\n':
+					s.end = s.line
+					return nil
+				default:
+					st = stUnquoted
+				}
+			}
+		}
+		seg, err := s.br.ReadSlice('\n')
+		if len(seg) > 0 {
+			if newLine {
+				s.line++
+			}
+			s.off += int64(len(seg))
+			newLine = seg[len(seg)-1] == '\n'
+		}
+		switch err {
+		case nil, bufio.ErrBufferFull:
+			data = seg
+			continue
+		case io.EOF:
+			if len(seg) > 0 {
+				data = seg
+				continue
+			}
+			s.end = s.line
+			s.unterminated = st == stQuoted
 			return nil
 		}
+		return err
 	}
 }
 

@@ -76,7 +76,7 @@ func TestScannerAgainstEncodingCSV(t *testing.T) {
 }
 
 func TestScannerLongLine(t *testing.T) {
-	long := strings.Repeat("x", 3<<20) // longer than the reader's buffer
+	long := strings.Repeat("x", 3<<19) // longer than the reader's buffer; the record is within maxRecordBytes
 	in := "a,b\n" + long + ",\"q\"\"" + long + "\"\nc,d\n"
 	s := newCSVScanner(strings.NewReader(in))
 	for i, want := range [][]string{{"a", "b"}, {long, `q"` + long}, {"c", "d"}} {
@@ -86,5 +86,57 @@ func TestScannerLongLine(t *testing.T) {
 		if len(s.fields) != 2 || string(s.fields[0]) != want[0] || string(s.fields[1]) != want[1] || s.start != i+1 {
 			t.Fatalf("record %d: %d fields, line %d", i, len(s.fields), s.start)
 		}
+	}
+}
+
+// TestScannerTooLong: a record past maxRecordBytes, on one line or over
+// several, unquoted or inside a quoted field, is one record without fields
+// (tooLong) that ends where the CSV syntax says it ends; the next record
+// is read from its real start, with its line.
+func TestScannerTooLong(t *testing.T) {
+	big := strings.Repeat("y", maxRecordBytes+10)
+	lines := strings.Repeat("a,b\n", maxRecordBytes/4+10)
+	tests := []struct {
+		name, in     string
+		start, end   int
+		unterminated bool
+		nextLine     int
+	}{
+		{"one unquoted line", "h1,h2\n" + big + ",z\nn1,n2\n", 2, 2, false, 3},
+		{"one quoted line", "h1,h2\n\"" + big + "\",z\nn1,n2\n", 2, 2, false, 3},
+		{"quoted lines", "h1,h2\nq,\"" + lines + "\"\nn1,n2\n", 2, 2 + maxRecordBytes/4 + 10, false, 3 + maxRecordBytes/4 + 10},
+		{"escaped quotes", "h1,h2\nq,\"" + strings.Repeat("\"\"x\n", maxRecordBytes/3) + "\"\r\nn1,n2\r\n", 2, 2 + maxRecordBytes/3, false, 3 + maxRecordBytes/3},
+		{"a long line in quotes", "h1,h2\nq,\"a\n" + big + "\nb\",z\nn1,n2\n", 2, 4, false, 5},
+		{"stray quote", "h1,h2\nab\"c," + big + "\nn1,n2\n", 2, 2, false, 3},
+		{"never closed", "h1,h2\nq,\"" + lines, 2, 1 + maxRecordBytes/4 + 10, true, 0},
+		{"closed at EOF", "h1,h2\nq,\"" + lines + "\"", 2, 2 + maxRecordBytes/4 + 10, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newCSVScanner(strings.NewReader(tc.in))
+			if err := s.next(); err != nil || len(s.fields) != 2 {
+				t.Fatalf("header: %v", err)
+			}
+			if err := s.next(); err != nil {
+				t.Fatal(err)
+			}
+			if !s.tooLong || len(s.fields) != 0 || s.start != tc.start || s.end != tc.end || s.unterminated != tc.unterminated || len(s.raw) > MaxRawBytes+4 {
+				t.Fatalf("tooLong %v, %d fields, lines %d–%d, unterminated %v, raw %d bytes; want lines %d–%d, unterminated %v",
+					s.tooLong, len(s.fields), s.start, s.end, s.unterminated, len(s.raw), tc.start, tc.end, tc.unterminated)
+			}
+			err := s.next()
+			if tc.nextLine == 0 {
+				if err != io.EOF {
+					t.Fatalf("after the record: %v, want EOF", err)
+				}
+				return
+			}
+			if err != nil || s.tooLong || s.start != tc.nextLine || len(s.fields) != 2 || string(s.fields[0]) != "n1" || string(s.fields[1]) != "n2" {
+				t.Fatalf("next record: %v, %q at line %d (tooLong %v), want n1,n2 at line %d", err, s.fields, s.start, s.tooLong, tc.nextLine)
+			}
+			if err := s.next(); err != io.EOF {
+				t.Fatalf("%v, want EOF", err)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ const (
 	ReasonColumnCount    = "wrong_column_count"
 	ReasonInvalidUTF8    = "invalid_utf8"
 	ReasonMalformedQuote = "malformed_quotes"
+	ReasonTooLong        = "record_too_long"
 	ReasonEmptyID        = "empty_lead_id"
 	ReasonDuplicateID    = "duplicate_lead_id"
 	ReasonEmptyRecordID  = "empty_id"

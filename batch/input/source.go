@@ -94,6 +94,9 @@ func openCSV(path string, f *os.File) (*csvSource, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if c.s.tooLong {
+		return nil, fmt.Errorf("%s: header row is longer than %d MiB: %w", path, maxRecordBytes>>20, ErrSchema)
+	}
 	if !c.s.validUTF8() {
 		return nil, fmt.Errorf("%s: header row is not valid UTF-8: %w", path, ErrSchema)
 	}
@@ -132,10 +135,14 @@ func (c *csvSource) rowBound() int {
 
 func (c *csvSource) problem() (string, string) {
 	switch {
+	case c.s.unterminated:
+		return ReasonMalformedQuote, fmt.Sprintf("a quoted field is never closed: it runs to the end of the file (lines %d–%d), taking every row after it", c.s.start, c.s.end)
+	case c.s.tooLong:
+		return ReasonTooLong, fmt.Sprintf("the record is longer than %d MiB (lines %d–%d): skipped to its end", maxRecordBytes>>20, c.s.start, c.s.end)
 	case !c.s.validUTF8():
 		return ReasonInvalidUTF8, "the record is not valid UTF-8"
 	case c.s.badQuote:
-		return ReasonMalformedQuote, "a quote inside an unquoted field, text after a closing quote, or an unterminated quoted field"
+		return ReasonMalformedQuote, "a quote inside an unquoted field or text after a closing quote"
 	case len(c.s.fields) != len(c.hdr):
 		return ReasonColumnCount, fmt.Sprintf("%d fields, header has %d", len(c.s.fields), len(c.hdr))
 	}
