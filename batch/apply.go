@@ -131,6 +131,9 @@ func Apply(ctx context.Context, w RecordWriter, j Journal, actions []Action, opt
 			continue
 		}
 		a.res.Outcomes[i] = Outcome{Status: StatusNotSent}
+		if act.Kind != KindWriteback {
+			continue // contacts and roles: applyContacts, with their owners' tokens
+		}
 		if _, ok := groups[act.Object]; !ok {
 			objects = append(objects, act.Object)
 		}

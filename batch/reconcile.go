@@ -26,6 +26,7 @@ type reconcileStore interface {
 	Record(ctx context.Context, runID string, outs []state.Outcome) error
 	Counts(ctx context.Context, runID string) (map[string]int, error)
 	EndRun(ctx context.Context, r state.Run) error
+	SettleFromJournal(ctx context.Context, runID string) (confirmed, released int, err error)
 }
 
 // Reconciled reports what reconciliation found of killed runs.
@@ -43,7 +44,7 @@ type Reconciled struct {
 // the record holds every value it carried, not_applied otherwise. Planned
 // actions never sent are superseded: the new run, planning from a fresh
 // snapshot, plans them again. Nothing is written to Salesforce here.
-func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog.Logger, now func() time.Time) (Reconciled, error) {
+func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, extField string, log *slog.Logger, now func() time.Time) (Reconciled, error) {
 	var out Reconciled
 	runs, err := st.IncompleteRuns(ctx)
 	if err != nil {
@@ -54,15 +55,15 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
-		applied, err := whichApplied(ctx, r, open)
+		applied, err := whichApplied(ctx, r, open, extField)
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
 		outs := make([]state.Outcome, 0, len(open))
 		for _, a := range open {
 			o := state.Outcome{Seq: a.Seq, State: state.NotApplied, ErrorMessage: "reconciled: the record does not hold the values"}
-			if applied[a.Seq] {
-				o = state.Outcome{Seq: a.Seq, State: state.Done, ErrorMessage: "reconciled: the record holds the values"}
+			if id, ok := applied[a.Seq]; ok {
+				o = state.Outcome{Seq: a.Seq, State: state.Done, TargetID: id, ErrorMessage: "reconciled: the record holds the values"}
 				out.Done++
 			} else {
 				out.NotApplied++
@@ -80,6 +81,11 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog
 		if err := st.Record(ctx, run.ID, outs); err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
+		// Quota reservations of the killed run: confirmed for the contacts
+		// found, released for the rest.
+		if _, _, err := st.SettleFromJournal(ctx, run.ID); err != nil {
+			return out, fmt.Errorf("reconcile run %s: quota: %w", run.ID, err)
+		}
 		counts, err := st.Counts(ctx, run.ID)
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
@@ -88,7 +94,12 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog
 		run.Status = "interrupted"
 		run.Writes = counts[state.Done]
 		run.Failed = counts[state.Failed]
-		run.Error = "the process stopped during the run; reconciled by the next run"
+		// A run that ended incomplete keeps the error that stopped it.
+		if run.Error == "" {
+			run.Error = "the process stopped during the run; reconciled by the next run"
+		} else {
+			run.Error += " (reconciled by the next run)"
+		}
 		if err := st.EndRun(ctx, run); err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
@@ -98,10 +109,12 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, log *slog
 	return out, nil
 }
 
-// whichApplied returns, by Seq, the open actions whose values the records
-// now hold.
-func whichApplied(ctx context.Context, r RecordReader, open []state.Action) (map[int]bool, error) {
-	applied := map[int]bool{}
+// whichApplied returns, by Seq, the open actions that were applied, with
+// the record they wrote: a writeback whose record holds its values, a
+// Contact found by its lead id, a contact role found by its Contact and
+// Opportunity.
+func whichApplied(ctx context.Context, r RecordReader, open []state.Action, extField string) (map[int]string, error) {
+	applied := map[int]string{}
 	// Ingest jobs first: wait for each job to end (an Open job is aborted:
 	// its upload never completed, so it applied nothing), so that no job
 	// is still writing while the records are read.
@@ -115,11 +128,23 @@ func whichApplied(ctx context.Context, r RecordReader, open []state.Action) (map
 		}
 	}
 	byObject := map[string][]state.Action{}
+	var creates, roles []state.Action
 	for _, a := range open {
-		if a.TargetID == "" || len(a.Fields) == 0 {
-			continue
+		switch {
+		case a.Kind == KindCreateContact:
+			creates = append(creates, a)
+		case a.Kind == KindCreateContactRole:
+			roles = append(roles, a)
+		case a.TargetID == "" || len(a.Fields) == 0:
+		default:
+			byObject[a.Object] = append(byObject[a.Object], a)
 		}
-		byObject[a.Object] = append(byObject[a.Object], a)
+	}
+	if err := createdContacts(ctx, r, creates, extField, applied); err != nil {
+		return nil, err
+	}
+	if err := createdRoles(ctx, r, roles, extField, applied); err != nil {
+		return nil, err
 	}
 	for object, acts := range byObject {
 		fieldSet := map[string]bool{}
@@ -161,7 +186,9 @@ func whichApplied(ctx context.Context, r RecordReader, open []state.Action) (map
 				for f, v := range a.Fields {
 					ok = ok && strings.TrimSpace(fieldString(lookupField(rec, f))) == v
 				}
-				applied[a.Seq] = ok
+				if ok {
+					applied[a.Seq] = a.TargetID
+				}
 			}
 		}
 	}
@@ -190,4 +217,73 @@ func fieldString(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// createdContacts finds the Contacts of open create_contact actions by
+// their lead id field.
+func createdContacts(ctx context.Context, r RecordReader, acts []state.Action, extField string, applied map[int]string) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	if extField == "" {
+		return fmt.Errorf("contacts to reconcile but no lead id field configured")
+	}
+	const chunk = 150
+	for start := 0; start < len(acts); start += chunk {
+		part := acts[start:min(start+chunk, len(acts))]
+		ids := make([]string, len(part))
+		for i, a := range part {
+			ids[i] = a.LeadID
+		}
+		soql, err := sfbulk.Select("Id", extField).From("Contact").Where(sfbulk.InStrings(extField, ids)).Build()
+		if err != nil {
+			return err
+		}
+		recs, err := r.QueryRecords(ctx, soql)
+		if err != nil {
+			return fmt.Errorf("read back Contacts: %w", err)
+		}
+		byLead := map[string]string{}
+		for _, rec := range recs {
+			byLead[strings.TrimSpace(fieldString(lookupField(rec, extField)))] = fieldString(rec["Id"])
+		}
+		for _, a := range part {
+			if id, ok := byLead[a.LeadID]; ok {
+				applied[a.Seq] = id
+			}
+		}
+	}
+	return nil
+}
+
+// createdRoles finds the OpportunityContactRoles of open actions by their
+// Contact and Opportunity.
+func createdRoles(ctx context.Context, r RecordReader, acts []state.Action, extField string, applied map[int]string) error {
+	for _, a := range acts {
+		c, o := a.Fields["ContactId"], a.Fields["OpportunityId"]
+		if c == "" && extField != "" {
+			// The journal planned the role before its Contact existed:
+			// find the Contact by the lead id.
+			found := map[int]string{}
+			if err := createdContacts(ctx, r, []state.Action{a}, extField, found); err != nil {
+				return err
+			}
+			c = found[a.Seq]
+		}
+		if c == "" || o == "" {
+			continue
+		}
+		soql, err := sfbulk.Select("Id").From("OpportunityContactRole").Where(sfbulk.Eq("ContactId", c), sfbulk.Eq("OpportunityId", o)).Build()
+		if err != nil {
+			return err
+		}
+		recs, err := r.QueryRecords(ctx, soql)
+		if err != nil {
+			return fmt.Errorf("read back OpportunityContactRole: %w", err)
+		}
+		if len(recs) > 0 {
+			applied[a.Seq] = fieldString(recs[0]["Id"])
+		}
+	}
+	return nil
 }

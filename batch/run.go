@@ -105,6 +105,9 @@ type RunOptions struct {
 	Apply ApplyOptions
 	// PollInterval and MaxPollInterval go to Bulk jobs (0: the client's).
 	KeepWork bool // keep earlier runs' snapshot folders
+	// Owners hands out the owners' clients for contact creation; nil:
+	// UserClients from the config's contacts.auth.
+	Owners OwnerClients
 }
 
 // RunResult is what a run did.
@@ -119,6 +122,7 @@ type RunResult struct {
 	Plan       PlanCounts
 	Brake      BrakeCheck
 	Reconciled Reconciled
+	Quota      []QuotaRow // per owner, when contact creation is on
 }
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -235,7 +239,7 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	// What a killed run left open is settled before anything is planned.
 	if !opts.DryRun {
 		t = time.Now()
-		rec, err := Reconcile(ctx, sf, st, log, opts.Now)
+		rec, err := Reconcile(ctx, sf, st, cfg.ContactExternalIDField(), log, opts.Now)
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
@@ -345,6 +349,29 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	}
 	actions, counts := Plan(PlanInput{Leads: in.Input.Leads, Results: m.Leads, Targets: targets,
 		Fields: cfg.Writeback.Fields, Objects: cfg.Writeback.Objects})
+	var cschema contactSchema
+	if cfg.Contacts.Enabled {
+		// Contacts for unmatched leads at known Accounts, after a describe
+		// check of what the org requires: a LeadSource or Role it lacks, or
+		// a required field nobody fills, stops the run before any write.
+		var cacts []Action
+		cacts, cschema, err = planContactStage(ctx, sf, cfg, in, m, len(actions))
+		if err != nil {
+			if errors.Is(err, ErrContactSchema) {
+				return res, badInput(fmt.Errorf("run: %w", err))
+			}
+			return res, fmt.Errorf("run: plan contacts: %w", err)
+		}
+		for _, a := range cacts {
+			if a.Skip {
+				counts.Skipped[a.Reason]++
+			} else {
+				counts.Writes++
+				counts.ByKind[a.Kind]++
+			}
+		}
+		actions = append(actions, cacts...)
+	}
 	res.Actions, res.Plan = actions, counts
 	sum.Skipped = counts.Skipped
 	stage("plan", t, int64(len(actions)))
@@ -371,6 +398,11 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 				res.Outcomes[i].Status = StatusNotSent
 			}
 		}
+		if opts.DryRun && cfg.Contacts.Enabled {
+			if err := dryContactOutcomes(ctx, st, cfg, actions, res.Outcomes, opts.Now()); err != nil {
+				return res, fmt.Errorf("run: quota: %w", err)
+			}
+		}
 		sum.APICalls.WriteCalls = estimateWriteCalls(actions, cfg.Writeback.BulkThreshold)
 		sum.APICalls.WouldSpend = true
 		if !opts.DryRun {
@@ -389,7 +421,20 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		res.Outcomes = ar.Outcomes
 		sum.APICalls.WriteCalls = ar.Calls
 		sum.IngestJobs = ar.Ingest
-		writes = ar.ByStatus[StatusDone]
+		if err == nil && cfg.Contacts.Enabled {
+			err = applyContactStage(ctx, sf, st, cfg, cschema, actions, res.Outcomes, in.Users, runID, opts.Now, log,
+				opts.Progress, opts.Owners)
+			var se *stopError
+			if errors.As(err, &se) {
+				err = se.err
+			}
+		}
+		writes = 0
+		for _, o := range res.Outcomes {
+			if o.Status == StatusDone {
+				writes++
+			}
+		}
 		stage("apply", t, int64(counts.Writes))
 		log.Info("applied", "done", ar.ByStatus[StatusDone], "failed", ar.ByStatus[StatusFailed], "unknown", ar.ByStatus[StatusUnknown],
 			"not_sent", ar.ByStatus[StatusNotSent], "calls", ar.Calls)
@@ -434,7 +479,14 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 			sum.Status = "interrupted"
 		}
 	}
-	dir, err := writeRunFolder(context.WithoutCancel(ctx), cfg.Reports.Dir, started, sum, m, in.Rejects, rows)
+	var quota []QuotaRow
+	if cfg.Contacts.Enabled {
+		if quota, err = quotaRows(context.WithoutCancel(ctx), st, cfg, opts.Now()); err != nil {
+			return res, errors.Join(applyErr, fmt.Errorf("run: quota report: %w", err))
+		}
+		res.Quota = quota
+	}
+	dir, err := writeRunFolder(context.WithoutCancel(ctx), cfg.Reports.Dir, started, sum, m, in.Rejects, rows, quota)
 	if err != nil {
 		return res, errors.Join(applyErr, fmt.Errorf("run: %w", err))
 	}

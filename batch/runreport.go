@@ -19,7 +19,28 @@ import (
 const (
 	ActionsFile = "actions.parquet"
 	RunFile     = "run.json"
+	QuotaFile   = "quota.parquet"
 )
+
+// QuotaColumns are the columns of quota.parquet, one row per owner with any
+// activity this month or today: contacts created this month (month in the
+// org's time zone), reserved by calls without an answer yet, remaining of
+// contacts.monthly_quota; API calls made with the owner's token today and
+// remaining of contacts.daily_api_budget.
+func QuotaColumns(runID string) []report.Column[QuotaRow] {
+	type R = QuotaRow
+	return []report.Column[R]{
+		report.String("run_id", func(*R) string { return runID }),
+		report.String("user_id", func(r *R) string { return r.UserID }).Plain(),
+		report.String("month", func(r *R) string { return r.Month }),
+		report.Int64("contacts_created", func(r *R) int64 { return int64(r.Created) }),
+		report.Int64("contacts_reserved", func(r *R) int64 { return int64(r.Reserved) }),
+		report.Int64("contacts_remaining", func(r *R) int64 { return int64(r.Remains) }),
+		report.String("day", func(r *R) string { return r.Day }),
+		report.Int64("api_calls_today", func(r *R) int64 { return int64(r.APICalls) }),
+		report.Int64("api_calls_remaining", func(r *R) int64 { return int64(r.APIRemains) }),
+	}
+}
 
 // ActionRow is one row of actions.parquet.
 type ActionRow struct {
@@ -116,14 +137,19 @@ type Versions struct {
 // reports folder and renames it into reports/run_date=D/run_id=ID in one
 // step, so a reader never sees a part of a run. It returns the folder.
 func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, sum *RunSummary,
-	res *matcher.Result, rejects []input.Reject, actions []ActionRow) (string, error) {
+	res *matcher.Result, rejects []input.Reject, actions []ActionRow, quota []QuotaRow) (string, error) {
 	final := filepath.Join(reportsDir, "run_date="+started.UTC().Format("2006-01-02"), "run_id="+sum.RunID)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+	// The temporary folder sits beside the reports folder, not inside it,
+	// so a glob over reports/ never picks up a half-written run. (A bare
+	// relative name has the working folder as parent, not "": MkdirTemp
+	// would take the system's temporary folder, maybe another file system.)
+	parent, base := filepath.Split(filepath.Clean(reportsDir))
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(reportsDir, 0o755); err != nil {
 		return "", fmt.Errorf("reports: %w", err)
 	}
-	// The temporary folder sits beside the reports folder, not inside it,
-	// so a glob over reports/ never picks up a half-written run.
-	parent, base := filepath.Split(filepath.Clean(reportsDir))
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-"+sum.RunID+"-")
 	if err != nil {
 		return "", fmt.Errorf("reports: %w", err)
@@ -151,8 +177,14 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 		return report.WriteRejects(gctx, filepath.Join(tmp, report.RejectsFile), sum.RunID, rejects)
 	})
 	g.Go(func() error {
-		return report.WriteFile(gctx, filepath.Join(tmp, ActionsFile), ActionColumns(sum.RunID), actions, report.Options{})
+		return report.WriteFile(gctx, filepath.Join(tmp, ActionsFile), ActionColumns(sum.RunID), actions, report.Options{
+			Metadata: map[string]string{"navsync.run_id": sum.RunID, "navsync.report": "actions", "navsync.schema_version": "1"}})
 	})
+	if quota != nil {
+		g.Go(func() error {
+			return report.WriteFile(gctx, filepath.Join(tmp, QuotaFile), QuotaColumns(sum.RunID), quota, report.Options{})
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return "", fmt.Errorf("reports: %w", err)
 	}
@@ -164,6 +196,11 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 		return "", fmt.Errorf("reports: %w", err)
 	}
 	if err := syncFolder(tmp); err != nil {
+		return "", fmt.Errorf("reports: %w", err)
+	}
+	// The date partition is made only now, so a failed write leaves no
+	// empty one behind.
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return "", fmt.Errorf("reports: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
