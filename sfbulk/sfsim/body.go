@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"time"
 )
 
 // Request body limits. Salesforce takes at most 50 MB of text in a REST
@@ -17,6 +19,84 @@ const (
 	maxUploadBase64 = 150_000_000
 	maxUpload       = maxUploadBase64 / 4 * 3
 )
+
+// A request body must keep arriving: after bodyReadGrace from its first
+// read it must have come at minBodyRate on average, or the read fails and
+// the request is answered 408. A 112.5 MB upload may take up to half an
+// hour; a client that sends a few bytes and stalls holds the connection
+// for 30 seconds, not forever. (Variables so tests can shorten them.)
+var (
+	bodyReadGrace       = 30 * time.Second
+	minBodyRate   int64 = 64 << 10 // bytes per second
+)
+
+// deadlineBody sets the connection's read deadline before each read of a
+// request body from how much has arrived, and clears it at the end of the
+// body (net/http then watches the idle connection itself: a deadline left
+// behind would cancel the request while it is answered).
+type deadlineBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	start time.Time
+	n     int64
+	done  bool // EOF seen, or deadlines are not supported
+}
+
+// withDeadlineBody returns r, or when it has a body a shallow copy of r
+// whose body is read under the deadlines above; call finish on the
+// deadlineBody when the handler returns. The copy leaves net/http's own
+// request as it was: net/http decides from the type of its body how much
+// of an unread body to discard before it answers.
+func withDeadlineBody(w http.ResponseWriter, r *http.Request) (*http.Request, *deadlineBody) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return r, nil
+	}
+	b := &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(w)}
+	// Until the handler reads: net/http may read an unread body itself
+	// (up to 256 KB, when the answer is written) and must not wait forever.
+	if b.rc.SetReadDeadline(time.Now().Add(bodyReadGrace)) != nil {
+		b.done = true
+	}
+	r = r.WithContext(r.Context())
+	r.Body = b
+	return r, b
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	if !b.done {
+		if b.start.IsZero() {
+			b.start = time.Now()
+		}
+		allowed := bodyReadGrace + time.Duration(b.n)*time.Second/time.Duration(minBodyRate)
+		if err := b.rc.SetReadDeadline(b.start.Add(allowed)); err != nil {
+			b.done = true // not a net/http server connection (a test recorder)
+		}
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// finish bounds what net/http reads of a body the handler left unread
+// (it discards up to 256 KB before it reuses the connection) once the
+// handler is done.
+func (b *deadlineBody) finish() {
+	if b != nil && !b.done {
+		_ = b.rc.SetReadDeadline(time.Now().Add(bodyReadGrace))
+	}
+}
+
+// errBodyTimeout answers a body that stopped arriving (the message is the
+// simulator's).
+var errBodyTimeout = &apiError{status: http.StatusRequestTimeout, code: "REQUEST_TIMEOUT",
+	message: "The request body was not received in time", noField: true}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 // errTooLarge answers a body over limit: 413, and the connection is closed
 // after the answer, so the rest of the body is never read.
@@ -59,6 +139,8 @@ func (c *call) readJSON(v any) error {
 	switch {
 	case errors.As(err, &mb):
 		return errTooLarge(maxJSONBody)
+	case isTimeout(err):
+		return errBodyTimeout
 	case errors.Is(err, io.EOF):
 		return &apiError{status: 400, code: "JSON_PARSER_ERROR", message: "The request body is empty.", noField: true}
 	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, io.ErrUnexpectedEOF):

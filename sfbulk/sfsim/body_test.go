@@ -278,3 +278,105 @@ func TestErrorsQuoteValuesShort(t *testing.T) {
 		t.Fatalf("failedResults sf__Error %.400q, want %q", rows[1][1], want)
 	}
 }
+
+// rawStream sends headers for a body of length bytes (-1: chunked is not
+// offered here) and lets write send the body at its own pace; it returns
+// the answer and how long it took to come.
+func (h *harness) rawStream(method, path, ctype string, length int64, write func(io.Writer) error) (resp, time.Duration) {
+	h.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.ts.URL, "http://"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	go func() {
+		if _, err := fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: sim\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", method, path, h.admin, ctype, length); err == nil {
+			_ = write(conn)
+		}
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		h.t.Fatalf("%s %s: no answer after %v: %v", method, path, time.Since(start).Round(time.Millisecond), err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{status: res.StatusCode, header: res.Header, body: b}, time.Since(start)
+}
+
+// TestBodyReadTimeout: a body that stops arriving, or trickles in slower
+// than 64 KiB/s once the grace period is over, is answered 408 and its
+// connection freed (the simulator waited for it forever); a body sent at a
+// reasonable pace, or read late because of the latency fault, is taken,
+// and keep-alive connections go on working after a body.
+func TestBodyReadTimeout(t *testing.T) {
+	defer func(g time.Duration) { bodyReadGrace = g }(bodyReadGrace)
+	bodyReadGrace = 500 * time.Millisecond
+	h := newHarness(t, Options{}, 3)
+	timedOut := func(name, method, path, ctype string, write func(io.Writer) error) {
+		t.Helper()
+		r, took := h.rawStream(method, path, ctype, 1000, write)
+		if r.status != 408 || r.errorCode() != "REQUEST_TIMEOUT" {
+			t.Errorf("%s: %d %.300s, want 408 REQUEST_TIMEOUT", name, r.status, r.body)
+		}
+		if took > 5*time.Second {
+			t.Errorf("%s: answered after %v, want about the grace period", name, took)
+		}
+	}
+	var j struct{ ID string }
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+	stall := func(w io.Writer) error {
+		_, err := io.WriteString(w, `{"Name":`)
+		return err
+	}
+	timedOut("stalled JSON", "POST", v+"/sobjects/Account", "application/json", stall)
+	timedOut("stalled upload", "PUT", v+"/jobs/ingest/"+j.ID+"/batches", "text/csv", stall)
+	trickle := func(w io.Writer) error {
+		for range 100 {
+			if _, err := io.WriteString(w, "x"); err != nil {
+				return err
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return nil
+	}
+	timedOut("trickle", "PUT", v+"/jobs/ingest/"+j.ID+"/batches", "text/csv", trickle)
+	// A body nobody reads (the answer comes first) is not waited for either:
+	// net/http reads up to 256 KB of it before answering.
+	if r, took := h.rawStream("GET", v+"/limits", "application/json", 1000, stall); r.status != 200 || took > 5*time.Second {
+		t.Errorf("stalled unread body: %d %.300s after %v, want 200 within the grace period", r.status, r.body, took)
+	}
+
+	// 4 MB at about 4 MB/s, well past the grace period: taken.
+	const size = 4 << 20
+	steady := func(w io.Writer) error {
+		if _, err := io.WriteString(w, "Name\n"); err != nil {
+			return err
+		}
+		for sent := 0; sent < size; sent += 40 << 10 {
+			if _, err := io.Copy(w, bytesOf('a', 40<<10)); err != nil {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		_, err := io.WriteString(w, "\n")
+		return err
+	}
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+	if r, took := h.rawStream("PUT", v+"/jobs/ingest/"+j.ID+"/batches", "text/csv", size+6, steady); r.status != 201 || took < bodyReadGrace {
+		t.Errorf("steady upload: %d %.300s after %v, want 201 after more than %v", r.status, r.body, took, bodyReadGrace)
+	}
+
+	// A body read late (latency fault longer than the grace) is taken, and
+	// the kept-alive connection answers after idling past the deadline.
+	h.s.SetFaults(Faults{Latency: 2 * bodyReadGrace})
+	if r := h.do("POST", v+"/sobjects/Account", h.admin, map[string]any{"Name": "Late"}); r.status != 201 {
+		t.Errorf("body read after the latency fault: %d %.300s", r.status, r.body)
+	}
+	h.s.SetFaults(Faults{})
+	time.Sleep(2 * bodyReadGrace)
+	if r := h.do("GET", v+"/limits", h.admin, nil); r.status != 200 {
+		t.Errorf("kept-alive connection after a body: %d %.300s", r.status, r.body)
+	}
+}

@@ -773,6 +773,9 @@ func (c *call) uploadBatch(j *ingestJob) error {
 		if errors.As(err, &mb) {
 			return errTooLarge(maxUpload)
 		}
+		if isTimeout(err) {
+			return errBodyTimeout
+		}
 		return &apiError{status: 400, code: "INVALIDJOB", message: "Unable to read upload", noField: true}
 	}
 	j.mu.Lock()

@@ -37,7 +37,10 @@ var shutdownGrace = 5 * time.Second
 // The HTTP server has a 30-second header read timeout, caps the request
 // line plus headers at 16,384 bytes as Salesforce does (431 beyond) and
 // closes idle keep-alive connections after 2 minutes; its own errors go to
-// Options.Logger at debug level.
+// Options.Logger at debug level. Request bodies are read under the
+// Handler's own deadline (30 seconds, then at least 64 KiB/s on average;
+// 408 beyond), so a client that stalls in its body cannot hold a
+// connection, while a 112 MB Bulk upload may take half an hour.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),

@@ -461,6 +461,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(r.Context())
 		r.Method = http.MethodGet
 	}
+	r, body := withDeadlineBody(w, r)
+	defer body.finish()
 	path := cleanPath(r.URL.Path)
 	if strings.HasPrefix(path, "/services/data/v") {
 		s.setLimitHeader(w, nil) // on every REST answer, faults and errors included
