@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"time"
@@ -114,11 +115,35 @@ func (c *call) limitBody(limit int64) (io.Reader, *apiError) {
 	return http.MaxBytesReader(c.w, c.r.Body, limit), nil
 }
 
+// checkMediaType refuses a body whose Content-Type is not want (parameters
+// such as charset aside) with Salesforce's 415 UNSUPPORTED_MEDIA_TYPE
+// "MediaType of 'text/plain' is not supported by this resource". A body
+// without a Content-Type is taken as want (a simulator leniency).
+func (c *call) checkMediaType(want string) *apiError {
+	ct := c.r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
+		if mt == want {
+			return nil
+		}
+		ct = mt
+	}
+	return &apiError{status: http.StatusUnsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE",
+		message: "MediaType of '" + echo(ct) + "' is not supported by this resource", noField: true}
+}
+
 // readJSON decodes a JSON request body into v, answering JSON_PARSER_ERROR.
 // It decodes straight from the connection, so a large body is held once,
 // by the decoder, and nothing of it outlives the request. A body over 50 MB
-// is refused whole (413), never cut short and parsed.
+// is refused whole (413), never cut short and parsed; one that is not
+// application/json gets 415.
 func (c *call) readJSON(v any) error {
+	if ae := c.checkMediaType("application/json"); ae != nil {
+		return ae
+	}
 	body, ae := c.limitBody(maxJSONBody)
 	if ae != nil {
 		return ae

@@ -380,3 +380,50 @@ func TestBodyReadTimeout(t *testing.T) {
 		t.Errorf("kept-alive connection after a body: %d %.300s", r.status, r.body)
 	}
 }
+
+// TestContentType: a JSON resource takes only application/json (any
+// charset) and a Bulk upload only text/csv; other types are refused with
+// Salesforce's 415 UNSUPPORTED_MEDIA_TYPE before anything is applied (the
+// simulator read text/plain as JSON). A body without a Content-Type is
+// taken as the resource's type.
+func TestContentType(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	accounts := h.s.Count("Account")
+	refused := func(name string, r resp, mt string) {
+		t.Helper()
+		var e []struct{ Message, ErrorCode string }
+		r.json(t, &e)
+		if want := "MediaType of '" + mt + "' is not supported by this resource"; r.status != 415 || len(e) != 1 || e[0].ErrorCode != "UNSUPPORTED_MEDIA_TYPE" || e[0].Message != want {
+			t.Errorf("%s: %d %.300s, want 415 UNSUPPORTED_MEDIA_TYPE %q", name, r.status, r.body, want)
+		}
+	}
+	record := `{"Name":"Typed"}`
+	for _, ct := range []string{"text/plain", "text/plain; charset=UTF-8", "application/x-www-form-urlencoded", "application/xml", "text/csv", "multipart/form-data; boundary=x"} {
+		mt, _, _ := strings.Cut(ct, ";")
+		refused("create as "+ct, h.send("POST", v+"/sobjects/Account", ct, strings.NewReader(record)), mt)
+	}
+	refused("garbage type", h.send("POST", v+"/sobjects/Account", "!!!", strings.NewReader(record)), "!!!")
+	refused("collections", h.send("POST", v+"/composite/sobjects", "text/plain", strings.NewReader(`{"records":[{"attributes":{"type":"Account"},"Name":"X"}]}`)), "text/plain")
+	refused("update", h.send("PATCH", v+"/sobjects/Account/"+acc1, "text/plain", strings.NewReader(record)), "text/plain")
+	refused("query job", h.send("POST", v+"/jobs/query", "text/plain", strings.NewReader(`{"operation":"query","query":"SELECT Id FROM Account"}`)), "text/plain")
+	refused("ingest job", h.send("POST", v+"/jobs/ingest", "text/plain", strings.NewReader(`{"object":"Account","operation":"insert"}`)), "text/plain")
+	if n := h.s.Count("Account"); n != accounts {
+		t.Fatalf("%d accounts after refused bodies, want %d", n, accounts)
+	}
+	if r, _ := h.s.Get("Account", acc1); r["Name"] != "Acme Corp" {
+		t.Fatalf("account updated through a refused body: %v", r)
+	}
+	for _, ct := range []string{"application/json", "application/json;charset=UTF-8", "Application/JSON; charset=utf-8", ""} {
+		if r := h.send("POST", v+"/sobjects/Account", ct, strings.NewReader(record)); r.status != 201 {
+			t.Errorf("create as %q: %d %.300s, want 201", ct, r.status, r.body)
+		}
+	}
+
+	var j struct{ ID string }
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+	refused("upload as JSON", h.send("PUT", v+"/jobs/ingest/"+j.ID+"/batches", "application/json", strings.NewReader("Name\nX\n")), "application/json")
+	refused("job close", h.send("PATCH", v+"/jobs/ingest/"+j.ID, "text/plain", strings.NewReader(`{"state":"UploadComplete"}`)), "text/plain")
+	if r := h.send("PUT", v+"/jobs/ingest/"+j.ID+"/batches", "text/csv; charset=UTF-8", strings.NewReader("Name\nX\n")); r.status != 201 {
+		t.Errorf("upload as text/csv: %d %.300s, want 201", r.status, r.body)
+	}
+}

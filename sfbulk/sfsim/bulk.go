@@ -763,6 +763,9 @@ func (c *call) uploadBatch(j *ingestJob) error {
 	if err := c.checkJobVersion(&j.jobBase); err != nil {
 		return err
 	}
+	if ae := c.checkMediaType("text/csv"); ae != nil {
+		return ae
+	}
 	body, ae := c.limitBody(maxUpload)
 	if ae != nil {
 		return ae
