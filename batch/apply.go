@@ -260,7 +260,7 @@ func (a *applier) updateChunk(ctx context.Context, object string, chunk []int, f
 		if k < len(results) {
 			r = results[k]
 		} else {
-			r = sfbulk.RecordResult{Sent: sfbulk.NotSent, RequestErr: callErr}
+			r = missingResult(callErr, "PATCH", "/composite/sobjects", len(results), len(chunk))
 		}
 		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max}
 		switch {
@@ -321,8 +321,14 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 			if jobID != "" {
 				return nil
 			}
+			// Only a job journalled as sent counts as created: if the
+			// journal refuses, the job is aborted and its actions stay
+			// planned (not_sent).
+			if err := a.j.MarkSent(journalCtx(ctx), a.opts.RunID, seqs, id, at); err != nil {
+				return fmt.Errorf("journal: %w", err)
+			}
 			jobID = id
-			return a.j.MarkSent(journalCtx(ctx), a.opts.RunID, seqs, id, at)
+			return nil
 		},
 	})
 	a.res.Ingest = append(a.res.Ingest, res.JobIDs()...)
@@ -346,7 +352,9 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 		if k < len(res.Results) {
 			r = res.Results[k]
 		} else {
-			r = sfbulk.RecordResult{Sent: sfbulk.MaybeSent, RequestErr: callErr}
+			// The job exists and may hold the record: never "not sent".
+			r = missingResult(callErr, "GET", "/jobs/ingest/"+jobID+"/results", len(res.Results), len(idx))
+			r.Sent = sfbulk.MaybeSent
 		}
 		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max, JobID: jobID}
 		switch {
@@ -379,6 +387,19 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 		return &stopError{fmt.Errorf("ingest %s (job %s): %w", object, jobID, fatal)}
 	}
 	return nil
+}
+
+// missingResult stands for the result of a record the writer returned no
+// result for (got results for want records). The record went out in the
+// call, so it may have been applied (MaybeSent, as sfbulk reports a short
+// answer itself) unless the call's error says the call was never sent or
+// was refused as a whole.
+func missingResult(callErr error, method, path string, got, want int) sfbulk.RecordResult {
+	if callErr != nil {
+		return sfbulk.RecordResult{Sent: sfbulk.SendStateOf(callErr), RequestErr: callErr}
+	}
+	return sfbulk.RecordResult{Sent: sfbulk.MaybeSent, RequestErr: &sfbulk.RequestError{Method: method, Path: path,
+		Sent: sfbulk.MaybeSent, Err: fmt.Errorf("%d results for %d records", got, want)}}
 }
 
 // journalState maps a report status to the journal's state.

@@ -31,10 +31,10 @@ type reconcileStore interface {
 
 // Reconciled reports what reconciliation found of killed runs.
 type Reconciled struct {
-	Runs       []string // ids of the runs closed as interrupted
-	Done       int      // sent or unknown actions found applied
-	NotApplied int      // ... found not applied (the new run plans them again)
-	Superseded int      // planned actions never sent (the new run plans them again)
+	Runs       []string `json:"runs"`        // ids of the runs closed as interrupted
+	Done       int      `json:"done"`        // sent or unknown actions found applied
+	NotApplied int      `json:"not_applied"` // ... found not applied (the new run plans them again)
+	Superseded int      `json:"superseded"`  // planned actions never sent (the new run plans them again)
 }
 
 // Reconcile settles what runs killed mid-apply left open, before a new run

@@ -177,12 +177,13 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 		return report.WriteRejects(gctx, filepath.Join(tmp, report.RejectsFile), sum.RunID, rejects)
 	})
 	g.Go(func() error {
-		return report.WriteFile(gctx, filepath.Join(tmp, ActionsFile), ActionColumns(sum.RunID), actions, report.Options{
-			Metadata: map[string]string{"navsync.run_id": sum.RunID, "navsync.report": "actions", "navsync.schema_version": "1"}})
+		return report.WriteFile(gctx, filepath.Join(tmp, ActionsFile), ActionColumns(sum.RunID), actions,
+			report.Options{Metadata: reportMeta(sum.RunID, "actions")})
 	})
 	if quota != nil {
 		g.Go(func() error {
-			return report.WriteFile(gctx, filepath.Join(tmp, QuotaFile), QuotaColumns(sum.RunID), quota, report.Options{})
+			return report.WriteFile(gctx, filepath.Join(tmp, QuotaFile), QuotaColumns(sum.RunID), quota,
+				report.Options{Metadata: reportMeta(sum.RunID, "quota")})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -192,7 +193,7 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 	if err != nil {
 		return "", fmt.Errorf("reports: run.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, RunFile), append(b, '\n'), 0o644); err != nil {
+	if err := writeSynced(filepath.Join(tmp, RunFile), append(b, '\n')); err != nil {
 		return "", fmt.Errorf("reports: %w", err)
 	}
 	if err := syncFolder(tmp); err != nil {
@@ -209,6 +210,30 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 	done = true
 	syncFolder(filepath.Dir(final))
 	return final, nil
+}
+
+// reportMeta is the Parquet key-value metadata of a run's report, as
+// batch/report writes it for matches, accounts and rejects.
+func reportMeta(runID, name string) map[string]string {
+	return map[string]string{"navsync.run_id": runID, "navsync.report": name, "navsync.schema_version": "1"}
+}
+
+// writeSynced writes a file and flushes it to disk, so that once the run
+// folder is renamed into place its run.json is there after a power loss too.
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func syncFolder(dir string) error {
