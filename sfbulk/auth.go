@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,20 +57,45 @@ type Token struct {
 	Username string `json:"username,omitempty"`
 }
 
-// String redacts the secrets.
-func (t *Token) String() string {
-	if t == nil {
-		return "<nil token>"
-	}
+// String shows the instance and identity URLs and redacts both tokens. It
+// and the methods below are on the value, so a Token printed or logged by
+// value, or as a field of a struct, slice or map, is redacted as a *Token
+// is. Its JSON encoding (the token store's format) carries the tokens.
+func (t Token) String() string {
 	return fmt.Sprintf("Token{instance=%s id=%s access=%s refresh=%s}", t.InstanceURL, t.ID, redact(t.AccessToken), redact(t.RefreshToken))
 }
 
-// LogValue keeps tokens out of logs.
-func (t *Token) LogValue() slog.Value {
-	if t == nil {
-		return slog.StringValue("<nil>")
+// GoString is %#v: Go syntax with both tokens redacted.
+func (t Token) GoString() string {
+	return fmt.Sprintf("sfbulk.Token{AccessToken:%q, RefreshToken:%q, InstanceURL:%q, ID:%q, IssuedAt:%#v, Scope:%q, Username:%q}",
+		redactQ(t.AccessToken), redactQ(t.RefreshToken), t.InstanceURL, t.ID, t.IssuedAt, t.Scope, t.Username)
+}
+
+// Format prints String for every verb (with its width and flags) and
+// GoString for %#v, so that no verb reaches the token fields.
+func (t Token) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = io.WriteString(f, t.GoString())
+	case verb == 'v', verb == 's', verb == 'q', verb == 'x', verb == 'X':
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), t.String())
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(sfbulk.Token=%s)", verb, t.String())
 	}
+}
+
+// LogValue keeps tokens out of logs. (A nil *Token cannot be logged: slog
+// reports the nil dereference instead.)
+func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("instance_url", t.InstanceURL), slog.String("id", t.ID))
+}
+
+// redactQ is redact for %q: an empty token stays the empty string.
+func redactQ(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "<redacted>"
 }
 
 func redact(s string) string {
