@@ -426,13 +426,25 @@ func buildPersonIndexes(ctx context.Context, crm []prepPerson, maxBlock, limit i
 			for i := range crm {
 				personKeys(&crm[i], ix, func(key uint64) { entries = append(entries, entry{key, int32(i)}) })
 			}
-			out[ix] = buildIndex(entries, maxBlock)
+			limit := maxBlock
+			if ix == ixPhone && (limit == 0 || limit > phoneBlockCap) {
+				limit = phoneBlockCap
+			}
+			out[ix] = buildIndex(entries, limit)
 			return nil
 		})
 	}
 	err := g.Wait()
 	return out, err
 }
+
+// phoneBlockCap caps the records of one phone number in the blocking
+// index, whatever Options.MaxBlockSize: a number that many records carry is
+// a switchboard, which pairs a lead with the whole firm for no match (its
+// colleagues come through the name and company keys), and weighs little
+// when it agrees (see sharedPhoneWeight). Capped blocks are counted in
+// Stats like the others.
+const phoneBlockCap = 32
 
 // companyKeys returns the blocking keys of a normalised company, for both
 // index building (accounts) and querying.

@@ -310,10 +310,13 @@ func compareTitle(a, b *titleInfo) level {
 	case a.norm == b.norm:
 		return lvExact
 	}
-	// The same job worded differently: most words shared, no function
-	// against another, and the same qualifiers (senior, associate,
-	// global...: "Senior Sales Manager" is a promotion of "Sales Manager").
-	if a.mods == b.mods && sigJaccard(a.sig, b.sig) >= 0.6 && (a.function == b.function || a.function == fnNone || b.function == fnNone) {
+	// The same job worded differently: most words shared, the same words
+	// naming its function ("Senior Vice President, Partnerships" is not
+	// "Senior Vice President, Sales"), and the same qualifiers (senior,
+	// associate, global...: "Senior Sales Manager" is a promotion of
+	// "Sales Manager").
+	if a.mods == b.mods && (a.fsig == b.fsig || a.fsig == 0 || b.fsig == 0) && sigJaccard(a.sig, b.sig) >= 0.6 &&
+		(a.function == b.function || a.function == fnNone || b.function == fnNone) {
 		return lvFuzzyStrong
 	}
 	if a.function != fnNone && a.function == b.function {

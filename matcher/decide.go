@@ -94,6 +94,9 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	others := phoneOthers(l, c)
 	ownPhone := lv[fPhone] == lvExact && others == 0
 	blocker := r.blocker(l, c, &lv, linked, ownPhone)
+	if blocker == "" && dup && !linked {
+		blocker = r.duplicateEvidence(l, s)
+	}
 	if blocker != "" && lv[fPhone] == lvExact && !ownPhone && r.blocker(l, c, &lv, linked, true) == "" {
 		blocker = fmt.Sprintf("shared_phone: the phone agrees, but %d other CRM records carry the number (a switchboard); nothing else of this person's confirms it", others)
 	}
@@ -155,6 +158,37 @@ func (r *run) blocker(l, c *prepPerson, lv *[numLeadFields]level, linked, ownPho
 	return ""
 }
 
+// duplicateEvidence looks at the other records of the best candidate's
+// person among the candidates (a duplicate, a converted Lead's Contact):
+// what one of them holds against the lead (a given name that differs,
+// another job beside a name variant, another mailbox or job at the same
+// company) stands against the person, which the best record may not show
+// for want of a title or an address; a record agreeing on the person's
+// own email or number lifts it.
+func (r *run) duplicateEvidence(l *prepPerson, s *scored) string {
+	best := &r.crm[s.top[0].idx]
+	why := ""
+	for i := 1; i < int(s.n); i++ {
+		c := &r.crm[s.top[i].idx]
+		if !sameCRMPerson(best, c) {
+			continue
+		}
+		lv := leadLevelsOf(l, c)
+		own := lv[fPhone] == lvExact && phoneOthers(l, c) == 0
+		if lv[fEmail] == lvExact || own || c.linked != "" && c.linked == l.linked {
+			return ""
+		}
+		if b := r.blocker(l, c, &lv, false, own); b != "" && !strings.HasPrefix(b, "names only") && why == "" {
+			why = b
+		}
+	}
+	if why == "" {
+		return ""
+	}
+	code, detail, _ := strings.Cut(why, ": ")
+	return code + ": " + detail + " (another record of this person)"
+}
+
 // otherJob reports whether a title level says another job: a title of
 // another function, or of the same function at another seniority.
 func otherJob(t level) bool { return t == lvDifferent || t == lvSameFunction }
@@ -170,7 +204,9 @@ func colleagueEvidence(l, c *prepPerson, lv *[numLeadFields]level) string {
 	}
 	sameJob := lv[fTitle] == lvExact || lv[fTitle] == lvFuzzyStrong
 	switch {
-	case lv[fEmail] == lvSameDomain && !sameJob:
+	case (lv[fEmail] == lvSameDomain || lv[fEmail] == lvFuzzyStrong) && !sameJob:
+		// two mailboxes at the domain; one letter apart ("jsmith",
+		// "jasmith") is a middle initial as often as a typo
 		return "the addresses are two mailboxes at its domain"
 	case (lv[fTitle] == lvFuzzyWeak || otherJob(lv[fTitle])) && !heldJob(l, c):
 		return "the titles are two jobs"

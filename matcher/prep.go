@@ -29,6 +29,7 @@ type titleInfo struct {
 	norm          string
 	sig           uint64
 	mods          uint16 // titleModifiers present
+	fsig          uint16 // one hashed bit per word that names a function
 	sen, function uint8
 }
 
@@ -37,6 +38,9 @@ func newTitleInfo(norm string, sen, function uint8) titleInfo {
 	for w := range strings.FieldsSeq(norm) {
 		t.sig |= 1 << (hashStr(fnvOffset, w) % 64)
 		t.mods |= titleModifiers[w]
+		if functionWords[w] != fnNone {
+			t.fsig |= 1 << (hashStr(fnvOffset, w) % 16)
+		}
 	}
 	return t
 }

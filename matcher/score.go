@@ -222,6 +222,9 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 				_, w := r.leadWeights(l, h.idx, &lv)
 				s.insert(cand{idx: h.idx, w: w + r.leadPrior, keys: h.keys}, r.personLess)
 				if collect {
+					if lv[fPhone] == lvExact && phoneOthers(l, c) > 0 {
+						lv[fPhone] = lvMissing // as trainLevels
+					}
 					pat[lv]++
 				}
 			}

@@ -12,6 +12,7 @@ import (
 const (
 	trainRandomPairs = 200_000 // random pairs for u
 	trainIterations  = 40      // EM iterations for m
+	trainPriorWeight = 50      // pseudo-matches of the prior on m at the starting values
 )
 
 // Train estimates Fellegi–Sunter parameters on the data at hand: u from
@@ -32,6 +33,10 @@ func Train(ctx context.Context, in Input, opts Options) (*Params, error) {
 	out := base
 	out.Lead = cloneFields(base.Lead)
 	out.Company = cloneFields(base.Company)
+	out.Contexts = make([]ContextParams, len(base.Contexts))
+	for k, cp := range base.Contexts {
+		out.Contexts[k] = ContextParams{Context: cp.Context, Fields: cloneFields(cp.Fields)}
+	}
 
 	_, stats, pats, err := r.scoreLeads(ctx, true)
 	if err != nil {
@@ -41,27 +46,41 @@ func Train(ctx context.Context, in Input, opts Options) (*Params, error) {
 	for _, s := range stats {
 		pairs += float64(s.pairs)
 	}
-	// u from random pairs.
+	// u from random pairs, each in its context; the contexts' own u from
+	// random pairs within them (random pairs seldom share a company).
 	rng := rand.New(rand.NewPCG(1, 2))
-	var uCounts [numLeadFields][numLevels]float64
-	n := min(trainRandomPairs, len(r.leads)*len(r.crm))
-	for range n {
-		l := &r.leads[rng.IntN(len(r.leads))]
-		c := &r.crm[rng.IntN(len(r.crm))]
-		lv := leadLevelsOf(l, c)
-		for f := range numLeadFields {
-			uCounts[f][lv[f]]++
+	var uCounts [numTrainSlots][numLevels]float64
+	tally := func(l, c *prepPerson) {
+		lv := trainLevels(l, c)
+		for f, lev := range expandLevels(&lv) {
+			uCounts[f][lev]++
 		}
 	}
+	n := min(trainRandomPairs, len(r.leads)*len(r.crm))
+	for range n {
+		tally(&r.leads[rng.IntN(len(r.leads))], &r.crm[rng.IntN(len(r.crm))])
+	}
+	r.contextPairs(rng, trainRandomPairs/2, tally)
 	lambda := min(0.5, base.LeadMatchRate*float64(len(r.leads))/max(pairs, 1))
 	vecs := make([][]level, 0, len(pats))
 	counts := make([]float64, 0, len(pats))
 	for k, v := range pats {
-		vecs = append(vecs, k[:])
+		e := expandLevels(&k)
+		vecs = append(vecs, e[:])
 		counts = append(counts, v)
 	}
 	sortVectors(vecs, counts)
-	lambda = emFit(out.Lead, leadLevels[:], uCounts[:], vecs, counts, lambda)
+	fields := append([]FieldParams(nil), out.Lead...)
+	levels := append([][]level(nil), leadLevels[:]...)
+	for _, cp := range out.Contexts {
+		fields = append(fields, cp.Fields...)
+		for _, f := range contextFields {
+			levels = append(levels, leadLevels[f])
+		}
+	}
+	lambda = emFit(fields, levels, uCounts[:], vecs, counts, lambda)
+	// fields shares its Levels slices with out.Lead and out.Contexts, which
+	// emFit wrote.
 	out.LeadMatchRate = clamp01(lambda * pairs / float64(len(r.leads)))
 
 	if len(r.accts) > 0 && (len(r.comps) > 0 || len(r.leads) > 0) {
@@ -105,6 +124,81 @@ func Train(ctx context.Context, in Input, opts Options) (*Params, error) {
 
 func clamp01(v float64) float64 { return min(1, max(1e-6, v)) }
 
+// trainLevels are the levels of a pair as training counts them: agreement
+// on a number several people share (weighed by term frequency when
+// matching) is left out, so that exact stays the level of a person's own
+// number.
+func trainLevels(l, c *prepPerson) [numLeadFields]level {
+	lv := leadLevelsOf(l, c)
+	if lv[fPhone] == lvExact && phoneOthers(l, c) > 0 {
+		lv[fPhone] = lvMissing
+	}
+	return lv
+}
+
+// numTrainSlots are the fields EM fits: the lead fields, then the
+// ContextFields of each context.
+const numTrainSlots = numLeadFields + (numContexts-1)*len(contextFields)
+
+// expandLevels spreads the levels of a lead pair over the training slots:
+// in a context, its ContextFields go to the context's slots and are
+// missing from the lead fields.
+func expandLevels(lv *[numLeadFields]level) [numTrainSlots]level {
+	var e [numTrainSlots]level
+	copy(e[:], lv[:])
+	if k := contextOf(lv); k != ctxGeneral {
+		for j, f := range contextFields {
+			e[numLeadFields+(k-1)*len(contextFields)+j] = lv[f]
+			e[f] = lvMissing
+		}
+	}
+	return e
+}
+
+// contextPairs calls tally with the levels of up to n random pairs in each
+// context: a lead and a CRM person at the lead's current company
+// (same_company) or at one of its past companies (job_change), by company
+// name, leaving out pairs whose family names agree (the same person, or
+// kin). They are the non-matches of the context, whose u it needs.
+func (r *run) contextPairs(rng *rand.Rand, n int, tally func(l, c *prepPerson)) {
+	at := map[string][]int32{}
+	for i := range r.crm {
+		if name := r.crm[i].company.name; name != "" {
+			at[name] = append(at[name], int32(i))
+		}
+	}
+	if len(at) == 0 {
+		return
+	}
+	for k := ctxSameCompany; k <= ctxJobChange; k++ {
+		got := 0
+		for try := 0; try < 8*n && got < n; try++ {
+			l := &r.leads[rng.IntN(len(r.leads))]
+			name := l.company.name
+			if k == ctxJobChange {
+				if len(l.lead.past) == 0 {
+					continue
+				}
+				name = l.lead.past[rng.IntN(len(l.lead.past))].name
+			}
+			ids := at[name]
+			if len(ids) == 0 {
+				continue
+			}
+			c := &r.crm[ids[rng.IntN(len(ids))]]
+			if c.last == l.last {
+				continue
+			}
+			lv := leadLevelsOf(l, c)
+			if contextOf(&lv) != k {
+				continue
+			}
+			tally(l, c)
+			got++
+		}
+	}
+}
+
 func cloneFields(fs []FieldParams) []FieldParams {
 	out := make([]FieldParams, len(fs))
 	for i, f := range fs {
@@ -145,14 +239,19 @@ func emFit(fields []FieldParams, levels [][]level, uCounts [][numLevels]float64,
 	nf := len(fields)
 	m := make([][numLevels]float64, nf)
 	u := make([][numLevels]float64, nf)
+	m0 := make([][numLevels]float64, nf)
 	for f := range nf {
-		var total float64
+		var total, sum0 float64
 		for _, l := range levels[f] {
 			total += uCounts[f][l]
 		}
 		for _, lp := range fields[f].Levels {
+			sum0 += lp.M
+		}
+		for _, lp := range fields[f].Levels {
 			l, _ := levelByName(lp.Level)
 			m[f][l] = lp.M
+			m0[f][l] = lp.M / sum0
 			// Laplace-smoothed, so an unseen level keeps a small u.
 			u[f][l] = (uCounts[f][l] + 0.5) / (total + 0.5*float64(len(levels[f])))
 		}
@@ -183,8 +282,12 @@ func emFit(fields []FieldParams, levels [][]level, uCounts [][numLevels]float64,
 			for _, l := range levels[f] {
 				total += acc[f][l]
 			}
+			// A Dirichlet prior of trainPriorWeight pseudo-matches at the
+			// starting m: a field the data shows in few matches (a context
+			// where matches are rare) keeps about its starting m instead
+			// of whatever a handful of pairs say.
 			for _, l := range levels[f] {
-				m[f][l] = (acc[f][l] + 0.01) / (total + 0.01*float64(len(levels[f])))
+				m[f][l] = (acc[f][l] + trainPriorWeight*m0[f][l]) / (total + trainPriorWeight)
 			}
 		}
 	}
