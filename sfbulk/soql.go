@@ -3,9 +3,11 @@ package sfbulk
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Quote returns s as a SOQL string literal: single-quoted, with backslash,
@@ -71,8 +73,15 @@ func Exact(s string) Pattern     { return likePattern("", s, "") }
 // is written as a UTC datetime literal (2024-03-01T10:05:00Z).
 type Date struct{ Year, Month, Day int }
 
+// MaxStatement is Salesforce's limit on the length of a SOQL statement, in
+// characters: Build refuses a longer one.
+const MaxStatement = 100000
+
 // Literal renders a Go value as a SOQL literal: string (quoted), bool, the
-// integer and float types, time.Time (UTC datetime), Date, nil (null).
+// integer and float types, time.Time (UTC datetime, to the second), Date,
+// nil (null). A value SOQL cannot write is an error: NaN and ±Inf, a Date
+// that does not exist (2023-02-30, month 13) or a date or time outside
+// years 1 to 9999 (a time counts in UTC).
 func Literal(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -92,13 +101,24 @@ func Literal(v any) (string, error) {
 	case uint64:
 		return strconv.FormatUint(x, 10), nil
 	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", fmt.Errorf("soql: %v is not a number SOQL can write", x)
+		}
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return "", fmt.Errorf("soql: %v is not a number SOQL can write", x)
+		}
 		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
 	case time.Time:
-		return x.UTC().Format("2006-01-02T15:04:05Z"), nil
+		u := x.UTC()
+		if u.Year() < 1 || u.Year() > 9999 {
+			return "", fmt.Errorf("soql: time %s is outside years 1 to 9999 in UTC", x.Format(time.RFC3339))
+		}
+		return u.Format("2006-01-02T15:04:05Z"), nil
 	case Date:
-		if x.Month < 1 || x.Month > 12 || x.Day < 1 || x.Day > 31 || x.Year < 1 || x.Year > 9999 {
+		d := time.Date(x.Year, time.Month(x.Month), x.Day, 0, 0, 0, 0, time.UTC)
+		if x.Year < 1 || x.Year > 9999 || d.Year() != x.Year || int(d.Month()) != x.Month || d.Day() != x.Day {
 			return "", fmt.Errorf("soql: invalid date %d-%d-%d", x.Year, x.Month, x.Day)
 		}
 		return fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day), nil
@@ -284,7 +304,9 @@ func (q *Query) Limit(n int) *Query {
 	return q
 }
 
-// Build returns the SOQL text or the first construction error.
+// Build returns the SOQL text or the first construction error; a
+// statement over MaxStatement characters is an error (Salesforce would
+// answer MALFORMED_QUERY).
 func (q *Query) Build() (string, error) {
 	if q.err != nil {
 		return "", q.err
@@ -312,6 +334,9 @@ func (q *Query) Build() (string, error) {
 	if q.limit > 0 {
 		b.WriteString(" LIMIT ")
 		b.WriteString(strconv.Itoa(q.limit))
+	}
+	if n := utf8.RuneCountInString(b.String()); n > MaxStatement {
+		return "", fmt.Errorf("soql: the statement is %d characters; Salesforce takes at most %d", n, MaxStatement)
 	}
 	return b.String(), nil
 }
