@@ -163,6 +163,9 @@ func Apply(ctx context.Context, w RecordWriter, j Journal, actions []Action, opt
 	a.res.Calls = w.Usage().Calls - before
 	for i := range a.res.Outcomes {
 		o := &a.res.Outcomes[i]
+		if actions[i].Kind != KindWriteback {
+			continue
+		}
 		a.res.ByStatus[o.Status]++
 		if o.ErrorCode != "" {
 			a.res.ByError[o.ErrorCode]++

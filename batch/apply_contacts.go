@@ -50,6 +50,9 @@ type ContactOptions struct {
 	MonthlyQuota int
 	Now          func() time.Time
 	Progress     Progress
+	// Calls, when set, is increased by the API calls the owners' clients
+	// made.
+	Calls *int64
 }
 
 // applyContacts creates the plan's contacts and contact roles, owner by
@@ -163,6 +166,10 @@ func createForOwner(ctx context.Context, reader RecordReader, owners OwnerClient
 		}
 		return ownerStop(ctx, j, o.RunID, actions, outcomes, idx, false, reason, detail, errorCode(err))
 	}
+	if o.Calls != nil {
+		before := cl.Usage().Calls
+		defer func() { *o.Calls += cl.Usage().Calls - before }()
+	}
 	seqs := make([]int, len(idx))
 	for k, i := range idx {
 		seqs[k] = actions[i].Seq
@@ -189,10 +196,7 @@ func createForOwner(ctx context.Context, reader RecordReader, owners OwnerClient
 		o.Progress.Add(int64(len(chunk)))
 		if stop != "" {
 			rest := idx[start+len(chunk):]
-			detail := "the owner's daily API budget is spent; a later run creates it"
-			if stop == ReasonOwnerAuthRevoked {
-				detail = "the owner's authorization was revoked (invalid_grant): the owner must consent again (navsync auth login)"
-			}
+			detail := stopDetail(stop)
 			if err := ledger.SettleContacts(journalCtx(ctx), o.RunID, nil, seqsOf(actions, rest)); err != nil {
 				return &stopError{fmt.Errorf("quota ledger: %w", err)}
 			}
@@ -201,6 +205,16 @@ func createForOwner(ctx context.Context, reader RecordReader, owners OwnerClient
 	}
 	// The contact roles of this owner's created contacts.
 	return createRoles(ctx, cl, j, actions, outcomes, idx, o)
+}
+
+// stopDetail explains why an owner's remaining contacts were not sent.
+func stopDetail(reason string) string {
+	for _, err := range []error{ErrOwnerNotAuthorized, sfbulk.ErrAuthRevoked, sfbulk.ErrOrgMismatch, sfbulk.ErrBudgetExhausted, sfbulk.ErrAPIDisabled} {
+		if r, d := ownerRefusal(err); r == reason {
+			return d
+		}
+	}
+	return reason
 }
 
 func seqsOf(actions []Action, idx []int) []int {
@@ -223,6 +237,8 @@ func ownerRefusal(err error) (reason, detail string) {
 		return ReasonDifferentOrg, "the owner's token belongs to another org than the job's; it is refused"
 	case errors.Is(err, sfbulk.ErrBudgetExhausted):
 		return ReasonBudgetExhausted, "the owner's daily API budget is spent; a later run creates it"
+	case errors.Is(err, sfbulk.ErrAPIDisabled):
+		return ReasonOwnerNoAPI, "the owner's profile lacks \"API Enabled\" (API_DISABLED_FOR_ORG): grant it, or the owner's leads cannot be created"
 	}
 	return "", ""
 }

@@ -41,6 +41,7 @@ const (
 	ReasonOwnerAuthRevoked = "owner_auth_revoked"
 	ReasonOwnerNoToken     = "owner_not_authorized" // no stored consent for the owner (navsync auth login)
 	ReasonDifferentOrg     = "different_instance"   // the owner's token belongs to another org
+	ReasonOwnerNoAPI       = "owner_api_disabled"   // the owner's profile has no API access
 )
 
 // OwnerNotInCRMMessage is the seed's message for a lead whose owner has no

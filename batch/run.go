@@ -417,18 +417,21 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		ao.RunID, ao.Log, ao.Progress, ao.Now = runID, log, opts.Progress, opts.Now
 		ao.BulkThreshold = cmp.Or(ao.BulkThreshold, cfg.Writeback.BulkThreshold)
 		ao.LockRetries = cmp.Or(ao.LockRetries, cfg.Writeback.LockRetries)
+		applyCalls := sf.Usage().Calls
 		ar, err := Apply(ctx, sf, st, actions, ao)
 		res.Outcomes = ar.Outcomes
-		sum.APICalls.WriteCalls = ar.Calls
 		sum.IngestJobs = ar.Ingest
 		if err == nil && cfg.Contacts.Enabled {
 			err = applyContactStage(ctx, sf, st, cfg, cschema, actions, res.Outcomes, in.Users, runID, opts.Now, log,
-				opts.Progress, opts.Owners)
+				opts.Progress, opts.Owners, &sum.APICalls.OwnerCalls)
 			var se *stopError
 			if errors.As(err, &se) {
 				err = se.err
 			}
 		}
+		// The apply stage's calls: the integration user's (writebacks,
+		// duplicate look-ups) and the owners' (contacts).
+		sum.APICalls.WriteCalls = sf.Usage().Calls - applyCalls + sum.APICalls.OwnerCalls
 		writes = 0
 		for _, o := range res.Outcomes {
 			if o.Status == StatusDone {
@@ -557,23 +560,31 @@ func checkBrake(ctx context.Context, st *state.Store, cfg *Config, planned int, 
 
 // estimateWriteCalls is the API calls the plan's writes take: one call per
 // 200 records of an object through collections, about 7 per ingest job
-// (create, upload, close, a poll, three result files).
+// (create, upload, close, a poll, three result files); contacts per owner:
+// a duplicate look-up and a create per 200, and a call per 200 roles.
 func estimateWriteCalls(actions []Action, bulkThreshold int) int64 {
 	if bulkThreshold <= 0 {
 		bulkThreshold = 10000
 	}
-	per := map[string]int{}
+	type group struct{ kind, object, owner string }
+	per := map[group]int{}
 	for i := range actions {
-		if !actions[i].Skip {
-			per[actions[i].Object]++
+		if a := &actions[i]; !a.Skip {
+			per[group{a.Kind, a.Object, a.OnBehalfOf}]++
 		}
 	}
 	var calls int64
-	for _, n := range per {
-		if n > bulkThreshold {
+	for g, n := range per {
+		chunks := int64((n + sfbulk.MaxCollection - 1) / sfbulk.MaxCollection)
+		switch {
+		case g.kind == KindCreateContact:
+			calls += 2 * chunks
+		case g.kind != KindWriteback:
+			calls += chunks
+		case n > bulkThreshold:
 			calls += 7
-		} else {
-			calls += int64((n + sfbulk.MaxCollection - 1) / sfbulk.MaxCollection)
+		default:
+			calls += chunks
 		}
 	}
 	return calls

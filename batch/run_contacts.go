@@ -88,7 +88,7 @@ func dryContactOutcomes(ctx context.Context, st *state.Store, cfg *Config, actio
 // applyContactStage creates the plan's contacts with each owner's client.
 func applyContactStage(ctx context.Context, sf Client, st *state.Store, cfg *Config, cs contactSchema, actions []Action,
 	outcomes []Outcome, users []input.User, runID string, now func() time.Time, log *slog.Logger, p Progress,
-	owners OwnerClients) error {
+	owners OwnerClients, calls *int64) error {
 	if owners == nil {
 		uc, err := NewUserClients(cfg, sf.Identity().OrgID, st, now, log)
 		if err != nil {
@@ -103,7 +103,7 @@ func applyContactStage(ctx context.Context, sf Client, st *state.Store, cfg *Con
 	month, _ := quotaMonth(cfg, now())
 	return applyContacts(ctx, sf, owners, st, st, actions, outcomes, ContactOptions{
 		RunID: runID, Usernames: names, ExtIDField: cfg.ContactExternalIDField(), UseUpsert: cs.UseUpsert,
-		Month: month, MonthlyQuota: cfg.Contacts.MonthlyQuota, Now: now, Progress: p,
+		Month: month, MonthlyQuota: cfg.Contacts.MonthlyQuota, Now: now, Progress: p, Calls: calls,
 	})
 }
 

@@ -123,6 +123,9 @@ type APICalls struct {
 	// ingest: about 7 calls a job).
 	WriteCalls int64 `json:"write_calls"`
 	WouldSpend bool  `json:"write_calls_estimated"`
+	// OwnerCalls are the calls made with the owners' own tokens (contact
+	// creation), counted against each owner's daily budget, not in Spent.
+	OwnerCalls int64 `json:"owner_calls"`
 	OrgUsed    int   `json:"org_used_today"`
 	OrgMax     int   `json:"org_max_today"`
 }

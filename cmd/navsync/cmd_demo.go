@@ -95,7 +95,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	app := srv.ConnectedApp()
 	cfgPath := filepath.Join(*out, "navsync.yaml")
 	if err := writeSimConfig(ctx, cfgPath, simConfig{loginURL: base, orgID: srv.OrgID(), clientID: app.ClientID,
-		clientSecret: app.ClientSecret, username: admin, refreshToken: refresh, worldDir: *out}); err != nil {
+		clientSecret: app.ClientSecret, username: admin, refreshToken: refresh, worldDir: *out, srv: srv}); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	cfg, err := batch.Load(cfgPath)
@@ -162,7 +162,7 @@ func printWritebackCheck(w io.Writer, res *batch.RunResult, truth *fixtures.Trut
 	var links []fixtures.Link
 	redirected := 0
 	for i, a := range res.Actions {
-		if a.Skip || res.Outcomes[i].Status != batch.StatusDone {
+		if a.Kind != batch.KindWriteback || a.Skip || res.Outcomes[i].Status != batch.StatusDone {
 			continue
 		}
 		links = append(links, fixtures.Link{CRMID: a.TargetID, LeadID: a.LeadID})
@@ -184,6 +184,46 @@ func printWritebackCheck(w io.Writer, res *batch.RunResult, truth *fixtures.Trut
 		num(int64(c.Links)), num(int64(len(c.Wrong))), num(int64(len(c.Shared))))
 	fmt.Fprintf(tw, "  Lead owners changed\t%s\t(the org's Lead assignment rule is active; navsync sends Sforce-Auto-Assign: FALSE)\n", num(int64(changed)))
 	tw.Flush()
+
+	// Contacts created on behalf of owners: on the lead's Account, created
+	// by the lead's owner, one per lead.
+	var made, rightAccount, rightOwner, notInOrg int
+	perLead := map[string]int{}
+	for i, a := range res.Actions {
+		if a.Kind != batch.KindCreateContact || res.Outcomes[i].Status != batch.StatusDone {
+			continue
+		}
+		made++
+		lt := truth.Leads[a.LeadID]
+		rec, _ := srv.Get("Contact", a.TargetID)
+		if rec["AccountId"] == lt.AccountID {
+			rightAccount++
+		}
+		if rec["CreatedById"] == lt.OwnerUserID && rec["OwnerId"] == lt.OwnerUserID {
+			rightOwner++
+		}
+		if !lt.InOrg() {
+			notInOrg++
+		}
+		perLead[a.LeadID]++
+	}
+	if made > 0 {
+		dupes := 0
+		for _, r := range srv.Records("Contact") {
+			if id := r["Sales_Navigator_Lead_Id__c"]; id != "" {
+				if perLead[id]++; perLead[id] > 2 {
+					dupes++
+				}
+			}
+		}
+		fmt.Fprintf(w, "\ncontacts created on behalf of their owners\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  created\t%s\t(%s for leads not in the org; %s for leads the org holds as a record the matcher did not find)\n", num(int64(made)), num(int64(notInOrg)), num(int64(made-notInOrg)))
+		fmt.Fprintf(tw, "  on the right Account\t%s\t(%s of %s)\n", pct(rightAccount, made), num(int64(rightAccount)), num(int64(made)))
+		fmt.Fprintf(tw, "  created by their owner\t%s\t(%s of %s: CreatedById and OwnerId are the lead owner's User)\n", pct(rightOwner, made), num(int64(rightOwner)), num(int64(made)))
+		fmt.Fprintf(tw, "  leads with two Contacts\t%s\t\n", num(int64(dupes)))
+		tw.Flush()
+	}
 }
 
 // writeDemoExports writes the world's Sales Navigator exports and truth into

@@ -146,7 +146,14 @@ func printRunSummary(w io.Writer, res *batch.RunResult) {
 	if calls.OrgMax > 0 {
 		left = fmt.Sprintf("; the org's daily usage: %s of %s (%s left)", num(int64(calls.OrgUsed)), num(int64(calls.OrgMax)), num(int64(calls.OrgMax-calls.OrgUsed)))
 	}
-	fmt.Fprintf(w, "\nAPI calls   %s sent by this run, %s %s%s\n", num(calls.Spent), num(calls.WriteCalls), what, left)
+	owners := ""
+	if calls.OwnerCalls > 0 {
+		owners = fmt.Sprintf(" (%s of them with the owners' own tokens)", num(calls.OwnerCalls))
+	}
+	fmt.Fprintf(w, "\nAPI calls   %s sent by this run as the integration user, %s %s%s%s\n", num(calls.Spent), num(calls.WriteCalls), what, owners, left)
+	if len(res.Quota) > 0 {
+		printQuota(w, res)
+	}
 	var ts []string
 	for _, t := range s.Stages {
 		ts = append(ts, fmt.Sprintf("%s %s", t.Stage, roundDuration(time.Duration(t.Seconds*float64(time.Second)))))
@@ -193,4 +200,27 @@ func displayPath(path string) string {
 		}
 	}
 	return filepath.ToSlash(path)
+}
+
+// printQuota prints each owner's contact quota and API budget, as
+// quota.parquet holds them, with the contacts this run created for them.
+func printQuota(w io.Writer, res *batch.RunResult) {
+	created := map[string]int{}
+	for i, a := range res.Actions {
+		if a.Kind == batch.KindCreateContact && (res.Outcomes[i].Status == batch.StatusDone || res.Outcomes[i].Status == batch.StatusWouldCreate) {
+			created[a.OnBehalfOf]++
+		}
+	}
+	verb := "created"
+	if res.Summary.DryRun {
+		verb = "would create"
+	}
+	fmt.Fprintf(w, "quota       per owner (month %s, day %s; ids only)\n", res.Quota[0].Month, res.Quota[0].Day)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  owner\tthis run %s\tcreated this month\treserved\tremaining\tAPI calls today\tremaining\t\n", verb)
+	for _, q := range res.Quota {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.UserID, num(int64(created[q.UserID])), num(int64(q.Created)), num(int64(q.Reserved)),
+			num(int64(q.Remains)), num(int64(q.APICalls)), num(int64(q.APIRemains)))
+	}
+	tw.Flush()
 }

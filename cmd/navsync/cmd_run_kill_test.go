@@ -126,7 +126,7 @@ func (k *killOrg) writeConfig(t *testing.T, extra string) string {
 	}
 	app := k.srv.ConnectedApp()
 	if err := writeSimConfig(context.Background(), path, simConfig{loginURL: k.hs.URL, orgID: k.srv.OrgID(), clientID: app.ClientID,
-		clientSecret: app.ClientSecret, username: admin, refreshToken: rt, world: k.world}); err != nil {
+		clientSecret: app.ClientSecret, username: admin, refreshToken: rt, world: k.world, srv: k.srv}); err != nil {
 		t.Fatal(err)
 	}
 	if extra != "" {

@@ -734,7 +734,7 @@ func TestRunDryRunCommand(t *testing.T) {
 	if n := org.srv.WriteRequests(); n != 0 {
 		t.Fatalf("dry run made %d write requests", n)
 	}
-	m := regexp.MustCompile(`API calls\s+[0-9,]+ sent by this run, ([0-9,]+) the writes would spend`).FindStringSubmatch(stdout)
+	m := regexp.MustCompile(`API calls\s+[0-9,]+ sent by this run as the integration user, ([0-9,]+) the writes would spend`).FindStringSubmatch(stdout)
 	if m == nil {
 		t.Fatalf("no would-spend API calls in the summary:\n%s", stdout)
 	}
