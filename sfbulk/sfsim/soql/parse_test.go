@@ -313,3 +313,20 @@ func TestQuoteRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryString(t *testing.T) {
+	for src, want := range map[string]string{
+		"select id, account.name from contact where lastname = 'O\\'Brien' and (email like '%a\\_b%' or score__c >= -1.5) order by lastname desc limit 10 offset 5": "SELECT id, account.name FROM contact WHERE lastname = 'O\\'Brien' AND (email LIKE '%a\\_b%' OR score__c >= -1.5) ORDER BY lastname DESC NULLS LAST LIMIT 10 OFFSET 5",
+		"SELECT COUNT() FROM Lead WHERE NOT NOT ((IsConverted = false))":                                                                                            "SELECT COUNT() FROM Lead WHERE NOT NOT IsConverted = false",
+		"SELECT Id FROM Contact WHERE NOT (A__c = 1 AND B__c <> null) OR Id IN ('a', null)":                                                                         "SELECT Id FROM Contact WHERE NOT (A__c = 1 AND B__c != null) OR Id IN ('a', null)",
+		"SELECT Id FROM Contact WHERE CreatedDate = last_n_days:30 ORDER BY Name":                                                                                   "SELECT Id FROM Contact WHERE CreatedDate = last_n_days:30 ORDER BY Name ASC NULLS FIRST",
+	} {
+		q, err := soql.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.String(); got != want {
+			t.Errorf("Parse(%q).String()\n got %q\nwant %q", src, got, want)
+		}
+	}
+}
