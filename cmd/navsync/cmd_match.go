@@ -73,7 +73,7 @@ func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
 	flags.StringVar(&cfg.crmDir, "crm", "", "`DIR` holding the org snapshot: Contact.csv, Lead.csv, Account.csv (required), User.csv, Opportunity.csv")
 	flags.Var((*stringList)(&cfg.leads), "leads", "Sales Navigator lead export, CSV or Parquet (`FILE`; repeatable)")
 	flags.Var((*stringList)(&cfg.accounts), "accounts", "Sales Navigator account export, CSV or Parquet (`FILE`; repeatable, optional)")
-	flags.StringVar(&cfg.outDir, "out", "", "`DIR` to write matches.parquet, accounts.parquet, rejects.parquet (and params.json) into")
+	flags.StringVar(&cfg.outDir, "out", "", "`DIR` for matches.parquet, accounts.parquet, rejects.parquet (and params.json); replaced as a whole: a link to this run's folder in .DIR.runs beside it")
 	flags.BoolVar(&cfg.train, "train", false, "re-estimate the m/u parameters by EM on these inputs before matching; writes params.json")
 	flags.Float64Var(&cfg.opts.AutoThreshold, "auto-threshold", cfg.opts.AutoThreshold, "probability at or above which a clear best candidate is a match")
 	flags.Float64Var(&cfg.opts.ReviewThreshold, "review-threshold", cfg.opts.ReviewThreshold, "probability at or above which the best candidate is a possible match")
@@ -166,13 +166,26 @@ func (c *matchConfig) validate() error {
 }
 
 // doMatch reads the inputs, optionally trains, matches and writes the
-// reports. An unusable input stops it before anything is written (exit 5).
+// reports. An unusable input or report folder stops it before anything is
+// written (exit 5). The reports are written into a fresh folder that
+// replaces the set at --out in one step (report.Set).
 func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutcome, error) {
 	out := &matchOutcome{runID: cfg.runID}
 	start := time.Now()
 	stage := func(name string, since time.Time) {
 		out.timings = append(out.timings, stageTiming{name, time.Since(since)})
 	}
+
+	// The report folder is checked and this run's folder made before
+	// anything is read, so a wrong --out costs nothing.
+	set, err := report.Stage(cfg.outDir, cfg.runID)
+	if err != nil {
+		if errors.Is(err, report.ErrOutDir) {
+			return nil, badInput(fmt.Errorf("match: --out %w", err))
+		}
+		return nil, fmt.Errorf("match: --out %w", err)
+	}
+	defer set.Abort() // nothing once published
 
 	t := time.Now()
 	in, err := input.Read(ctx, input.Sources{CRMDir: cfg.crmDir, Leads: cfg.leads, Accounts: cfg.accounts}, input.SnapshotOptions{})
@@ -187,10 +200,6 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 	log.Info("inputs read", "run_id", cfg.runID, "leads", len(in.Input.Leads), "companies", len(in.Input.Companies),
 		"crm_people", len(in.Input.People), "crm_accounts", len(in.Input.Accounts), "rejects", len(in.Rejects),
 		"took", time.Since(t).Round(time.Millisecond).String())
-
-	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("match: %w", err)
-	}
 
 	opts := cfg.opts
 	if cfg.train {
@@ -215,46 +224,26 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		"candidate_pairs", res.Stats.CandidatePairs, "took", time.Since(t).Round(time.Millisecond).String())
 
 	t = time.Now()
-	paths := []string{
-		filepath.Join(cfg.outDir, report.MatchesFile),
-		filepath.Join(cfg.outDir, report.AccountsFile),
-		filepath.Join(cfg.outDir, report.RejectsFile),
-	}
-	// All reports are written under temporary names first and renamed
-	// into place together, so a failure leaves the previous run's set.
-	pending := make([]report.Pending, 3)
+	names := []string{report.MatchesFile, report.AccountsFile, report.RejectsFile}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		pending[0], err = report.PrepareMatches(gctx, paths[0], cfg.runID, res.Leads)
-		return err
-	})
-	g.Go(func() (err error) {
-		pending[1], err = report.PrepareAccounts(gctx, paths[1], cfg.runID, res.Companies)
-		return err
-	})
-	g.Go(func() (err error) {
-		pending[2], err = report.PrepareRejects(gctx, paths[2], cfg.runID, in.Rejects)
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		for _, p := range pending {
-			if p != nil {
-				p.Abort()
-			}
-		}
-		return nil, fmt.Errorf("match: write reports: %w", err)
-	}
-	if err := report.CommitAll(pending...); err != nil {
-		return nil, fmt.Errorf("match: write reports: %w", err)
-	}
+	g.Go(func() error { return report.WriteMatches(gctx, set.Path(names[0]), cfg.runID, res.Leads) })
+	g.Go(func() error { return report.WriteAccounts(gctx, set.Path(names[1]), cfg.runID, res.Companies) })
+	g.Go(func() error { return report.WriteRejects(gctx, set.Path(names[2]), cfg.runID, in.Rejects) })
 	if out.params != nil {
-		p := filepath.Join(cfg.outDir, "params.json")
-		if err := writeJSON(p, out.params); err != nil {
-			return nil, fmt.Errorf("match: %w", err)
-		}
-		paths = append(paths, p)
+		names = append(names, "params.json")
+		g.Go(func() error { return writeJSON(set.Path("params.json"), out.params) })
 	}
-	out.reports = paths
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("match: write reports: %w", err)
+	}
+	// One step replaces the whole set at --out; a failure leaves the
+	// previous one.
+	if err := set.Publish(); err != nil {
+		return nil, fmt.Errorf("match: write reports: %w", err)
+	}
+	for _, n := range names {
+		out.reports = append(out.reports, filepath.Join(cfg.outDir, n))
+	}
 	stage("write", t)
 	stage("total", start)
 	log.Info("reports written", "run_id", cfg.runID, "dir", cfg.outDir, "took", time.Since(t).Round(time.Millisecond).String())
@@ -274,6 +263,9 @@ func writeJSON(path string, v any) error {
 	_, err = f.Write(append(b, '\n'))
 	if err == nil {
 		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -450,5 +451,91 @@ func TestMatch15CharIDs(t *testing.T) {
 		if diff > 0 || matches == 0 {
 			t.Errorf("%s: %d of %d rows differ between 15- and 18-character ids (%d matches)", report, diff, len(rows18), matches)
 		}
+	}
+}
+
+// reportRunIDs is the run_id of each report in out ("" for one that is
+// missing or not a readable Parquet file).
+func reportRunIDs(t *testing.T, out string) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for _, name := range []string{"matches.parquet", "accounts.parquet", "rejects.parquet"} {
+		pf, err := file.OpenParquetFile(filepath.Join(out, name), false)
+		if err != nil {
+			ids[name] = ""
+			continue
+		}
+		if v := pf.MetaData().KeyValueMetadata().FindValue("navsync.run_id"); v != nil {
+			ids[name] = *v
+		}
+		pf.Close()
+	}
+	return ids
+}
+
+// TestMatchReportsReplacedTogether: --out holds the reports of one run,
+// whole. A run that fails while switching leaves the previous set; a run
+// that succeeds replaces every file, params.json included (gone when the
+// run did not train), and leaves no temporary files behind (issue 9,
+// defect 6: reports were renamed one at a time, so a failed rename left
+// matches.parquet of one run beside accounts.parquet of another).
+func TestMatchReportsReplacedTogether(t *testing.T) {
+	crm, leads, accounts := smallWorld(t)
+	out := filepath.Join(t.TempDir(), "reports")
+	match := func(runID string, extra ...string) error {
+		args := append([]string{"match", "--crm", crm, "--leads", leads, "--accounts", accounts, "--out", out, "--run-id", runID}, extra...)
+		return Run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+	}
+	consistent := func(when string) string {
+		t.Helper()
+		ids := reportRunIDs(t, out)
+		if ids["matches.parquet"] == "" || ids["matches.parquet"] != ids["accounts.parquet"] || ids["matches.parquet"] != ids["rejects.parquet"] {
+			t.Fatalf("%s: reports of different runs side by side: %v", when, ids)
+		}
+		return ids["matches.parquet"]
+	}
+	if err := match("r1", "--train"); err != nil {
+		t.Fatal(err)
+	}
+	if id := consistent("after r1"); id != "r1" {
+		t.Fatalf("run %s after r1", id)
+	}
+	if _, err := os.Stat(filepath.Join(out, "params.json")); err != nil {
+		t.Fatalf("r1 trained: %v", err)
+	}
+
+	// Something in the way of one report: accounts.parquet is now a
+	// folder that cannot be replaced by a rename.
+	acc := filepath.Join(out, "accounts.parquet")
+	if err := os.Remove(acc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(acc, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := match("r2")
+	ids := reportRunIDs(t, out)
+	if err != nil {
+		// A failed run must have left r1's set alone (less the file
+		// removed above).
+		if ids["matches.parquet"] != "r1" || ids["rejects.parquet"] != "r1" {
+			t.Fatalf("r2 failed (%v) and left %v", err, ids)
+		}
+		return
+	}
+	if id := consistent("after r2"); id != "r2" {
+		t.Fatalf("run %s after r2", id)
+	}
+	if _, err := os.Stat(filepath.Join(out, "params.json")); !os.IsNotExist(err) {
+		t.Errorf("params.json of r1 is still in the set of r2, which did not train (%v)", err)
+	}
+	// No temporary file or folder anywhere near the reports.
+	for _, dir := range []string{out, filepath.Dir(out)} {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if strings.Contains(d.Name(), ".tmp") {
+				t.Errorf("temporary file left: %s", p)
+			}
+			return nil
+		})
 	}
 }
