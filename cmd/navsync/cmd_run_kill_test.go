@@ -217,6 +217,10 @@ func TestRunKilledAndRerun(t *testing.T) {
 	isUpload := func(r *http.Request) bool {
 		return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/jobs/ingest")
 	}
+	// Contacts are upserted on their lead id field, one call per owner and 200 contacts.
+	isCreate := func(r *http.Request) bool {
+		return r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/composite/sobjects/Contact/")
+	}
 	isClose := func(r *http.Request) bool {
 		return r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/jobs/ingest")
 	}
@@ -230,6 +234,8 @@ func TestRunKilledAndRerun(t *testing.T) {
 		{"collections, before the first write", "", nil, 1, false},
 		{"collections, before the third write", "", nil, 3, false},
 		{"collections, after the second write (applied, answer lost)", "", nil, 2, true},
+		{"contact creation, before the first upsert", "", isCreate, 1, false},
+		{"contact creation, after the second upsert (applied, answer lost)", "", isCreate, 2, true},
 		{"ingest, before the upload", ingest, isUpload, 1, false},
 		{"ingest, after the close (job runs on)", ingest, isClose, 1, true},
 	}

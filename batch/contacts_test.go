@@ -1,0 +1,472 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/navsync/navsync/batch/state"
+	"github.com/navsync/navsync/internal/sfid"
+	"github.com/navsync/navsync/sfbulk"
+	"github.com/navsync/navsync/sfbulk/sfsim"
+)
+
+// contactsConfig turns contact creation on for the org: the owners sign in
+// by JWT with the connected app's key, every user approved.
+func (o *jobOrg) contactsConfig(t testing.TB) *Config {
+	t.Helper()
+	cfg := o.config(t)
+	app := o.srv.ConnectedApp()
+	key := filepath.Join(filepath.Dir(cfg.Path), "jwt.key")
+	if err := os.WriteFile(key, app.PrivateKeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range o.srv.Records("User") {
+		if err := o.srv.SetApproved(u["Username"], true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.Salesforce.LoginURL = o.hs.URL
+	cfg.Salesforce.OrgID = o.srv.OrgID()
+	cfg.Salesforce.Auth.ClientID = app.ClientID
+	cfg.Contacts.Enabled = true
+	cfg.Contacts.LeadSource = o.leadSource(t)
+	cfg.Contacts.Auth = OwnerAuthConfig{Flow: FlowJWT, PrivateKeyFile: key}
+	return cfg
+}
+
+// leadSource is an active value of the org's Contact.LeadSource.
+func (o *jobOrg) leadSource(t testing.TB) string {
+	t.Helper()
+	c, err := o.connect("")(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Describe(context.Background(), "Contact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range d.Fields {
+		if f.Name == "LeadSource" {
+			for _, v := range f.PicklistValues {
+				if v.Active {
+					return v.Value
+				}
+			}
+		}
+	}
+	t.Fatal("no active LeadSource value")
+	return ""
+}
+
+// contactsByLead is every Contact carrying a lead id, by lead id.
+func (o *jobOrg) contactsByLead() map[string][]sfsim.Record {
+	out := map[string][]sfsim.Record{}
+	for _, r := range o.srv.Records("Contact") {
+		if id := r["Sales_Navigator_Lead_Id__c"]; id != "" {
+			out[id] = append(out[id], r)
+		}
+	}
+	return out
+}
+
+func creates(res *RunResult, status string) []Action {
+	var out []Action
+	for i, a := range res.Actions {
+		if a.Kind == KindCreateContact && res.Outcomes[i].Status == status {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestRunCreatesContacts(t *testing.T) {
+	org := newJobOrg(t, 3000, 31, sfsim.Options{})
+	cfg := org.contactsConfig(t)
+	truth := org.world.Truth()
+	before := org.contactsByLead()
+
+	dry, err := org.run(t, cfg, func(o *RunOptions) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.srv.WriteRequests() != 0 {
+		t.Fatal("the dry run wrote")
+	}
+	would := creates(dry, StatusWouldCreate)
+	if len(would) == 0 {
+		t.Fatal("the dry run would create no contact")
+	}
+
+	res, err := org.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := creates(res, StatusDone)
+	if len(done) == 0 {
+		t.Fatalf("no contact created: %v", res.Summary.Actions)
+	}
+	// What the dry run said would be created was created, unless the
+	// owner's org answered otherwise (read-only, no API).
+	planned := map[string]bool{}
+	for _, a := range would {
+		planned[a.LeadID] = true
+	}
+	for _, a := range done {
+		if !planned[a.LeadID] {
+			t.Errorf("lead %s created but not in the dry run's plan", a.LeadID)
+		}
+	}
+	// Right Account, right owner, LeadSource and fields, one per lead.
+	after := org.contactsByLead()
+	for _, a := range done {
+		lt := truth.Leads[a.LeadID]
+		recs := after[a.LeadID]
+		if len(recs) != 1+len(before[a.LeadID]) || len(before[a.LeadID]) != 0 {
+			t.Fatalf("lead %s: %d Contacts", a.LeadID, len(recs))
+		}
+		r := recs[0]
+		if r["Id"] != a.TargetID || r["AccountId"] != lt.AccountID || r["CreatedById"] != lt.OwnerUserID || r["OwnerId"] != lt.OwnerUserID ||
+			r["LeadSource"] != cfg.Contacts.LeadSource || r["FirstName"] != a.Fields["FirstName"] || r["Title"] != a.Fields["Title"] ||
+			r["MailingCountry"] != a.Fields["MailingCountry"] || r["LinkedIn_Profile_URL__c"] == "" {
+			t.Fatalf("lead %s: Contact %v; action %+v; truth account %s owner %s", a.LeadID, r, a, lt.AccountID, lt.OwnerUserID)
+		}
+	}
+	// Each owner outcome the world holds is reported as documented.
+	reasons := map[string]int{}
+	codes := map[string]int{}
+	for i, a := range res.Actions {
+		if a.Kind == KindCreateContact {
+			reasons[a.Reason]++
+			codes[res.Outcomes[i].ErrorCode]++
+		}
+	}
+	for _, r := range []string{ReasonNoAccountMatch, ReasonOwnerNotInCRM, ReasonOwnerInactive, ReasonOwnerNoAPI} {
+		if reasons[r] == 0 {
+			t.Errorf("no create_contact with reason %s: %v", r, reasons)
+		}
+	}
+	if codes["INSUFFICIENT_ACCESS_OR_READONLY"] == 0 {
+		t.Errorf("a read-only owner's contacts did not fail with INSUFFICIENT_ACCESS_OR_READONLY: %v", codes)
+	}
+	for i, a := range res.Actions {
+		if a.Reason == ReasonOwnerNotInCRM && a.Detail != OwnerNotInCRMMessage {
+			t.Errorf("action %d detail %q", i, a.Detail)
+		}
+	}
+	// quota.parquet's rows count what was created.
+	n := 0
+	for _, q := range res.Quota {
+		n += q.Created
+	}
+	if n != len(done) {
+		t.Errorf("quota rows count %d created, the run created %d", n, len(done))
+	}
+	if _, err := os.Stat(filepath.Join(res.ReportDir, QuotaFile)); err != nil {
+		t.Error(err)
+	}
+
+	// The next run creates nothing again: the created Contacts are matched.
+	again, err := org.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A lead decided none in the first run is matched to its new Contact
+	// now; only leads the first run left possible (their candidate since
+	// linked to another lead) may be created now.
+	first := map[string]string{}
+	for _, r := range res.Match.Leads {
+		first[r.LeadID] = string(r.Decision)
+	}
+	for _, a := range creates(again, StatusDone) {
+		if first[a.LeadID] == "none" {
+			t.Errorf("lead %s was created again", a.LeadID)
+		}
+	}
+	for id, recs := range org.contactsByLead() {
+		if len(recs) > 1 {
+			t.Errorf("lead %s has %d Contacts", id, len(recs))
+		}
+	}
+}
+
+func TestRunContactQuota(t *testing.T) {
+	org := newJobOrg(t, 3000, 32, sfsim.Options{})
+	cfg := org.contactsConfig(t)
+	dry, err := org.run(t, cfg, func(o *RunOptions) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner with the most contacts to create has 998 this month.
+	per := map[string]int{}
+	for _, a := range creates(dry, StatusWouldCreate) {
+		per[a.OnBehalfOf]++
+	}
+	owner := ""
+	for u, n := range per {
+		if n > per[owner] || n == per[owner] && u < owner {
+			owner = u
+		}
+	}
+	if per[owner] < 5 {
+		t.Fatalf("no owner with enough contacts to create: %v", per)
+	}
+	now := time.Date(2026, 12, 14, 12, 0, 0, 0, time.UTC)
+	st, err := state.Open(context.Background(), cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddContactsCreated(context.Background(), owner, "2026-12", 998); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	res, err := org.run(t, cfg, func(o *RunOptions) { o.Now = func() time.Time { return now } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, over := 0, 0
+	for i, a := range res.Actions {
+		if a.Kind != KindCreateContact || a.OnBehalfOf != owner {
+			continue
+		}
+		switch {
+		case res.Outcomes[i].Status == StatusDone:
+			got++
+		case a.Reason == ReasonQuotaExceeded:
+			over++
+		}
+	}
+	if got != 2 || over != per[owner]-2 {
+		t.Fatalf("owner at 998 of 1000: %d created, %d quota_exceeded, want 2 and %d", got, over, per[owner]-2)
+	}
+	// Next month the rest is created: never dropped.
+	next := time.Date(2027, 1, 2, 12, 0, 0, 0, time.UTC)
+	res, err = org.run(t, cfg, func(o *RunOptions) { o.Now = func() time.Time { return next } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = 0
+	for i, a := range res.Actions {
+		if a.Kind == KindCreateContact && a.OnBehalfOf == owner && res.Outcomes[i].Status == StatusDone {
+			got++
+		}
+	}
+	if got != per[owner]-2 {
+		t.Fatalf("next month: %d created, want %d", got, per[owner]-2)
+	}
+}
+
+func TestRunContactSchemaStopsBeforeWrites(t *testing.T) {
+	org := newJobOrg(t, 1000, 33, sfsim.Options{})
+	cfg := org.contactsConfig(t)
+	cfg.Contacts.LeadSource = "Carrier Pigeon"
+	_, err := org.run(t, cfg, nil)
+	if !errors.Is(err, ErrContactSchema) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "valid values: ") {
+		t.Fatalf("err = %v, want the LeadSource refused with the valid values", err)
+	}
+	if n := org.srv.WriteRequests(); n != 0 {
+		t.Fatalf("%d write requests before the schema check", n)
+	}
+}
+
+// ownerSwitch hands out the owners' clients, with one owner's replaced by
+// a client of another org or a refusal.
+type ownerSwitch struct {
+	OwnerClients
+	mu       sync.Mutex
+	override map[string]func(ctx context.Context) (ContactWriter, error)
+}
+
+func (s *ownerSwitch) Client(ctx context.Context, userID, username string) (ContactWriter, error) {
+	s.mu.Lock()
+	f := s.override[userID]
+	s.mu.Unlock()
+	if f != nil {
+		return f(ctx)
+	}
+	return s.OwnerClients.Client(ctx, userID, username)
+}
+
+// dupInjector is the integration user's client, adding records to the org
+// around the first duplicate look-up (after the snapshot, before the
+// creates), as another user would: before, so the look-up finds it, and
+// after, so only the org's duplicate rule can.
+type dupInjector struct {
+	Client
+	once          sync.Once
+	before, after func()
+}
+
+func (d *dupInjector) QueryRecords(ctx context.Context, soql string) ([]sfbulk.Record, error) {
+	first := false
+	if strings.Contains(soql, "FROM Contact WHERE (AccountId IN") {
+		d.once.Do(func() { first = true })
+	}
+	if first {
+		d.before()
+		defer d.after()
+	}
+	return d.Client.QueryRecords(ctx, soql)
+}
+
+func TestRunContactOwnerOutcomes(t *testing.T) {
+	org := newJobOrg(t, 3000, 34, sfsim.Options{DuplicateRules: true})
+	other := newJobOrg(t, 200, 35, sfsim.Options{OrgID: "00D5g0000000002EAA"})
+	cfg := org.contactsConfig(t)
+	dry, err := org.run(t, cfg, func(o *RunOptions) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four owners with contacts to create, one per outcome.
+	per := map[string][]Action{}
+	var owners []string
+	for _, a := range creates(dry, StatusWouldCreate) {
+		if len(per[a.OnBehalfOf]) == 0 {
+			owners = append(owners, a.OnBehalfOf)
+		}
+		per[a.OnBehalfOf] = append(per[a.OnBehalfOf], a)
+	}
+	slices.Sort(owners)
+	if len(owners) < 4 {
+		t.Fatalf("%d owners with contacts to create, want 4", len(owners))
+	}
+	otherOrg, revoked, dupOwner, fine := owners[0], owners[1], owners[2], owners[3]
+	username := func(id string) string {
+		for _, u := range org.srv.Records("User") {
+			if u["Id"] == id {
+				return u["Username"]
+			}
+		}
+		return ""
+	}
+	// A revoked consent: the user's approval of the app is withdrawn.
+	if err := org.srv.SetApproved(username(revoked), false); err != nil {
+		t.Fatal(err)
+	}
+	// Two leads of dupOwner get a same-name Contact on their Account after
+	// the snapshot: one before the duplicate look-up (found by it), one
+	// after it (refused by the org's duplicate rule).
+	byName, byRule := per[dupOwner][0], per[dupOwner][1]
+	dupA, dupB := sfid.New(sfid.Contact, "9z", 1), sfid.New(sfid.Contact, "9z", 2)
+	add := func(id string, a Action) func() {
+		return func() {
+			err := org.srv.Load("Contact", []string{"Id", "FirstName", "LastName", "AccountId", "OwnerId"}, [][]string{
+				{id, a.Fields["FirstName"], a.Fields["LastName"], a.Fields["AccountId"], fine}})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	res, err := org.run(t, cfg, func(o *RunOptions) {
+		conn := o.Connect
+		o.Connect = func(ctx context.Context, c *Config, log *slog.Logger) (Client, error) {
+			cl, err := conn(ctx, c, log)
+			if err != nil {
+				return nil, err
+			}
+			return &dupInjector{Client: cl, before: add(dupA, byName), after: add(dupB, byRule)}, nil
+		}
+		uc, err := NewUserClients(cfg, org.srv.OrgID(), mustStore(t, cfg), time.Now, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Owners = &ownerSwitch{OwnerClients: ownerClientsAdapter{uc}, override: map[string]func(context.Context) (ContactWriter, error){
+			// A token minted by another org for this owner.
+			otherOrg: func(ctx context.Context) (ContactWriter, error) {
+				c, err := other.connect("")(ctx, nil, nil)
+				if err != nil {
+					return nil, err
+				}
+				tok := &sfbulk.Token{AccessToken: "x", InstanceURL: other.hs.URL, ID: c.Identity().IDURL}
+				return sfbulk.New(ctx, sfbulk.Config{ExpectOrgID: org.srv.OrgID()}, sfbulk.StaticTokenSource{T: tok})
+			},
+		}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome := map[string]string{}
+	for i, a := range res.Actions {
+		if a.Kind == KindCreateContact && !a.Skip || a.Reason != "" && a.Kind == KindCreateContact {
+			outcome[a.LeadID] = res.Outcomes[i].Status + "/" + a.Reason
+			if a.LeadID == byName.LeadID || a.LeadID == byRule.LeadID {
+				outcome[a.LeadID] += "/" + a.TargetID
+			}
+		}
+	}
+	for _, a := range per[otherOrg] {
+		if outcome[a.LeadID] != StatusSkipped+"/"+ReasonDifferentOrg {
+			t.Errorf("other-org owner's lead %s: %s", a.LeadID, outcome[a.LeadID])
+		}
+	}
+	for _, a := range per[revoked] {
+		if outcome[a.LeadID] != StatusSkipped+"/"+ReasonOwnerAuthRevoked {
+			t.Errorf("revoked owner's lead %s: %s", a.LeadID, outcome[a.LeadID])
+		}
+	}
+	if got := outcome[byName.LeadID]; got != StatusSkipped+"/"+ReasonPossibleDup+"/"+dupA {
+		t.Errorf("same-name Contact added on the Account: %s", got)
+	}
+	if got := outcome[byRule.LeadID]; got != StatusSkipped+"/"+ReasonPossibleDup+"/"+dupB {
+		t.Errorf("duplicate rule: %s", got)
+	}
+	for _, a := range per[fine] {
+		if outcome[a.LeadID] != StatusDone+"/" {
+			t.Errorf("other owners go on: lead %s %s", a.LeadID, outcome[a.LeadID])
+		}
+	}
+	if len(org.contactsByLead()[byName.LeadID])+len(org.contactsByLead()[byRule.LeadID]) != 0 {
+		t.Error("a possible duplicate was created")
+	}
+}
+
+func mustStore(t testing.TB, cfg *Config) *state.Store {
+	t.Helper()
+	st, err := state.Open(context.Background(), cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestRunContactsUnderDrops(t *testing.T) {
+	org := newJobOrg(t, 2000, 36, sfsim.Options{})
+	cfg := org.contactsConfig(t)
+	faults, err := sfsim.ParseFaults("drop=0.3,unavailable=0.1,seed=9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.srv.SetFaults(faults)
+	var last error
+	for range 4 {
+		if _, last = org.run(t, cfg, nil); last == nil {
+			break
+		}
+		t.Logf("run under drops: %v", last)
+	}
+	if last != nil {
+		t.Fatal(last)
+	}
+	if org.srv.FaultCounts()["drop"] == 0 {
+		t.Fatal("no connection was dropped")
+	}
+	org.srv.SetFaults(sfsim.Faults{})
+	created := 0
+	for id, recs := range org.contactsByLead() {
+		if len(recs) > 1 {
+			t.Errorf("lead %s has %d Contacts", id, len(recs))
+		}
+		created++
+	}
+	if created == 0 {
+		t.Fatal("nothing created")
+	}
+}
