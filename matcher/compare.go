@@ -242,6 +242,11 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 	// each for nothing.
 	if a.name[0] == b.name[0] {
 		if l := jwLevel(jaroWinkler(a.name, b.name), true); l != lvDifferent {
+			if l == lvFuzzyStrong && !wordsAlike(a.name, b.name) {
+				// "hawthorn star power" and "hawthorn software": a long
+				// shared start, other words: two firms of one first word
+				l = lvFuzzyWeak
+			}
 			return l
 		}
 	}
@@ -254,6 +259,24 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 		return lvFuzzyWeak
 	}
 	return lvDifferent
+}
+
+// wordsAlike reports whether two multi-word names have as many words, each
+// close to its counterpart (a typo, a transliteration: "muller schafer",
+// "mueller schaefer"); one-word names always are.
+func wordsAlike(a, b string) bool {
+	if strings.Count(a, " ") != strings.Count(b, " ") {
+		return false
+	}
+	for a != "" {
+		var wa, wb string
+		wa, a, _ = strings.Cut(a, " ")
+		wb, b, _ = strings.Cut(b, " ")
+		if wa != wb && jaroWinkler(wa, wb) < jwWeak {
+			return false
+		}
+	}
+	return true
 }
 
 func nonEmpty(ds []string) bool {

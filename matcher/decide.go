@@ -94,11 +94,11 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	others := phoneOthers(l, c)
 	ownPhone := lv[fPhone] == lvExact && others == 0
 	blocker := r.blocker(l, c, &lv, linked, ownPhone)
-	if blocker == "" && dup && !linked {
-		blocker = r.duplicateEvidence(l, s)
-	}
 	if blocker != "" && lv[fPhone] == lvExact && !ownPhone && r.blocker(l, c, &lv, linked, true) == "" {
 		blocker = fmt.Sprintf("shared_phone: the phone agrees, but %d other CRM records carry the number (a switchboard); nothing else of this person's confirms it", others)
+	}
+	if blocker == "" && !linked && lr.Probability >= r.opts.AutoThreshold {
+		blocker = r.duplicateEvidence(l, s)
 	}
 	switch {
 	case lr.Probability >= r.opts.AutoThreshold && blocker != "":
@@ -166,11 +166,27 @@ func (r *run) blocker(l, c *prepPerson, lv *[numLeadFields]level, linked, ownPho
 // for want of a title or an address; a record agreeing on the person's
 // own email or number lifts it.
 func (r *run) duplicateEvidence(l *prepPerson, s *scored) string {
-	best := &r.crm[s.top[0].idx]
-	why := ""
+	bi := s.top[0].idx
+	best := &r.crm[bi]
+	// The person's other records: among the candidates, its converted
+	// Lead's Contact, and the records of its name at its company (a large
+	// firm's candidates may crowd a weaker duplicate out of the top).
+	var others []int32
 	for i := 1; i < int(s.n); i++ {
-		c := &r.crm[s.top[i].idx]
-		if !sameCRMPerson(best, c) {
+		others = append(others, s.top[i].idx)
+	}
+	if best.family != bi {
+		others = append(others, best.family)
+	}
+	if best.last != "" && best.company.name != "" {
+		others = append(others, r.pix[ixCompanySurname].lookup(keyHash(ixCompanySurname, best.company.name, best.last))...)
+	}
+	slices.Sort(others)
+	others = slices.Compact(others)
+	why := ""
+	for _, ci := range others {
+		c := &r.crm[ci]
+		if ci == bi || !sameCRMPerson(best, c) {
 			continue
 		}
 		lv := leadLevelsOf(l, c)

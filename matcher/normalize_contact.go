@@ -17,6 +17,21 @@ func (n *normalizer) domain(s string) string {
 	return n.domainMemo.get(s, 1<<18, registrableDomain)
 }
 
+// isWorkEmail reports whether a normalised address (with its work domain
+// wd, "" when there is none) is at a work domain: not free mail. A host
+// without a registrable domain (a public suffix itself, as "net.io") is
+// judged by its own name.
+func (n *normalizer) isWorkEmail(email, wd string) bool {
+	if email == "" {
+		return false
+	}
+	if wd != "" {
+		return true
+	}
+	_, host, _ := strings.Cut(email, "@")
+	return n.domain(host) == "" && !isFreeMail(host)
+}
+
 // workDomain returns the registrable domain of a work email, or "" for free
 // mail and invalid addresses. The input is already normalised.
 func (n *normalizer) workDomain(email string) string {

@@ -101,7 +101,7 @@ func (n *normalizer) prepLead(l *Lead, p *prepPerson, side *leadSide) {
 	p.company = n.companyName(l.CurrentCompany)
 	p.domains[0] = n.domain(l.CurrentCompanyDomain)
 	p.domains[1] = n.workDomain(p.email)
-	p.emailWork = p.domains[1] != ""
+	p.emailWork = n.isWorkEmail(p.email, p.domains[1])
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
@@ -138,7 +138,7 @@ func (n *normalizer) prepCRM(c *Person, accountCountry string, p *prepPerson) {
 	p.company = n.companyName(c.Company)
 	p.domains[0] = n.domain(c.Website)
 	p.domains[1] = n.workDomain(p.email)
-	p.emailWork = p.domains[1] != ""
+	p.emailWork = n.isWorkEmail(p.email, p.domains[1])
 	if p.domains[1] == p.domains[0] {
 		p.domains[1] = ""
 	}
