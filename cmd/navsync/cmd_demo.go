@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/navsync/navsync/batch"
+	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/sfbulk/sfsim"
 )
@@ -125,6 +126,11 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		if i == 1 {
 			real = res
+		}
+		if i == 0 && cfg.Contacts.Enabled {
+			if err := seedNearQuota(ctx, env.stdout, cfg, res); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
 		}
 	}
 
@@ -301,4 +307,39 @@ func printQuality(w io.Writer, lq fixtures.LeadQuality, aq fixtures.CompanyQuali
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", s, sq.Leads, sq.MatchRight, sq.MatchWrong(), sq.PossibleRight, sq.Other())
 	}
 	tw.Flush()
+}
+
+// seedNearQuota makes the owner with the most contacts to create start the
+// month 3 short of the monthly quota, as if earlier runs had created the
+// rest, so the real run shows quota_exceeded: 3 are created, the rest wait
+// for next month.
+func seedNearQuota(ctx context.Context, w io.Writer, cfg *batch.Config, dry *batch.RunResult) error {
+	per := map[string]int{}
+	for i, a := range dry.Actions {
+		if a.Kind == batch.KindCreateContact && dry.Outcomes[i].Status == batch.StatusWouldCreate {
+			per[a.OnBehalfOf]++
+		}
+	}
+	owner := ""
+	for u, n := range per {
+		if n > per[owner] || n == per[owner] && u < owner {
+			owner = u
+		}
+	}
+	if per[owner] <= 3 {
+		return nil
+	}
+	st, err := state.Open(ctx, cfg.State.Path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	loc, _ := time.LoadLocation(cfg.Contacts.OrgTimeZone)
+	month, _ := state.MonthDay(time.Now(), loc)
+	if err := st.AddContactsCreated(ctx, owner, month, cfg.Contacts.MonthlyQuota-3); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n(owner %s starts %s with %s Contacts created by earlier runs: 3 of its %d are created, the rest are quota_exceeded until next month)\n",
+		owner, month, num(int64(cfg.Contacts.MonthlyQuota-3)), per[owner])
+	return nil
 }

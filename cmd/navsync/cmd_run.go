@@ -171,7 +171,9 @@ func printRunSummary(w io.Writer, res *batch.RunResult) {
 func errorFix(code string) string {
 	switch code {
 	case "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS", "INSUFFICIENT_PRIVILEGES":
-		return "give the integration user's profile edit access to the object and fields"
+		return "give the user's profile edit access to the object and fields (the integration user's for writebacks, the owner's for contacts)"
+	case "API_DISABLED_FOR_ORG":
+		return "grant \"API Enabled\" to the user's profile (the owner's, for contacts)"
 	case "CANNOT_UPDATE_CONVERTED_LEAD":
 		return "converted Leads are read-only; navsync writes to the converted Contact"
 	case "UNABLE_TO_LOCK_ROW":
