@@ -54,7 +54,50 @@ const maxRecordBytes = 4 << 20
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 func newCSVScanner(r io.Reader) *csvScanner {
-	return &csvScanner{br: bufio.NewReaderSize(r, 1<<20), first: true}
+	br := bufio.NewReaderSize(r, 1<<20)
+	if head, _ := br.Peek(crPeek); crLineEnds(head, len(head) < crPeek) {
+		// Lines end in a lone CR (Excel's "CSV (Macintosh)"): read every
+		// CR as LF, quoted line breaks included, so they read as LF files.
+		br = bufio.NewReaderSize(crToLF{br}, 1<<20)
+	}
+	return &csvScanner{br: br, first: true}
+}
+
+// crPeek is how much of a file's start is looked at for its line ends.
+const crPeek = 64 << 10
+
+// crLineEnds reports whether the first line break of head outside quotes
+// is a CR not followed by LF. eof says head is the whole input.
+func crLineEnds(head []byte, eof bool) bool {
+	inQuotes := false
+	for i, c := range head {
+		switch {
+		case c == '"':
+			inQuotes = !inQuotes
+		case inQuotes:
+		case c == '\n':
+			return false
+		case c == '\r':
+			if i+1 < len(head) {
+				return head[i+1] != '\n'
+			}
+			return !eof // a CR at the end of the look: a CR file if more follows
+		}
+	}
+	return false
+}
+
+// crToLF reads CR bytes as LF.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // readLine returns the next physical line including its '\n' (absent at

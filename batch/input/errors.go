@@ -21,8 +21,12 @@ const (
 	ReasonDuplicateID    = "duplicate_lead_id"
 	ReasonEmptyRecordID  = "empty_id"
 	ReasonDuplicateRecID = "duplicate_id"
-	ReasonBadEmployees   = "bad_employees"
-	ReasonBadValue       = "bad_value"
+	ReasonInvalidID      = "invalid_lead_id" // lead_id holds a control character
+	ReasonInvalidRecID   = "invalid_id"      // account_id or a Salesforce Id holds a control character
+	// ReasonInvalidValue reports one value left out of a row that was kept
+	// (a value of the wrong type in an optional column); it is not a
+	// rejected row.
+	ReasonInvalidValue = "invalid_value"
 )
 
 // Reject is one input row left out of the run, with where it was and why.

@@ -164,7 +164,9 @@ func TestReadCompanies(t *testing.T) {
 		{AccountID: "A1", Name: "Acme Corp", Domain: "acme.example", EmployeesMin: 51, EmployeesMax: 200, Industry: "Software", City: "Berlin"},
 		{AccountID: "A2", Name: "Globex", Domain: "globex.example", EmployeesMin: 10001, EmployeesMax: OpenEnded, Industry: "Energy"},
 		{AccountID: "A3", Name: "Initech", EmployeesMin: 120, EmployeesMax: 120, City: "Austin"},
+		{AccountID: "A4", Name: "Umbrella"}, // employees "lots": the value is dropped, the row kept
 		{AccountID: "A5", Name: "Hooli"},
+		{AccountID: "A6", Name: "Vandelay"}, // employees "500-100"
 	}
 	if !reflect.DeepEqual(got.Companies, want) {
 		t.Errorf("companies:\n got %+v\nwant %+v", got.Companies, want)
@@ -173,7 +175,7 @@ func TestReadCompanies(t *testing.T) {
 	for _, r := range got.Rejects {
 		reasons = append(reasons, r.LeadID+":"+r.Reason)
 	}
-	wantR := []string{"A4:" + ReasonBadEmployees, "A6:" + ReasonBadEmployees, "A1:" + ReasonDuplicateRecID}
+	wantR := []string{"A4:" + ReasonInvalidValue, "A6:" + ReasonInvalidValue, "A1:" + ReasonDuplicateRecID}
 	if !reflect.DeepEqual(reasons, wantR) {
 		t.Errorf("rejects %q, want %q", reasons, wantR)
 	}
@@ -224,6 +226,7 @@ func TestReadSnapshot(t *testing.T) {
 			City: "London", Country: "GB"},
 		{ID: "00Q000000000002AAA", Object: "Lead", FirstName: "Cy", LastName: "Dee", Email: "cy@acme.example", Company: "Acme",
 			IsConverted: true, ConvertedContactID: "003000000000001AAA", ConvertedAccountID: "001000000000001AAA"},
+		{ID: "00Q000000000003AAA", Object: "Lead", FirstName: "Di", LastName: "Fox", Company: "Acme"}, // IsConverted "maybe" dropped
 	}
 	if !reflect.DeepEqual(snap.People, wantPeople) {
 		t.Errorf("people:\n got %+v\nwant %+v", snap.People, wantPeople)
@@ -232,6 +235,7 @@ func TestReadSnapshot(t *testing.T) {
 		{ID: "001000000000001AAA", Name: "Acme Corp", Website: "www.acme.example", Street: "5 Elm St", City: "San Francisco",
 			State: "CA", PostalCode: "94105", Country: "US", Employees: 150, Industry: "Software"},
 		{ID: "001000000000002AAA", Name: "Initech", City: "Austin", State: "TX", Country: "US"},
+		{ID: "001000000000003AAA", Name: "Broken"}, // NumberOfEmployees "12.5k" dropped
 	}
 	if !reflect.DeepEqual(snap.Accounts, wantAcc) {
 		t.Errorf("accounts:\n got %+v\nwant %+v", snap.Accounts, wantAcc)
@@ -259,8 +263,8 @@ func TestReadSnapshot(t *testing.T) {
 	want := []rj{
 		{"Contact.csv", 6, "", ReasonEmptyRecordID},
 		{"Contact.csv", 8, "003000000000001AAA", ReasonDuplicateRecID},
-		{"Lead.csv", 4, "00Q000000000003AAA", ReasonBadValue},
-		{"Account.csv", 4, "001000000000003AAA", ReasonBadValue},
+		{"Lead.csv", 4, "00Q000000000003AAA", ReasonInvalidValue},
+		{"Account.csv", 4, "001000000000003AAA", ReasonInvalidValue},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rejects:\n got %+v\nwant %+v", got, want)
@@ -275,6 +279,7 @@ func TestReadSnapshotSchemaErrors(t *testing.T) {
 		{"testdata/crm_nolead", "Lead.csv: file not found"},
 		{"testdata/crm_badcol", `Contact.csv: missing required column "Email"`},
 		{"testdata/no_such_dir", "no_such_dir"},
+		{"testdata/leads_ok.csv", "leads_ok.csv is a file, not a folder"},
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
@@ -314,7 +319,7 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in.Input.Leads) != 7 || len(in.Input.People) != 5 || len(in.Input.Accounts) != 2 || len(in.Input.Companies) != 4 {
+	if len(in.Input.Leads) != 7 || len(in.Input.People) != 6 || len(in.Input.Accounts) != 3 || len(in.Input.Companies) != 6 {
 		t.Errorf("sizes: %d leads, %d people, %d accounts, %d companies", len(in.Input.Leads), len(in.Input.People), len(in.Input.Accounts), len(in.Input.Companies))
 	}
 	if len(in.Rejects) != 8+3+4 {

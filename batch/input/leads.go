@@ -68,10 +68,13 @@ func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 					out.Leads = slices.Grow(out.Leads, n)
 					seen.reserve(n)
 				},
-				row: func(f [][]byte, line int) *rowReject {
+				row: func(f [][]byte, line int, _ dropFunc) *rowReject {
 					leadID := trimSpace(f[id])
 					if len(leadID) == 0 {
 						return &rowReject{reason: ReasonEmptyID, detail: "lead_id is empty"}
+					}
+					if rj := badID(leadID, "lead_id", ReasonInvalidID); rj != nil {
+						return rj
 					}
 					leadIDs, dup := seen.add(leadID, leadID, path, line, t.str)
 					if dup != "" {
@@ -157,14 +160,18 @@ func ReadCompanies(ctx context.Context, paths ...string) (*Companies, error) {
 			)
 			return &binding{
 				idCol: id,
-				row: func(f [][]byte, line int) *rowReject {
+				row: func(f [][]byte, line int, drop dropFunc) *rowReject {
 					accID := trimSpace(f[id])
 					if len(accID) == 0 {
 						return &rowReject{reason: ReasonEmptyRecordID, detail: "account_id is empty"}
 					}
-					lo, hi, err := ParseEmployees(string(trimSpace(get(f, employees))))
+					if rj := badID(accID, "account_id", ReasonInvalidRecID); rj != nil {
+						return rj
+					}
+					emp := trimSpace(get(f, employees))
+					lo, hi, err := ParseEmployees(string(emp))
 					if err != nil {
-						return &rowReject{id: string(accID), reason: ReasonBadEmployees, detail: err.Error()}
+						drop("employees", fmt.Sprintf("%q: want an integer or a range like 51-200", emp))
 					}
 					accIDs, dup := seen.add(accID, accID, path, line, t.str)
 					if dup != "" {

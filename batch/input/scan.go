@@ -15,7 +15,10 @@ type FileStat struct {
 	Path     string
 	Kind     string // "leads", "accounts", "Contact", "Lead", "Account", "User", "Opportunity"
 	Rows     int    // rows kept
-	Rejected int
+	Rejected int    // rows left out
+	// DroppedValues counts values left out of kept rows (invalid_value
+	// rejects): the rows count in Rows, not in Rejected.
+	DroppedValues int
 }
 
 // rowReject is a row turned down by a binding.
@@ -27,13 +30,19 @@ type rowReject struct {
 type binding struct {
 	idCol int // column holding the row's id, for rejects; -1 if none
 	// row consumes one structurally sound row. It returns nil when the row
-	// was kept. f is only valid during the call.
-	row func(f [][]byte, line int) *rowReject
+	// was kept; a value it leaves out of a kept row it reports through
+	// drop (column and detail: the reason is invalid_value). f is only
+	// valid during the call.
+	row func(f [][]byte, line int, drop dropFunc) *rowReject
 	// grow asks for room for about n more rows; may be nil. It is called
 	// each time the kept rows fill the room given so far, and n is never
 	// more than the rows kept so far (see growBy).
 	grow func(n int)
 }
+
+// dropFunc reports a value left out of a kept row: its column, and what
+// was wrong with it ("%q is not a whole number").
+type dropFunc func(column, detail string)
 
 // checkEvery is how many rows pass between context checks.
 const checkEvery = 1 << 14
@@ -64,6 +73,14 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 		})
 		st.Rejected++
 	}
+	var f [][]byte
+	drop := func(column, detail string) {
+		rejects = append(rejects, Reject{
+			File: path, Line: src.line(), LeadID: string(trimSpace(get(f, b.idCol))),
+			Reason: ReasonInvalidValue, Detail: column + " " + detail + "; the row is kept without it", Raw: rawText(src.raw()),
+		})
+		st.DroppedValues++
+	}
 	nextGrow := firstGrow
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
@@ -77,7 +94,7 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 			}
 			return st, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		f := src.fields()
+		f = src.fields()
 		if reason, detail := src.problem(); reason != "" {
 			id := ""
 			if reason != ReasonInvalidUTF8 && reason != ReasonMalformedQuote {
@@ -89,7 +106,7 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 		if repeatedHeader(f, hdr) {
 			continue // a second Bulk 2.0 result page glued on, header and all
 		}
-		if rj := b.row(f, src.line()); rj != nil {
+		if rj := b.row(f, src.line(), drop); rj != nil {
 			reject(rj.id, rj.reason, rj.detail)
 			continue
 		}
@@ -136,6 +153,28 @@ func repeatedHeader(f [][]byte, hdr []string) bool {
 		}
 	}
 	return true
+}
+
+// controlChar returns the first control character in b (C0, DEL or C1),
+// which no id holds: a NUL or a line break in an id is damage.
+func controlChar(b []byte) (rune, bool) {
+	for i, c := range b {
+		switch {
+		case c < 0x20 || c == 0x7f:
+			return rune(c), true
+		case c == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f:
+			return rune(b[i+1]), true
+		}
+	}
+	return 0, false
+}
+
+// badID is the reject of an id holding a control character, or nil.
+func badID(id []byte, column, reason string) *rowReject {
+	if r, bad := controlChar(id); bad {
+		return &rowReject{id: string(id), reason: reason, detail: fmt.Sprintf("%s holds %U, a control character", column, r)}
+	}
+	return nil
 }
 
 func trimSpace(b []byte) []byte {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/matcher"
@@ -203,13 +204,16 @@ func findFile(dir, name string) (string, error) {
 	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 		return "", err
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("%s: org snapshot folder not found: %w: %w", dir, ErrSchema, err)
+		}
+		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
+			return "", fmt.Errorf("%s is a file, not a folder: the org snapshot is a folder of CSV files: %w", dir, ErrSchema)
 		}
 		return "", err
 	}
@@ -302,14 +306,17 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 		)
 		return &binding{
 			idCol: id, // no grow: ReadSnapshot sized dst and the ids index
-			row: func(f [][]byte, line int) *rowReject {
+			row: func(f [][]byte, line int, drop dropFunc) *rowReject {
 				raw := trimSpace(f[id])
 				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
+				if rj := badID(raw, "Id", ReasonInvalidRecID); rj != nil {
+					return rj
+				}
 				isConv, ok := parseBool(get(f, converted))
 				if !ok {
-					return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsConverted %q is not a boolean", get(f, converted))}
+					drop("IsConverted", fmt.Sprintf("%q is not a boolean", trimSpace(get(f, converted))))
 				}
 				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
 				if dup != "" {
@@ -390,18 +397,21 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 				*dst = slices.Grow(*dst, n)
 				seen.reserve(n)
 			},
-			row: func(f [][]byte, line int) *rowReject {
+			row: func(f [][]byte, line int, drop dropFunc) *rowReject {
 				raw := trimSpace(f[id])
 				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
+				if rj := badID(raw, "Id", ReasonInvalidRecID); rj != nil {
+					return rj
+				}
 				emp := 0
 				if v := trimSpace(get(f, employees)); len(v) > 0 {
-					n, err := strconv.Atoi(string(v))
-					if err != nil || n < 0 {
-						return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("NumberOfEmployees %q is not a whole number", v)}
+					if n, err := strconv.Atoi(string(v)); err != nil || n < 0 {
+						drop("NumberOfEmployees", fmt.Sprintf("%q is not a whole number", v))
+					} else {
+						emp = n
 					}
-					emp = n
 				}
 				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
 				if dup != "" {
@@ -440,16 +450,19 @@ func readUsers(ctx context.Context, path string, dst *[]User) (FileStat, []Rejec
 		id, email, username, active := c.col("Id"), c.col("Email"), c.col("Username"), c.col("IsActive")
 		return &binding{
 			idCol: id,
-			row: func(f [][]byte, line int) *rowReject {
+			row: func(f [][]byte, line int, drop dropFunc) *rowReject {
 				raw := trimSpace(f[id])
 				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
+				}
+				if rj := badID(raw, "Id", ReasonInvalidRecID); rj != nil {
+					return rj
 				}
 				isActive := true // a User export without IsActive lists users that can log in
 				if active >= 0 {
 					v, ok := parseBool(f[active])
 					if !ok {
-						return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsActive %q is not a boolean", f[active])}
+						drop("IsActive", fmt.Sprintf("%q is not a boolean", trimSpace(f[active])))
 					}
 					isActive = v
 				}
@@ -483,14 +496,17 @@ func readOpportunities(ctx context.Context, path string, dst *[]Opportunity) (Fi
 		)
 		return &binding{
 			idCol: id,
-			row: func(f [][]byte, line int) *rowReject {
+			row: func(f [][]byte, line int, drop dropFunc) *rowReject {
 				raw := trimSpace(f[id])
 				if len(raw) == 0 {
 					return &rowReject{reason: ReasonEmptyRecordID, detail: "Id is empty"}
 				}
+				if rj := badID(raw, "Id", ReasonInvalidRecID); rj != nil {
+					return rj
+				}
 				isClosed, ok := parseBool(get(f, closed))
 				if !ok {
-					return &rowReject{id: string(raw), reason: ReasonBadValue, detail: fmt.Sprintf("IsClosed %q is not a boolean", get(f, closed))}
+					drop("IsClosed", fmt.Sprintf("%q is not a boolean", trimSpace(get(f, closed))))
 				}
 				rids, dup := seen.add(recID.norm(raw), raw, path, line, t.str)
 				if dup != "" {

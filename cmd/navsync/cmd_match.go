@@ -176,8 +176,11 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		out.timings = append(out.timings, stageTiming{name, time.Since(since)})
 	}
 
-	// The report folder is checked and this run's folder made before
-	// anything is read, so a wrong --out costs nothing.
+	// The inputs' paths and the report folder are checked, and this run's
+	// folder made, before anything is read: a wrong path costs nothing.
+	if err := checkPaths(cfg); err != nil {
+		return nil, badInput(err)
+	}
 	set, err := report.Stage(cfg.outDir, cfg.runID)
 	if err != nil {
 		if errors.Is(err, report.ErrOutDir) {
@@ -250,6 +253,38 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 	return out, nil
 }
 
+// checkPaths checks that --crm is a folder and every --leads and
+// --accounts a file, without reading them.
+func checkPaths(cfg matchConfig) error {
+	fi, err := os.Stat(cfg.crmDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("match: --crm %s: org snapshot folder not found", cfg.crmDir)
+	case err != nil:
+		return fmt.Errorf("match: --crm %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("match: --crm %s is a file, not a folder: give the folder holding Contact.csv, Lead.csv and Account.csv", cfg.crmDir)
+	}
+	check := func(flag string, paths []string) error {
+		for _, p := range paths {
+			fi, err := os.Stat(p)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return fmt.Errorf("match: %s %s: file not found", flag, p)
+			case err != nil:
+				return fmt.Errorf("match: %s %w", flag, err)
+			case fi.IsDir():
+				return fmt.Errorf("match: %s %s is a folder, not a file", flag, p)
+			}
+		}
+		return nil
+	}
+	if err := check("--leads", cfg.leads); err != nil {
+		return err
+	}
+	return check("--accounts", cfg.accounts)
+}
+
 // writeJSON writes v as indented JSON to path through a temporary file.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -286,10 +321,22 @@ func printMatchSummary(w io.Writer, o *matchOutcome) {
 	in, res := o.in, o.res
 	fmt.Fprintf(w, "navsync match — run %s\n\n", o.runID)
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "input\tkind\trows\trejected")
+	dropped := 0
 	for _, f := range in.Files {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)))
+		dropped += f.DroppedValues
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if dropped > 0 {
+		fmt.Fprintln(tw, "input\tkind\trows\trejected\tvalues dropped")
+	} else {
+		fmt.Fprintln(tw, "input\tkind\trows\trejected")
+	}
+	for _, f := range in.Files {
+		if dropped > 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)), num(int64(f.DroppedValues)))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Path, f.Kind, num(int64(f.Rows)), num(int64(f.Rejected)))
+		}
 	}
 	tw.Flush()
 
@@ -301,7 +348,11 @@ func printMatchSummary(w io.Writer, o *matchOutcome) {
 		fmt.Fprintf(w, "accounts  %s: %s match, %s possible, %s none\n", num(int64(len(res.Companies))),
 			num(c[matcher.DecisionMatch]), num(c[matcher.DecisionPossible]), num(c[matcher.DecisionNone]))
 	}
-	fmt.Fprintf(w, "rejects   %s%s\n", num(int64(len(in.Rejects))), rejectBreakdown(in.Rejects))
+	rows := slices.DeleteFunc(slices.Clone(in.Rejects), func(r input.Reject) bool { return r.Reason == input.ReasonInvalidValue })
+	fmt.Fprintf(w, "rejects   %s%s\n", num(int64(len(rows))), rejectBreakdown(rows))
+	if dropped > 0 {
+		fmt.Fprintf(w, "values    %s left out of kept rows (invalid_value) — see rejects.parquet\n", num(int64(dropped)))
+	}
 	fmt.Fprintf(w, "pairs     %s candidate pairs scored\n", num(res.Stats.CandidatePairs))
 
 	printBlocks := func(title string, bs []matcher.BlockStats) {

@@ -7,13 +7,16 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -263,6 +266,12 @@ func TestMatchBadInput(t *testing.T) {
 		{"no leads", []string{"--crm", crm}, exitUsage, "--leads"},
 		{"thresholds", []string{"--crm", crm, "--leads", leads, "--auto-threshold", "0.5", "--review-threshold", "0.8"}, exitUsage, "above --auto-threshold"},
 		{"bad run id", []string{"--crm", crm, "--leads", leads, "--run-id", "../x"}, exitUsage, "--run-id"},
+		// issue 9 defect 7: a file where a folder belongs is bad input (exit 5), not a failure
+		{"crm is a file", []string{"--crm", leads, "--leads", leads}, exitBadInput, "not a folder"},
+		{"crm missing", []string{"--crm", crm + ".nope", "--leads", leads}, exitBadInput, "crm.nope"},
+		{"leads is a folder", []string{"--crm", crm, "--leads", crm}, exitBadInput, "is a folder"},
+		{"out is a file", []string{"--crm", crm, "--leads", leads, "--out", leads}, exitBadInput, "is a file"},
+		{"out under a file", []string{"--crm", crm, "--leads", leads, "--out", filepath.Join(leads, "out")}, exitBadInput, "not a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,7 +288,38 @@ func TestMatchBadInput(t *testing.T) {
 			if _, err := os.Stat(out); err == nil {
 				t.Error("out folder created though the run stopped")
 			}
+			if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 0 {
+				t.Errorf("left %v beside --out", ents)
+			}
 		})
+	}
+}
+
+// TestMatchOutCheckedFirst: --out is checked before any input is read. The
+// lead export here is a pipe nobody writes to: reading it would block, so
+// the run must stop on --out first (issue 9, defect 7: --out was checked
+// only after reading and matching).
+func TestMatchOutCheckedFirst(t *testing.T) {
+	crm, _, _ := smallWorld(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "leads.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	outFile := filepath.Join(dir, "out.txt")
+	os.WriteFile(outFile, []byte("not a folder"), 0o644)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), []string{"match", "--crm", crm, "--leads", fifo, "--out", outFile}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	select {
+	case err := <-done:
+		if code := exitCode(context.Background(), err, io.Discard); code != exitBadInput || !strings.Contains(err.Error(), "is a file") {
+			t.Errorf("exit %d (%v), want %d naming --out", code, err, exitBadInput)
+		}
+	case <-time.After(20 * time.Second):
+		os.WriteFile(fifo, nil, 0) // let the reader go
+		t.Fatal("the run read its inputs before checking --out")
 	}
 }
 
@@ -537,5 +577,51 @@ func TestMatchReportsReplacedTogether(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestMatchDroppedValue: a bad value in an optional column leaves the value
+// out and keeps the row; rejects.parquet names it (invalid_value) and the
+// summary counts it apart from rejected rows (issue 9, defect 7).
+func TestMatchDroppedValue(t *testing.T) {
+	crm, leads, _ := smallWorld(t)
+	f, err := os.OpenFile(filepath.Join(crm, "Account.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`"001000000000099AAA","Umbrella Labs","","","","Berlin","","","Germany","lots","Pharma"` + "\n")
+	f.Close()
+	out := filepath.Join(t.TempDir(), "reports")
+	var stdout bytes.Buffer
+	if err := Run(context.Background(), []string{"match", "--crm", crm, "--leads", leads, "--out", out}, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	s := stdout.String()
+	for _, want := range []string{"values dropped", "rejects   1 (wrong_column_count 1)", "values    1 left out of kept rows (invalid_value)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	accLine := ""
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "Account.csv") {
+			accLine = strings.Join(strings.Fields(l), " ")
+		}
+	}
+	if !strings.HasSuffix(accLine, "Account 6 0 1") {
+		t.Errorf("Account.csv line %q, want 6 rows kept, 0 rejected, 1 value dropped", accLine)
+	}
+	_, rj := parquetRows(t, filepath.Join(out, "rejects.parquet"))
+	found := false
+	for _, r := range rj {
+		if r["reason"] == "invalid_value" {
+			found = true
+			if r["line"] != int64(7) || r["lead_id"] != "001000000000099AAA" || !strings.HasPrefix(r["detail"].(string), `NumberOfEmployees "lots"`) {
+				t.Errorf("reject %v", r)
+			}
+		}
+	}
+	if !found || len(rj) != 2 {
+		t.Errorf("rejects %v", rj)
 	}
 }
