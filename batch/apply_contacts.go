@@ -398,7 +398,9 @@ func findDuplicates(ctx context.Context, reader RecordReader, actions []Action, 
 	type key struct{ account, first, last string }
 	found := map[key][]sfbulk.Record{}
 	accList, lastList := sortedKeys(accounts), sortedKeys(lasts)
-	const per = 100
+	// One query for a whole chunk (200 Accounts and 200 last names fit
+	// well inside the REST URI limit); more only for larger lists.
+	const per = sfbulk.MaxCollection
 	for a := 0; a < len(accList); a += per {
 		for l := 0; l < len(lastList); l += per {
 			soql, err := sfbulk.Select(fields...).From("Contact").Where(
