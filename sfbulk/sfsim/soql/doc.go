@@ -31,5 +31,6 @@
 // statements cannot be longer than 100000 characters", as in Salesforce,
 // and conditions nested deeper than MaxNesting (1,000; parentheses and NOT
 // together) are QUERY_TOO_COMPLICATED, so parsing and evaluation use a
-// bounded stack.
+// bounded stack. Query.String prints a query back as SOQL that parses to an
+// equal query.
 package soql
