@@ -26,6 +26,7 @@ type run struct {
 	companyN  []int32 // per CRM person: the CRM records of its company name
 	leadPrior float64 // log2 prior odds of a lead pair
 	compPrior float64
+	ov        *overrideIndex // Options.Overrides, nil without
 }
 
 func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
@@ -116,6 +117,7 @@ func Match(ctx context.Context, in Input, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.ov = compileOverrides(r, opts.Overrides)
 	leadScores, leadStats, _, err := r.scoreLeads(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("score leads: %w", err)
@@ -159,6 +161,7 @@ func Match(ctx context.Context, in Input, opts Options) (*Result, error) {
 	}
 	r.oneToOneCompanies(res.Companies, comp.scores)
 	res.Stats = r.stats(res.Leads, leadStats, comp, q)
+	res.Overrides = r.ov.scores()
 	return res, nil
 }
 

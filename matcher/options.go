@@ -21,6 +21,9 @@ type Options struct {
 	MaxBlockSize int
 	// Params are the Fellegi–Sunter parameters; nil means DefaultParams().
 	Params *Params
+	// Overrides are reviewed pairs applied before deciding (overrides.go);
+	// nil: none. Match only.
+	Overrides *Overrides
 }
 
 // DefaultOptions returns the shipped thresholds: match at 0.95, review from

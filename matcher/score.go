@@ -199,6 +199,9 @@ func (r *run) scoreLeads(ctx context.Context, collect bool) ([]scored, []chunkSt
 				}
 			})
 			hits = gather(hits)
+			if r.ov != nil {
+				hits = r.ov.filter(r, i, hits)
+			}
 			s := &out[i]
 			for k, h := range hits {
 				// The candidates' records are spread over gigabytes, so

@@ -173,4 +173,7 @@ type Result struct {
 	Leads     []LeadResult
 	Companies []CompanyResult
 	Stats     Stats
+	// Overrides are Options.Overrides' pairs as scored (pinned, then
+	// forbidden), nil without overrides.
+	Overrides []PairScore
 }
