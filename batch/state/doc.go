@@ -31,4 +31,11 @@
 // that reconciles a killed run settles its reservations once its actions'
 // outcomes are known (OpenReservations lists them; SettleFromJournal
 // settles them from the journal's states).
+//
+// The reviews (reviews.go, schema version 3) are the verdicts a person gave
+// on report.html, one per lead and CRM record: same_person or
+// different_people. ImportReviews stores a reviews file's verdicts
+// idempotently (the same file imported by every run changes nothing; a
+// newer verdict on a pair replaces an older one), and every run reads them
+// all back to settle its pairs.
 package state

@@ -113,6 +113,21 @@ CREATE TABLE api_calls (
 	PRIMARY KEY (day, user_id)
 ) WITHOUT ROWID;
 `,
+	// 3: reviewed pairs (reviews.go): the verdicts an admin gave on the
+	// review page, honoured by every later run.
+	`
+CREATE TABLE reviews (
+	lead_id     TEXT NOT NULL,         -- Sales Navigator lead id
+	crm_id      TEXT NOT NULL,         -- Contact or Lead id, 18 characters
+	verdict     TEXT NOT NULL CHECK (verdict IN ('same_person', 'different_people')),
+	reviewer    TEXT NOT NULL DEFAULT '',
+	reviewed_at INTEGER,               -- Unix microseconds, UTC; NULL when the file gave none
+	imported_at INTEGER NOT NULL,      -- when this verdict was first stored
+	run_id      TEXT NOT NULL DEFAULT '', -- the run that imported it
+	source      TEXT NOT NULL DEFAULT '', -- file:line it came from
+	PRIMARY KEY (lead_id, crm_id)
+) WITHOUT ROWID;
+`,
 }
 
 // schemaVersion is the schema version this binary writes and understands.
