@@ -72,6 +72,7 @@ var commands = map[string]command{
 	"run":      {"run the job once from a config: extract, match, plan, write back, report (--dry-run writes nothing)", runRun},
 	"schedule": {"stay up and run the job on the config's cron schedule", runSchedule},
 	"auth":     {"lead owners' sign-in for contact creation: login, list, revoke (refresh tokens, 0600)", runAuth},
+	"doctor":   {"preflight checks of a config against the org, each with its fix (exit 1 when one fails)", runDoctor},
 }
 
 // Run parses the global flags and runs one subcommand.

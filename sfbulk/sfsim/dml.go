@@ -334,7 +334,7 @@ func (w *writeCtx) apply(t *table, vals []string, in []input, create bool) *dmlE
 		if f.Name == "Id" {
 			continue
 		}
-		if (create && !f.Createable) || (!create && !f.Updateable) {
+		if (create && !f.Createable) || (!create && !f.Updateable) || w.s.access(w.prof, t.obj, f) != FieldEdit {
 			return &dmlError{code: "INVALID_FIELD_FOR_INSERT_UPDATE",
 				msg:    fmt.Sprintf("Unable to create/update fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", f.Name),
 				fields: []string{f.Name}}

@@ -195,7 +195,7 @@ func (c *call) routeSObjects(segs []string) error {
 			if m != http.MethodGet {
 				return methodNotAllowed(m, "GET", "HEAD")
 			}
-			writeRawJSON(c.w, 200, c.localize(c.s.describeJSON(o)))
+			writeRawJSON(c.w, 200, c.localize(c.s.describeFor(o, c.prof)))
 			return nil
 		}
 		switch m {

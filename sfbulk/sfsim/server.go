@@ -115,6 +115,7 @@ type Server struct {
 
 	profMu      sync.RWMutex
 	profileIPs  map[string][]netip.Prefix
+	fieldAccess map[string]FieldAccess // profile|object|field (lower case) → access other than FieldEdit; under profMu
 	describeMu  sync.Mutex
 	describeRaw map[string][]byte
 	leadRuleID  string // the active Lead assignment rule ("" none)
