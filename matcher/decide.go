@@ -97,7 +97,10 @@ func (r *run) decideLead(i int, s *scored) LeadResult {
 	if blocker != "" && lv[fPhone] == lvExact && !ownPhone && r.blocker(l, c, &lv, linked, true) == "" {
 		blocker = fmt.Sprintf("shared_phone: the phone agrees, but %d other CRM records carry the number (a switchboard); nothing else of this person's confirms it", others)
 	}
-	if blocker == "" && !linked && lr.Probability >= r.opts.AutoThreshold {
+	if blocker == "" && !linked && lr.Probability >= r.opts.AutoThreshold &&
+		(l.title.norm != "" && c.title.norm == "" || l.email != "" && c.email == "") {
+		// The best record lacks a title or an address the lead has: what
+		// the person's other records say about them counts.
 		blocker = r.duplicateEvidence(l, s)
 	}
 	switch {
@@ -171,7 +174,8 @@ func (r *run) duplicateEvidence(l *prepPerson, s *scored) string {
 	// The person's other records: among the candidates, its converted
 	// Lead's Contact, and the records of its name at its company (a large
 	// firm's candidates may crowd a weaker duplicate out of the top).
-	var others []int32
+	var buf [32]int32
+	others := buf[:0]
 	for i := 1; i < int(s.n); i++ {
 		others = append(others, s.top[i].idx)
 	}

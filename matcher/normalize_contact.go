@@ -29,7 +29,7 @@ func (n *normalizer) isWorkEmail(email, wd string) bool {
 		return true
 	}
 	_, host, _ := strings.Cut(email, "@")
-	return n.domain(host) == "" && !isFreeMail(host)
+	return !isFreeMail(host) && n.domain(host) == ""
 }
 
 // workDomain returns the registrable domain of a work email, or "" for free

@@ -58,9 +58,10 @@ type prepPerson struct {
 	tfW        [4]float32 // exact-level weights of first name, last name, company and past company after term-frequency adjustment (CRM side)
 	family     int32      // CRM: index of the record this one is the same person as (converted lead → contact), else itself
 	tfDomain   float32    // CRM: exact company weight when the company agrees through a domain, by the frequency of the record's more frequent domain
-	// phoneOthers counts, for each phone, the CRM records of another
-	// surname that carry the same number (saturating): more than 0 is a
-	// number several people share, a switchboard (CRM side).
+	// phoneOthers counts, for each phone, the other CRM records that carry
+	// the same number when they are not all of one surname (saturating):
+	// more than 0 is a number several people share, a switchboard, or an
+	// Account's main number (CRM side).
 	phoneOthers [2]uint16
 	firstInit   bool // first is a bare initial
 	isConverted bool

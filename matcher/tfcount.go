@@ -122,26 +122,59 @@ func mix64(x uint64) uint64 {
 }
 
 // countSharedPhones sets phoneOthers of every CRM record: for each of its
-// numbers, how many records of another surname carry it too (records of
-// one surname with one number are mostly one person twice: a duplicate, a
-// converted Lead and its Contact).
+// numbers, how many other records carry it when they are not all of one
+// surname (records of one surname with one number are mostly one person
+// twice: a duplicate, a converted Lead and its Contact), else 0. One pass
+// over an open-addressing table of the numbers, each slot with its count,
+// the surname of its first record and whether another surname came.
 func countSharedPhones(crm []prepPerson) {
-	keys := make([]uint64, 2*len(crm))
+	nz := 0
 	for i := range crm {
-		keys[2*i], keys[2*i+1] = crm[i].phones[0], crm[i].phones[1]
-	}
-	all := countKeys(keys)
-	for i := range crm {
-		for k := range 2 {
-			if ph := crm[i].phones[k]; ph != 0 {
-				keys[2*i+k] = hashU64(hashStr(fnvOffset, crm[i].last), ph) | 1
+		for _, ph := range crm[i].phones {
+			if ph != 0 {
+				nz++
 			}
 		}
 	}
-	same := countKeys(keys)
+	size := 64
+	for size < 2*nz {
+		size <<= 1
+	}
+	mask := uint64(size - 1)
+	type slot struct {
+		phone   uint64
+		surname uint32 // hash of the first record's surname
+		count   uint32 // records; the top bit: several surnames
+	}
+	const mixed = 1 << 31
+	slots := make([]slot, size)
+	at := make([]int32, 2*len(crm))
+	for i := range crm {
+		sh := uint32(hashStr(fnvOffset, crm[i].last))
+		for k, ph := range crm[i].phones {
+			if ph == 0 {
+				at[2*i+k] = -1
+				continue
+			}
+			j := mix64(ph) & mask
+			for slots[j].phone != 0 && slots[j].phone != ph {
+				j = (j + 1) & mask
+			}
+			sl := &slots[j]
+			if sl.phone == 0 {
+				sl.phone, sl.surname = ph, sh
+			} else if sl.surname != sh {
+				sl.count |= mixed
+			}
+			sl.count++
+			at[2*i+k] = int32(j)
+		}
+	}
 	for i := range crm {
 		for k := range 2 {
-			crm[i].phoneOthers[k] = uint16(min(all[2*i+k]-same[2*i+k], 1<<16-1))
+			if j := at[2*i+k]; j >= 0 && slots[j].count&mixed != 0 {
+				crm[i].phoneOthers[k] = uint16(min(slots[j].count&^mixed-1, 1<<16-1))
+			}
 		}
 	}
 }
