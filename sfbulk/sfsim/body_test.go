@@ -311,7 +311,8 @@ func (h *harness) rawStream(method, path, ctype string, length int64, write func
 // reasonable pace, or read late because of the latency fault, is taken,
 // and keep-alive connections go on working after a body.
 func TestBodyReadTimeout(t *testing.T) {
-	defer func(g time.Duration) { bodyReadGrace = g }(bodyReadGrace)
+	grace := bodyReadGrace
+	t.Cleanup(func() { bodyReadGrace = grace }) // after the harness's server has stopped
 	bodyReadGrace = 500 * time.Millisecond
 	h := newHarness(t, Options{}, 3)
 	timedOut := func(name, method, path, ctype string, write func(io.Writer) error) {
