@@ -48,6 +48,11 @@ type Config struct {
 	// Empty: no schedule (navsync schedule refuses to start).
 	Schedule string       `yaml:"schedule"`
 	Safety   SafetyConfig `yaml:"safety"`
+	// Reviews is a reviews.csv (downloaded from a run's report.html, or
+	// written by hand: lead_id, crm_id, verdict, reviewer, reviewed_at)
+	// whose verdicts every run imports into the state store, idempotently,
+	// before matching; navsync run --reviews adds another. "": none.
+	Reviews string `yaml:"reviews"`
 
 	// lines maps key paths ("salesforce.auth.flow", "writeback.fields[1]")
 	// to their line in Path, for problems found after decoding.
@@ -246,6 +251,10 @@ type OpportunityRoleConfig struct {
 // ReportsConfig is where reports go: Dir/run_date=YYYY-MM-DD/run_id=<id>/.
 type ReportsConfig struct {
 	Dir string `yaml:"dir"` // default "reports"
+	// ReviewRows caps the review queue of report.html (default 5,000): the
+	// possible pairs past it are counted on the page and left to
+	// matches.parquet.
+	ReviewRows int `yaml:"review_rows"`
 }
 
 // StateConfig is the SQLite state store (journal, run history, quota ledger).
@@ -278,7 +287,7 @@ func Defaults() *Config {
 		Contacts: ContactsConfig{MonthlyQuota: 1000, DailyAPIBudget: 1000,
 			OpportunityRole: OpportunityRoleConfig{Policy: RolePolicyNone},
 			Auth:            OwnerAuthConfig{RedirectURL: DefaultRedirectURL}},
-		Reports: ReportsConfig{Dir: "reports"},
+		Reports: ReportsConfig{Dir: "reports", ReviewRows: 5000},
 		State:   StateConfig{Path: "navsync.db"},
 		WorkDir: "work",
 		Safety:  SafetyConfig{MaxWrites: 50000, MaxGrowth: 5, GrowthFloor: 1000},

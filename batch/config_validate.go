@@ -56,6 +56,7 @@ func (c *Config) pathFields() []struct {
 		{"contacts.auth.token_store", &c.Contacts.Auth.TokenStore},
 		{"matching.params_file", &c.Matching.ParamsFile},
 		{"reports.dir", &c.Reports.Dir},
+		{"reviews", &c.Reviews},
 		{"state.path", &c.State.Path},
 		{"work_dir", &c.WorkDir},
 	}
@@ -181,6 +182,7 @@ func (c *Config) problems(o LoadOptions) []Problem {
 	v.outputs()
 	v.schedule()
 	v.safety()
+	v.reviews()
 	return v.probs
 }
 
@@ -816,5 +818,18 @@ func (v *validator) safety() {
 	}
 	if s.GrowthFloor < 0 {
 		v.add("safety.growth_floor", fmt.Sprintf("%d: must not be negative", s.GrowthFloor), "the growth check applies above this many writes; the default is 1000")
+	}
+}
+
+// reviews checks reports.review_rows and the reviews file.
+func (v *validator) reviews() {
+	if n := v.c.Reports.ReviewRows; n < 1 || n > 100000 {
+		v.add("reports.review_rows", fmt.Sprintf("%d: must be between 1 and 100000", n),
+			"how many pairs report.html's review queue holds; the default is 5000 (the page stays under about 20 MB whatever the number)")
+	}
+	if f := v.c.Reviews; f != "" && v.files {
+		if err := checkReadable(f); err != nil {
+			v.add("reviews", err.Error(), "a reviews.csv downloaded from report.html (lead_id, crm_id, verdict, reviewer, reviewed_at), or leave it out")
+		}
 	}
 }

@@ -108,6 +108,9 @@ type RunOptions struct {
 	// Owners hands out the owners' clients for contact creation; nil:
 	// UserClients from the config's contacts.auth.
 	Owners OwnerClients
+	// Reviews are reviews files (reviews.csv of report.html) imported
+	// besides the config's reviews.
+	Reviews []string
 }
 
 // RunResult is what a run did.
@@ -182,6 +185,13 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		if _, err := os.Stat(f); err != nil {
 			return nil, badInput(fmt.Errorf("run: Sales Navigator export: %w; nothing was written", err))
 		}
+	}
+	// So are the reviews files: their verdicts are read now, applied once
+	// the inputs are read.
+	reviewPaths := reviewFiles(cfg, opts.Reviews)
+	verdicts, verdictProblems, err := readReviewFiles(reviewPaths)
+	if err != nil {
+		return nil, err
 	}
 	res = &RunResult{}
 	sum := &res.Summary
@@ -319,15 +329,28 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	log.Info("inputs read", "leads", len(in.Input.Leads), "crm_people", len(in.Input.People), "crm_accounts", len(in.Input.Accounts),
 		"rejects", len(in.Rejects))
 
-	// Match.
+	// Match, with the reviewed pairs: verdicts of the reviews files are
+	// stored, and every stored verdict on this run's leads settles its pair.
 	t = time.Now()
 	mopts, err := cfg.MatcherOptions()
 	if err != nil {
 		return res, badInput(fmt.Errorf("run: %w", err))
 	}
+	revs, err := importReviews(ctx, st, runID, reviewPaths, verdicts, verdictProblems, in)
+	if err != nil {
+		return res, fmt.Errorf("run: reviews: %w", err)
+	}
+	mopts.Overrides = revs.overrides
 	m, err := matcher.Match(ctx, in.Input, mopts)
 	if err != nil {
 		return res, fmt.Errorf("run: match: %w", err)
+	}
+	revs.apply(m, mopts)
+	if len(reviewPaths) > 0 || revs.sum.Stored > 0 {
+		sum.Reviews = revs.sum
+		log.Info("reviews", "files", len(reviewPaths), "verdicts_read", revs.sum.Read, "imported", revs.sum.Imported,
+			"problems", len(revs.sum.Problems), "settled_same", revs.sum.SettledSame, "settled_different", revs.sum.SettledDifferent,
+			"not_applied", len(revs.sum.NotApplied))
 	}
 	res.Match = m
 	sum.Leads = map[string]int{}
@@ -489,7 +512,8 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		}
 		res.Quota = quota
 	}
-	dir, err := writeRunFolder(context.WithoutCancel(ctx), cfg.Reports.Dir, started, sum, m, in.Rejects, rows, quota)
+	page := &runPage{in: in, opts: mopts, settled: revs.settled, maxRows: cfg.Reports.ReviewRows}
+	dir, err := writeRunFolder(context.WithoutCancel(ctx), cfg.Reports.Dir, started, sum, m, in.Rejects, rows, quota, page)
 	if err != nil {
 		return res, errors.Join(applyErr, fmt.Errorf("run: %w", err))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
+	"github.com/navsync/navsync/batch/review"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/sync/errgroup"
 )
@@ -20,6 +21,7 @@ const (
 	ActionsFile = "actions.parquet"
 	RunFile     = "run.json"
 	QuotaFile   = "quota.parquet"
+	PageFile    = review.FileName // report.html
 )
 
 // QuotaColumns are the columns of quota.parquet, one row per owner with any
@@ -105,6 +107,10 @@ type RunSummary struct {
 	Brake        *BrakeCheck               `json:"brake,omitempty"`
 	Reconciled   *Reconciled               `json:"reconciled,omitempty"`
 	IngestJobs   []string                  `json:"ingest_jobs,omitempty"`
+	// Reviews: the reviewed pairs (reviews files read, verdicts stored,
+	// pairs settled, verdicts not applied, precision at the auto
+	// threshold), when there are any.
+	Reviews *review.Reviews `json:"reviews,omitempty"`
 }
 
 // StageTiming is how long a stage took.
@@ -136,11 +142,69 @@ type Versions struct {
 	Go      string `json:"go"`
 }
 
-// writeRunFolder writes a run's reports into a temporary folder beside the
-// reports folder and renames it into reports/run_date=D/run_id=ID in one
-// step, so a reader never sees a part of a run. It returns the folder.
+// runPage is what report.html shows besides the reports' rows: the
+// inputs (both sides of a pair), the thresholds and prior, the leads a
+// review settled, the review queue's cap.
+type runPage struct {
+	in      *input.Inputs
+	opts    matcher.Options
+	settled map[string]bool
+	maxRows int
+}
+
+// pageInput is the review page of a run.
+func pageInput(sum *RunSummary, res *matcher.Result, rejects []input.Reject, actions []ActionRow, quota []QuotaRow, page *runPage) *review.Input {
+	if page == nil {
+		page = &runPage{opts: matcher.DefaultOptions()}
+	}
+	in := &review.Input{
+		Run: review.Run{Command: sum.Command, RunID: sum.RunID, Started: sum.Started, Ended: sum.Ended, OrgID: sum.OrgID,
+			InstanceURL: sum.InstanceURL, APIVersion: sum.APIVersion, DryRun: sum.DryRun, Status: sum.Status, Error: sum.Error,
+			APICalls: &review.APICalls{Spent: sum.APICalls.Spent, WriteCalls: sum.APICalls.WriteCalls, OwnerCalls: sum.APICalls.OwnerCalls,
+				Estimated: sum.APICalls.WouldSpend, OrgUsed: sum.APICalls.OrgUsed, OrgMax: sum.APICalls.OrgMax}},
+		AutoThreshold: page.opts.AutoThreshold, ReviewThreshold: page.opts.ReviewThreshold,
+		Files: sum.Inputs, Rejects: rejects, Reviews: sum.Reviews, MaxRows: page.maxRows, Settled: page.settled,
+		Actions: func(yield func(review.Action) bool) {
+			for i := range actions {
+				a := &actions[i]
+				if !yield(review.Action{LeadID: a.LeadID, Kind: a.Kind, Status: a.Status, Reason: a.Reason, Detail: a.Detail,
+					Object: a.Object, TargetID: a.TargetID, OnBehalfOf: a.OnBehalfOf, ErrorCode: a.ErrorCode, ErrorMessage: a.ErrorMessage}) {
+					return
+				}
+			}
+		},
+	}
+	for _, st := range sum.Stages {
+		in.Run.Stages = append(in.Run.Stages, review.Stage{Name: st.Stage, Seconds: st.Seconds, Count: st.Count})
+	}
+	if b := sum.Brake; b != nil && b.Tripped != "" {
+		in.Run.Brake = fmt.Sprintf("%s tripped: %d planned writes (max_writes %d; growth limit %d)", b.Tripped, b.Planned, b.MaxWrites, b.GrowthLimit)
+		if b.Forced {
+			in.Run.Brake += ", overridden with --force"
+		}
+	}
+	if res != nil {
+		in.Results, in.Companies, in.Stats = res.Leads, res.Companies, res.Stats
+	}
+	people := 0
+	if page.in != nil {
+		in.Leads, in.People, in.Accounts, in.Users = page.in.Input.Leads, page.in.Input.People, page.in.Input.Accounts, page.in.Users
+		people = len(page.in.Input.People)
+	}
+	in.LeadPrior = matcher.LeadPrior(page.opts.Params, people)
+	for _, q := range quota {
+		in.Quota = append(in.Quota, review.Quota{UserID: q.UserID, Month: q.Month, Day: q.Day, Created: q.Created, Reserved: q.Reserved,
+			Remains: q.Remains, APICalls: q.APICalls, APIRemains: q.APIRemains})
+	}
+	return in
+}
+
+// writeRunFolder writes a run's reports (the Parquet files, run.json and
+// report.html) into a temporary folder beside the reports folder and
+// renames it into reports/run_date=D/run_id=ID in one step, so a reader
+// never sees a part of a run. It returns the folder.
 func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, sum *RunSummary,
-	res *matcher.Result, rejects []input.Reject, actions []ActionRow, quota []QuotaRow) (string, error) {
+	res *matcher.Result, rejects []input.Reject, actions []ActionRow, quota []QuotaRow, page *runPage) (string, error) {
 	final := filepath.Join(reportsDir, "run_date="+started.UTC().Format("2006-01-02"), "run_id="+sum.RunID)
 	// The temporary folder sits beside the reports folder, not inside it,
 	// so a glob over reports/ never picks up a half-written run. (A bare
@@ -189,6 +253,9 @@ func writeRunFolder(ctx context.Context, reportsDir string, started time.Time, s
 				report.Options{Metadata: reportMeta(sum.RunID, "quota")})
 		})
 	}
+	g.Go(func() error {
+		return review.WriteFile(filepath.Join(tmp, PageFile), pageInput(sum, res, rejects, actions, quota, page))
+	})
 	if err := g.Wait(); err != nil {
 		return "", fmt.Errorf("reports: %w", err)
 	}

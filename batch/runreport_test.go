@@ -211,7 +211,7 @@ func newRunFolderFixture(runID string, started time.Time, dry bool) *runFolderFi
 }
 
 func (f *runFolderFixture) write(ctx context.Context, reports string) (string, error) {
-	return writeRunFolder(ctx, reports, f.started, f.sum, f.res, f.rejects, f.actions, f.quota)
+	return writeRunFolder(ctx, reports, f.started, f.sum, f.res, f.rejects, f.actions, f.quota, nil)
 }
 
 // entries lists a folder's names ("" for a missing folder).
@@ -247,7 +247,7 @@ func TestWriteRunFolder(t *testing.T) {
 	if want := filepath.Join(reports, "run_date=2026-11-24", "run_id="+runID); dir != want {
 		t.Fatalf("run folder %s, want %s", dir, want)
 	}
-	if got := entries(t, dir); !slices.Equal(got, []string{report.AccountsFile, ActionsFile, report.MatchesFile, QuotaFile, report.RejectsFile, RunFile}) {
+	if got := entries(t, dir); !slices.Equal(got, []string{report.AccountsFile, ActionsFile, report.MatchesFile, QuotaFile, report.RejectsFile, PageFile, RunFile}) {
 		t.Errorf("run folder holds %q", got)
 	}
 	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o755 {
@@ -487,7 +487,7 @@ func TestWriteRunFolderFailures(t *testing.T) {
 		if err != nil || string(after) != string(before) {
 			t.Errorf("the first run's run.json changed: %v", err)
 		}
-		if got := entries(t, dir); len(got) != 6 {
+		if got := entries(t, dir); len(got) != 7 {
 			t.Errorf("the first run's folder holds %q", got)
 		}
 		if got := entries(t, base); !slices.Equal(got, []string{"reports"}) {

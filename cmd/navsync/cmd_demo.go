@@ -143,6 +143,8 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "\nThe reports are Hive-partitioned Parquet under %s (one folder per run). Open them with DuckDB, for example:\n", reports)
 	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT run_id, dry_run, action, status, count(*) FROM read_parquet('%s/*/*/actions.parquet', hive_partitioning=true) GROUP BY ALL ORDER BY 1\"\n", reports)
 	fmt.Fprintf(env.stdout, "  duckdb -c \"SELECT lead_id, crm_id, round(probability, 3) AS p, email_level, last_name_level, current_company_level, reason FROM '%s/matches.parquet' WHERE decision = 'possible' LIMIT 10\"\n", displayPath(real.ReportDir))
+	fmt.Fprintf(env.stdout, "The review page (charts, the possible pairs to settle by hand, reviews.csv for the next run's --reviews): %s\n",
+		displayPath(filepath.Join(real.ReportDir, batch.PageFile)))
 	fmt.Fprintf(env.stdout, "Run it yourself against the same kind of org: navsync sim --write-config my.yaml, then navsync run --config my.yaml --dry-run\n")
 	fmt.Fprintf(env.stdout, "\nnavsync demo finished in %s\n", roundDuration(time.Since(began)))
 	return nil

@@ -33,6 +33,8 @@ func TestDemo(t *testing.T) {
 		"quality against the world's truth (1,000 leads", "per scenario",
 		"writebacks against the truth and the org", "config    " + filepath.Join(out, "navsync.yaml"),
 		"read_parquet('" + filepath.ToSlash(filepath.Join(out, "reports")) + "/*/*/actions.parquet', hive_partitioning=true)",
+		"The review page (charts, the possible pairs to settle by hand, reviews.csv for the next run's --reviews): " +
+			filepath.ToSlash(filepath.Join(out, "reports")) + "/run_date=",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, s)
@@ -63,7 +65,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("%d run folders, want 3: %v", len(runs), runs)
 	}
 	for _, r := range runs {
-		for _, f := range []string{"matches.parquet", "accounts.parquet", "rejects.parquet", "actions.parquet", "run.json"} {
+		for _, f := range []string{"matches.parquet", "accounts.parquet", "rejects.parquet", "actions.parquet", "run.json", "report.html"} {
 			if _, err := os.Stat(filepath.Join(r, f)); err != nil {
 				t.Error(err)
 			}

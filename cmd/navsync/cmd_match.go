@@ -23,6 +23,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
+	"github.com/navsync/navsync/batch/review"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/sync/errgroup"
 )
@@ -236,6 +237,9 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		names = append(names, "params.json")
 		g.Go(func() error { return writeJSON(set.Path("params.json"), out.params) })
 	}
+	names = append(names, review.FileName) // the review page, in the same set
+	page := matchPage(cfg.runID, start, out.timings, in, res, opts)
+	g.Go(func() error { return review.WriteFile(set.Path(review.FileName), page) })
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("match: write reports: %w", err)
 	}

@@ -217,8 +217,11 @@ func TestMatchEndToEnd(t *testing.T) {
 	if strings.Contains(stderr.String(), "anna") || strings.Contains(s, "Keller") {
 		t.Error("a name or email reached the output")
 	}
-	if e, _ := os.ReadDir(out); len(e) != 3 {
-		t.Errorf("out has %d entries, want the 3 reports", len(e))
+	if e, _ := os.ReadDir(out); len(e) != 4 {
+		t.Errorf("out has %d entries, want the 3 reports and report.html", len(e))
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "report.html")); err != nil || !strings.Contains(string(b), "navsync match test-run") {
+		t.Errorf("report.html: %v", err)
 	}
 }
 

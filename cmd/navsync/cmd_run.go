@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/navsync/navsync/batch"
+	"github.com/navsync/navsync/batch/review"
 	"golang.org/x/term"
 )
 
@@ -26,8 +27,10 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 	var leads, accounts stringList
 	flags.Var(&leads, "leads", "Sales Navigator lead export `FILE` instead of the config's salesnav.leads (repeatable)")
 	flags.Var(&accounts, "accounts", "Sales Navigator account export `FILE` instead of the config's salesnav.accounts (repeatable)")
+	var reviews stringList
+	flags.Var(&reviews, "reviews", "reviews.csv `FILE` downloaded from report.html: its verdicts are imported (idempotently) besides the config's reviews (repeatable)")
 	flags.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: navsync run [--config FILE] [--dry-run] [--force] [--leads FILE...] [--accounts FILE...]")
+		fmt.Fprintln(env.stderr, "usage: navsync run [--config FILE] [--dry-run] [--force] [--reviews FILE] [--leads FILE...] [--accounts FILE...]")
 		flags.PrintDefaults()
 	}
 	if err := parseFlags(flags, args); err != nil {
@@ -44,7 +47,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	res, err := batch.Run(ctx, batch.RunOptions{
-		Config: cfg, DryRun: *dryRun, Force: *force, Leads: leads, Accounts: accounts, RunID: *runID,
+		Config: cfg, DryRun: *dryRun, Force: *force, Leads: leads, Accounts: accounts, RunID: *runID, Reviews: reviews,
 		Command: "run", Log: env.log, Progress: progressFor(env),
 	})
 	if res != nil && res.Match != nil {
@@ -86,6 +89,9 @@ func printRunSummary(w io.Writer, res *batch.RunResult) {
 	fmt.Fprintf(w, "leads       %s match, %s possible, %s none\n", num(int64(s.Leads["match"])), num(int64(s.Leads["possible"])), num(int64(s.Leads["none"])))
 	if len(s.Accounts) > 0 {
 		fmt.Fprintf(w, "accounts    %s match, %s possible, %s none\n", num(int64(s.Accounts["match"])), num(int64(s.Accounts["possible"])), num(int64(s.Accounts["none"])))
+	}
+	if r := s.Reviews; r != nil {
+		printReviews(w, r)
 	}
 
 	fmt.Fprintln(w, "\nactions")
@@ -164,33 +170,35 @@ func printRunSummary(w io.Writer, res *batch.RunResult) {
 		fmt.Fprintf(w, "reports     %s\n", dir)
 		fmt.Fprintf(w, "  duckdb -c \"SELECT action, status, reason, count(*) FROM '%s/actions.parquet' GROUP BY ALL ORDER BY 4 DESC\"\n", dir)
 		fmt.Fprintf(w, "  duckdb -c \"SELECT decision, count(*) FROM '%s/matches.parquet' GROUP BY 1\"\n", dir)
+		fmt.Fprintf(w, "review page %s/%s (open it in a browser; it holds personal data)\n", dir, batch.PageFile)
 	}
 }
 
-// errorFix is a one-line hint for a Salesforce error code in the summary.
-func errorFix(code string) string {
-	switch code {
-	case "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS", "INSUFFICIENT_PRIVILEGES":
-		return "give the user's profile edit access to the object and fields (the integration user's for writebacks, the owner's for contacts)"
-	case "API_DISABLED_FOR_ORG":
-		return "grant \"API Enabled\" to the user's profile (the owner's, for contacts)"
-	case "CANNOT_UPDATE_CONVERTED_LEAD":
-		return "converted Leads are read-only; navsync writes to the converted Contact"
-	case "UNABLE_TO_LOCK_ROW":
-		return "records stayed locked by other jobs through every retry; the next run sends them again"
-	case "INVALID_FIELD_FOR_INSERT_UPDATE", "INVALID_FIELD", "NO_SUCH_COLUMN":
-		return "deploy the writeback field or grant field-level edit access"
-	case "STRING_TOO_LONG":
-		return "a value is longer than the field; widen the field"
-	case "FIELD_CUSTOM_VALIDATION_EXCEPTION":
-		return "a validation rule refused the change; see error_message in actions.parquet"
-	case "ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND":
-		return "the record was deleted after the snapshot"
-	case "REQUEST_LIMIT_EXCEEDED":
-		return "the org's daily API limit is spent; the next run resumes"
+// printReviews prints what the reviewed pairs did: verdicts read and
+// stored, pairs settled, verdicts not applied, the observed precision.
+func printReviews(w io.Writer, r *review.Reviews) {
+	fmt.Fprintf(w, "reviews     %s verdicts read from %d file(s), %s new or changed, %s in the state store; settled %s pairs: %s same person (reason reviewed), %s different people\n",
+		num(int64(r.Read)), len(r.Files), num(int64(r.Imported)), num(int64(r.Stored)), num(int64(r.SettledSame+r.SettledDifferent)),
+		num(int64(r.SettledSame)), num(int64(r.SettledDifferent)))
+	if p := r.Precision; p.Pairs > 0 {
+		fmt.Fprintf(w, "            observed precision at the auto threshold %g: %.1f%% (%d of %d reviewed pairs scoring at or above it are the same person)\n",
+			p.Threshold, 100*p.Value, p.Same, p.Pairs)
 	}
-	return "see error_message in actions.parquet"
+	if n := len(r.NotApplied); n > 0 {
+		fmt.Fprintf(w, "            %s same-person verdicts not applied: the pair scores below the review threshold now (see report.html)\n", num(int64(n)))
+	}
+	for i, p := range r.Problems {
+		if i == 5 {
+			fmt.Fprintf(w, "            … and %d more (report.html and run.json list them all)\n", len(r.Problems)-5)
+			break
+		}
+		fmt.Fprintf(w, "            not applied: %s line %d: %s\n", displayPath(p.File), p.Line, p.Problem)
+	}
 }
+
+// errorFix is a one-line hint for a Salesforce error code in the summary
+// (the review page shows the same).
+func errorFix(code string) string { return review.ErrorFix(code) }
 
 // displayPath shows path relative to the working folder when it lies
 // inside it (the config makes every path absolute), in slash form for
