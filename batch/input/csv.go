@@ -53,12 +53,17 @@ const maxRecordBytes = 4 << 20
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func newCSVScanner(r io.Reader) *csvScanner {
-	br := bufio.NewReaderSize(r, 1<<20)
-	if head, _ := br.Peek(crPeek); crLineEnds(head, len(head) < crPeek) {
+func newCSVScanner(r io.Reader) *csvScanner { return newCSVScannerSize(r, 1<<20) }
+
+// newCSVScannerSize reads r, of about size bytes, through a buffer of at
+// most 1 MiB and not much larger than the input.
+func newCSVScannerSize(r io.Reader, size int64) *csvScanner {
+	n := int(min(max(size+16, 4<<10), 1<<20))
+	br := bufio.NewReaderSize(r, n)
+	if head, err := br.Peek(min(crPeek, n)); crLineEnds(head, err == io.EOF) {
 		// Lines end in a lone CR (Excel's "CSV (Macintosh)"): read every
 		// CR as LF, quoted line breaks included, so they read as LF files.
-		br = bufio.NewReaderSize(crToLF{br}, 1<<20)
+		br = bufio.NewReaderSize(crToLF{br}, n)
 	}
 	return &csvScanner{br: br, first: true}
 }
@@ -177,9 +182,9 @@ func (s *csvScanner) next() error {
 		content := l
 		if n := len(content); n > 0 && content[n-1] == '\n' {
 			content = content[:n-1]
-			if n := len(content); n > 0 && content[n-1] == '\r' {
-				content = content[:n-1]
-			}
+		}
+		if n := len(content); n > 0 && content[n-1] == '\r' && !s.cut {
+			content = content[:n-1] // CRLF, or a last line ending in CR without LF
 		}
 		base := 0
 		if s.raw == nil {

@@ -43,17 +43,24 @@ type Reject struct {
 const MaxRawBytes = 1024
 
 // rawText makes a report-safe copy of a raw record: invalid UTF-8 replaced,
-// cut at MaxRawBytes on a rune boundary.
+// cut at MaxRawBytes on a rune boundary (after the replacement, which can
+// make it longer: each run of bad bytes becomes a 3-byte U+FFFD).
 func rawText(b []byte) string {
-	if len(b) > MaxRawBytes {
-		cut := MaxRawBytes
-		for cut > 0 && !utf8.RuneStart(b[cut]) {
-			cut--
-		}
-		b = b[:cut]
-	}
+	b = cutRunes(b)
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return string(cutRunes([]byte(strings.ToValidUTF8(string(b), "\uFFFD"))))
+}
+
+// cutRunes cuts b to at most MaxRawBytes, at a rune start.
+func cutRunes(b []byte) []byte {
+	if len(b) <= MaxRawBytes {
+		return b
+	}
+	cut := MaxRawBytes
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return b[:cut]
 }

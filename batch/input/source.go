@@ -87,7 +87,7 @@ func openCSV(path string, f *os.File) (*csvSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c := &csvSource{f: f, size: st.Size(), s: newCSVScanner(f)}
+	c := &csvSource{f: f, size: st.Size(), s: newCSVScannerSize(f, st.Size())}
 	if err := c.s.next(); err != nil {
 		if err == io.EOF {
 			return nil, fmt.Errorf("%s: %w: %w", path, errNoHeader, ErrSchema)
@@ -126,7 +126,7 @@ func (c *csvSource) progress() float64 {
 // rowBound reads the file a second time, through its own reader, and
 // counts its rows the cheap way (see countRows).
 func (c *csvSource) rowBound() int {
-	s := newCSVScanner(io.NewSectionReader(c.f, 0, c.size))
+	s := newCSVScannerSize(io.NewSectionReader(c.f, 0, c.size), c.size)
 	if s.next() != nil {
 		return 0
 	}
@@ -167,10 +167,37 @@ type parquetSource struct {
 	badUTF8 bool
 }
 
-func openParquet(ctx context.Context, path string, f *os.File) (*parquetSource, error) {
+// damaged turns a panic of the Parquet library, which some damaged files
+// cause (found by FuzzReadParquet: "dictionary decoding unimplemented for
+// bool"), into an ErrSchema error. The library reads columns on the
+// calling goroutine (ArrowReadProperties.Parallel is off), so the recover
+// here sees them.
+func damaged(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: damaged Parquet file: %v: %w", what, r, ErrSchema)
+	}
+}
+
+func openParquet(ctx context.Context, path string, f *os.File) (_ *parquetSource, err error) {
+	defer damaged(&err, path)
 	pf, err := file.NewParquetReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable Parquet file: %v: %w", path, err, ErrSchema)
+	}
+	// The Arrow schema a writer may store in the footer (ARROW:schema) is
+	// not used: the Arrow library trusts the lengths in it, so a damaged
+	// one can make it allocate hundreds of GB and end the process (found
+	// by FuzzReadParquet). The columns' Parquet types say all the reader
+	// needs, since every value is read as text.
+	if md := pf.MetaData(); md != nil && md.FileMetaData != nil {
+		kvs := md.FileMetaData.KeyValueMetadata
+		keep := kvs[:0]
+		for _, kv := range kvs {
+			if kv != nil && kv.Key != "ARROW:schema" {
+				keep = append(keep, kv)
+			}
+		}
+		md.FileMetaData.KeyValueMetadata = keep
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
 	if err != nil {
@@ -214,12 +241,19 @@ func (p *parquetSource) problem() (string, string) {
 	return "", ""
 }
 
-func (p *parquetSource) close() error {
+func (p *parquetSource) close() (err error) {
+	defer func() {
+		if cerr := p.f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	defer damaged(&err, "close")
 	p.rr.Release()
-	return p.f.Close()
+	return nil
 }
 
-func (p *parquetSource) next() error {
+func (p *parquetSource) next() (err error) {
+	defer damaged(&err, "row "+strconv.FormatInt(p.row+1, 10))
 	for p.rec == nil || p.i >= int(p.rec.NumRows()) {
 		if !p.rr.Next() {
 			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
