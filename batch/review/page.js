@@ -14,7 +14,9 @@
 
   function filter() {
     if (texts === null) {
-      texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+      texts = rows.map(function (r) {
+        return Array.prototype.map.call(r.querySelectorAll(".who"), function (w) { return w.textContent; }).join(" ").toLowerCase();
+      });
     }
     var q = el("f-search").value.trim().toLowerCase();
     var reason = el("f-reason").value;
