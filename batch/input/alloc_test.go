@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,5 +158,40 @@ func TestGrowBy(t *testing.T) {
 		if got := growBy(tc.rows, tc.p); got != tc.want {
 			t.Errorf("growBy(%d, %v) = %d, want %d", tc.rows, tc.p, got, tc.want)
 		}
+	}
+}
+
+// TestJunkRowsStopTheFile: rejected rows are kept for rejects.parquet, so
+// a file of junk rows would cost memory without bound (10 MB of "x" lines
+// in Contact.csv: 5 million rejects, 3.2 GB). A file whose rejected rows
+// pass maxRejects and outnumber its kept rows is refused (ErrSchema) as
+// soon as that happens; a file with many rejects among more kept rows is
+// read.
+func TestJunkRowsStopTheFile(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("lead_id,first_name,last_name\nL1,Ann,Lee\n")
+	b.WriteString(strings.Repeat("x\n", 5<<20))
+	junk := filepath.Join(dir, "junk.csv")
+	os.WriteFile(junk, []byte(b.String()), 0o644)
+	var err error
+	alloc := allocated(func() { _, err = ReadLeads(context.Background(), junk) })
+	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "100,001 rows rejected (wrong_column_count 100,001), 1 kept") {
+		t.Errorf("err = %v", err)
+	}
+	if alloc > 64<<20 {
+		t.Errorf("%d MiB allocated before stopping", alloc>>20)
+	}
+
+	b.Reset()
+	b.WriteString("lead_id,first_name,last_name\n")
+	for i := range maxRejects + 10 {
+		fmt.Fprintf(&b, "L%d,Ann,Lee\nbad\n", i)
+	}
+	mixed := filepath.Join(dir, "mixed.csv")
+	os.WriteFile(mixed, []byte(b.String()), 0o644)
+	got, err := ReadLeads(context.Background(), mixed)
+	if err != nil || len(got.Leads) != maxRejects+10 || len(got.Rejects) != maxRejects+10 {
+		t.Errorf("%v", err)
 	}
 }

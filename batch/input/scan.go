@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/navsync/navsync/internal/sfid"
 )
@@ -43,6 +45,14 @@ type binding struct {
 // dropFunc reports a value left out of a kept row: its column, and what
 // was wrong with it ("%q is not a whole number").
 type dropFunc func(column, detail string)
+
+// maxRejects is how many rejected rows a file may have beyond its kept
+// rows. Rejected rows are kept, with their raw text, for rejects.parquet;
+// a file of junk rows (10 MB of one-letter lines are 5 million rejects,
+// 3.2 GB) is not an export of its kind, and reading on would only spend
+// memory: once a file's rejected rows pass maxRejects and outnumber its
+// kept rows, it is refused (ErrSchema).
+const maxRejects = 100_000
 
 // checkEvery is how many rows pass between context checks.
 const checkEvery = 1 << 14
@@ -101,6 +111,9 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 				id = string(trimSpace(get(f, b.idCol)))
 			}
 			reject(id, reason, detail)
+			if err := tooManyRejects(path, st, rejects); err != nil {
+				return st, nil, err
+			}
 			continue
 		}
 		if repeatedHeader(f, hdr) {
@@ -108,6 +121,9 @@ func scan(ctx context.Context, path, kind string, bind func(*columns) (*binding,
 		}
 		if rj := b.row(f, src.line(), drop); rj != nil {
 			reject(rj.id, rj.reason, rj.detail)
+			if err := tooManyRejects(path, st, rejects); err != nil {
+				return st, nil, err
+			}
 			continue
 		}
 		st.Rows++
@@ -140,6 +156,40 @@ func growBy(rows int, p float64) int {
 		extra = min(max(est-rows, rows/2), rows)
 	}
 	return extra
+}
+
+// tooManyRejects is the ErrSchema error of a file whose rejected rows
+// passed maxRejects and outnumber its kept rows, naming the reasons.
+func tooManyRejects(path string, st FileStat, rejects []Reject) error {
+	if st.Rejected <= maxRejects || st.Rejected <= st.Rows {
+		return nil
+	}
+	count := map[string]int{}
+	var order []string
+	for _, r := range rejects {
+		if r.Reason == ReasonInvalidValue {
+			continue
+		}
+		if count[r.Reason] == 0 {
+			order = append(order, r.Reason)
+		}
+		count[r.Reason]++
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = r + " " + thousands(count[r])
+	}
+	return fmt.Errorf("%s: %s rows rejected (%s), %s kept, by line %d: not a usable export of this kind: %w",
+		path, thousands(st.Rejected), strings.Join(parts, ", "), thousands(st.Rows), rejects[len(rejects)-1].Line, ErrSchema)
+}
+
+// thousands writes n with thousands separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // repeatedHeader reports whether a row repeats the header.
