@@ -725,7 +725,7 @@ func converted(p *matcher.Person) string {
 func ErrorFix(code string) string {
 	switch code {
 	case "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS", "INSUFFICIENT_PRIVILEGES":
-		return "give the integration user's profile edit access to the object and fields"
+		return "give the user's profile edit access to the object and fields (the integration user's for writebacks, the owner's for contacts)"
 	case "CANNOT_UPDATE_CONVERTED_LEAD":
 		return "converted Leads are read-only; navsync writes to the converted Contact"
 	case "UNABLE_TO_LOCK_ROW":
@@ -743,7 +743,7 @@ func ErrorFix(code string) string {
 	case "DUPLICATES_DETECTED":
 		return "the org's duplicate rules found the Contact: see possible_duplicate in actions.parquet"
 	case "API_DISABLED_FOR_ORG":
-		return "grant the user's profile \"API Enabled\""
+		return "grant \"API Enabled\" to the user's profile (the owner's, for contacts)"
 	}
 	return "see error_message in actions.parquet"
 }
