@@ -141,7 +141,7 @@ func (k *killOrg) writeConfig(t *testing.T, extra string) string {
 }
 
 // navsync runs navsync in a subprocess; kill arms the org to SIGKILL it.
-func (k *killOrg) navsync(t *testing.T, killAt int, after bool, args ...string) (exitErr error, stderr string) {
+func (k *killOrg) navsync(t *testing.T, killAt int, after bool, args ...string) (output string, exitErr error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "NAVSYNC_TEST_MAIN=1")
@@ -170,12 +170,12 @@ func (k *killOrg) navsync(t *testing.T, killAt int, after bool, args ...string) 
 		k.mu.Lock()
 		k.proc = nil
 		k.mu.Unlock()
-		return err, errb.String()
+		return errb.String(), err
 	case <-time.After(3 * time.Minute):
 		cmd.Process.Kill()
 		t.Fatalf("navsync %v did not finish:\n%s", args, errb.String())
 	}
-	return nil, ""
+	return "", nil
 }
 
 // linked is every record's writeback values.
@@ -245,7 +245,7 @@ func TestRunKilledAndRerun(t *testing.T) {
 			org.match = tt.match
 			cfg := org.writeConfig(t, tt.extra)
 			initial := linked(org.srv)
-			err, out := org.navsync(t, tt.killAt, tt.after, "run", "--config", cfg)
+			out, err := org.navsync(t, tt.killAt, tt.after, "run", "--config", cfg)
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != -1 {
 				t.Fatalf("the first run was not killed (err %v):\n%s", err, out)
@@ -254,7 +254,7 @@ func TestRunKilledAndRerun(t *testing.T) {
 				t.Fatal("the kill point was never reached")
 			}
 			mid := len(linked(org.srv))
-			if err, out := org.navsync(t, 0, false, "run", "--config", cfg); err != nil {
+			if out, err := org.navsync(t, 0, false, "run", "--config", cfg); err != nil {
 				t.Fatalf("rerun: %v\n%s", err, out)
 			}
 			got := linked(org.srv)

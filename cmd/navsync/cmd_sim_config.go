@@ -207,7 +207,7 @@ func simLeadSource(ctx context.Context, sc *simConfig) (string, error) {
 	}
 	f := d.Field("LeadSource")
 	if f == nil {
-		return "", errors.New("Contact has no LeadSource field")
+		return "", errors.New("the Contact object has no LeadSource field")
 	}
 	var active []string
 	for _, p := range f.PicklistValues {
