@@ -28,19 +28,19 @@ var legalSuffixes = setOf(
 )
 
 // company normalises a company name: folded, "&" as "and", dots dropped
-// ("S.A." → "sa"), a leading "The" and trailing legal forms removed. It also
-// returns the acronym of a multi-word name ("international business
-// machines" → "ibm") for acronym comparison, "" for one-word names.
+// ("S.A." → "sa"), a leading "The" and trailing legal forms removed (those
+// before an "&" too: "GmbH & Co. KG"). It also returns the acronym of a
+// multi-word name ("international business machines" → "ibm") for acronym
+// comparison, "" for one-word names.
 func (n *normalizer) company(s string) (name, acronym string) {
 	var arr [12]string
 	toks := n.tokens(s, arr[:0])
 	if len(toks) > 1 && toks[0] == "the" {
 		toks = toks[1:]
 	}
-	for len(toks) > 1 && has(legalSuffixes, toks[len(toks)-1]) {
-		toks = toks[:len(toks)-1]
-	}
-	for len(toks) > 1 && toks[len(toks)-1] == "and" { // "Smith & Co" → "smith"
+	// Trailing legal forms and a dangling "and" go, on both sides of the
+	// "and": "Smith & Co" → "smith", "Müller GmbH & Co. KG" → "muller".
+	for len(toks) > 1 && (has(legalSuffixes, toks[len(toks)-1]) || toks[len(toks)-1] == "and") {
 		toks = toks[:len(toks)-1]
 	}
 	if len(toks) == 0 {

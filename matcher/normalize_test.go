@@ -446,3 +446,24 @@ func TestLabelIs(t *testing.T) {
 		}
 	}
 }
+
+// Legal forms on both sides of an "&" are dropped: "GmbH & Co. KG" is one
+// legal form (issue 9 fuzzing: the one before the "&" stayed).
+func TestCompanyLegalFormsAroundAnd(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct{ in, name, acr string }{
+		{"Müller GmbH & Co. KG", "muller", ""},
+		{"Müller GmbH", "muller", ""},
+		{"Meyer GmbH & Co KG", "meyer", ""},
+		{"Acme Ltd & Co", "acme", ""},
+		{"Smith & Co", "smith", ""},
+		{"Johnson & Johnson", "johnson and johnson", "jj"},
+		{"Procter & Gamble Co.", "procter and gamble", "pg"},
+	}
+	for _, tt := range tests {
+		name, acr := n.company(tt.in)
+		if name != tt.name || acr != tt.acr {
+			t.Errorf("company(%q) = %q, %q; want %q, %q", tt.in, name, acr, tt.name, tt.acr)
+		}
+	}
+}
