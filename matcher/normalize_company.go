@@ -35,7 +35,7 @@ var legalSuffixes = setOf(
 func (n *normalizer) company(s string) (name, acronym string) {
 	var arr [12]string
 	toks := n.tokens(s, arr[:0])
-	if len(toks) > 1 && toks[0] == "the" {
+	for len(toks) > 1 && toks[0] == "the" { // all of them: "The The Acme" → "acme", as "the acme" is
 		toks = toks[1:]
 	}
 	// Trailing legal forms and a dangling "and" go, on both sides of the

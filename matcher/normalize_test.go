@@ -467,3 +467,20 @@ func TestCompanyLegalFormsAroundAnd(t *testing.T) {
 		}
 	}
 }
+
+// A normalised company name normalises to itself (issue 9 fuzzing: only
+// one leading "The" was dropped, so "The The Acme" gave "the acme", which
+// gave "acme").
+func TestCompanyIdempotent(t *testing.T) {
+	n := newNormalizer()
+	for _, in := range []string{"The The Acme", "The The The Acme Inc", "The Acme & Co", "Müller GmbH & Co. KG", "The Inc Inc"} {
+		name, acr := n.company(in)
+		name2, acr2 := n.company(name)
+		if name2 != name || acr2 != acr {
+			t.Errorf("company(%q) = %q, %q; of that: %q, %q", in, name, acr, name2, acr2)
+		}
+	}
+	if name, _ := n.company("The The Acme"); name != "acme" {
+		t.Errorf(`company("The The Acme") = %q, want "acme"`, name)
+	}
+}
