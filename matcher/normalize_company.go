@@ -50,14 +50,16 @@ func (n *normalizer) company(s string) (name, acronym string) {
 		return toks[0], ""
 	}
 	var acr []byte
+	initials := 0 // in letters, not bytes: "刈 of" has one
 	for _, t := range toks {
 		if t == "and" || t == "of" || t == "for" {
 			continue
 		}
 		r, _ := utf8.DecodeRuneInString(t)
 		acr = utf8.AppendRune(acr, r)
+		initials++
 	}
-	if len(acr) < 2 {
+	if initials < 2 {
 		acr = nil
 	}
 	return strings.Join(toks, " "), string(acr)

@@ -484,3 +484,22 @@ func TestCompanyIdempotent(t *testing.T) {
 		t.Errorf(`company("The The Acme") = %q, want "acme"`, name)
 	}
 }
+
+// An acronym has at least two letters, counted as runes (issue 9 fuzzing:
+// bytes were counted, so "刈 of" got the acronym "刈").
+func TestCompanyAcronymCountsLetters(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct{ in, name, acr string }{
+		{"刈 of", "刈 of", ""},
+		{"Ärzte for", "arzte for", ""},
+		{"Øresund of", "oresund of", ""},
+		{"刈 谷", "刈 谷", "刈谷"},
+		{"Société Générale", "societe generale", "sg"},
+	}
+	for _, tt := range tests {
+		name, acr := n.company(tt.in)
+		if name != tt.name || acr != tt.acr {
+			t.Errorf("company(%q) = %q, %q; want %q, %q", tt.in, name, acr, tt.name, tt.acr)
+		}
+	}
+}
