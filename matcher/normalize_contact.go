@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/net/publicsuffix"
@@ -59,9 +60,12 @@ func normEmail(s string) string {
 	if len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		return ""
 	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c <= ' ' || c == '(' || c == ')' || c == ',' || c == ':' || c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' || c == '"' {
+	for _, c := range local {
+		// Control characters (C0, DEL, C1) and blanks are never in an
+		// address; nor is U+FFFD, which ToLower wrote for invalid bytes
+		// (any two invalid addresses would otherwise be one).
+		if c <= ' ' || c == '(' || c == ')' || c == ',' || c == ':' || c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' || c == '"' ||
+			c >= 0x7f && (unicode.IsControl(c) || unicode.IsSpace(c) || c == utf8.RuneError) {
 			return ""
 		}
 	}

@@ -503,3 +503,28 @@ func TestCompanyAcronymCountsLetters(t *testing.T) {
 		}
 	}
 }
+
+// An address with a control character (DEL, C0 or C1) or an invalid byte
+// in its local part is not an address (issue 9 fuzzing: DEL was accepted,
+// and invalid bytes all became U+FFFD, so different addresses normalised
+// to one).
+func TestEmailRejectsControlCharacters(t *testing.T) {
+	tests := []struct{ in, norm string }{
+		{"n\x7f@acme.com", ""},
+		{"\x7fjoe@acme.com", ""},
+		{"jo\u0085e@acme.com", ""},
+		{"jo\u009fe@acme.com", ""},
+		{"jo\te@acme.com", ""},
+		{"jo\u00a0e@acme.com", ""},
+		{"\xbb\xbbn@acme.com", ""},
+		{"jo\ufffde@acme.com", ""},
+		{"\xbb\xbb\xbb\xbb\xbb\xbb\xbbn\x7f@Oail.E", ""},
+		{"josé@acme.com", "josé@acme.com"},
+		{"O'Brien+crm@Acme.com", "o'brien+crm@acme.com"},
+	}
+	for _, tt := range tests {
+		if got := normEmail(tt.in); got != tt.norm {
+			t.Errorf("normEmail(%q) = %q, want %q", tt.in, got, tt.norm)
+		}
+	}
+}
