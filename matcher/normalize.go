@@ -69,6 +69,12 @@ func (n *normalizer) foldText(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
+	if !utf8.ValidString(s) {
+		// The accent stripping fails on an invalid byte, and the whole
+		// string would keep its accents: invalid bytes become U+FFFD,
+		// which separates words as any other non-letter does.
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	s = n.fold.String(s)
 	if out, _, err := transform.String(n.strip, s); err == nil {
 		s = out

@@ -528,3 +528,32 @@ func TestEmailRejectsControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// Accent folding works on the valid part of a string with invalid bytes,
+// which separate words as any other non-letter does (issue 9 fuzzing: one
+// invalid byte turned the folding off for the whole name).
+func TestFoldInvalidUTF8(t *testing.T) {
+	n := newNormalizer()
+	givens := []struct{ in, want string }{
+		{"\x95\xf3\xf5ќ", "к"},
+		{"José\xff", "jose"},
+		{"\xffZoë", "zoe"},
+	}
+	for _, tt := range givens {
+		if got, _ := n.foldGivenName(tt.in); got != tt.want {
+			t.Errorf("givenName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	surnames := []struct{ in, want string }{
+		{"Müller\xff", "muller"},
+		{"Gar\xffcía", "garcia"},
+	}
+	for _, tt := range surnames {
+		if got := n.foldSurname(tt.in); got != tt.want {
+			t.Errorf("surname(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if name, _ := n.company("Nestlé\xff S.A."); name != "nestle" {
+		t.Errorf(`company("Nestlé\xff S.A.") = %q, want "nestle"`, name)
+	}
+}
