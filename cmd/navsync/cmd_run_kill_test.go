@@ -118,25 +118,7 @@ func newKillOrg(t *testing.T, people int, seed int64) *killOrg {
 // does) with extra YAML appended.
 func (k *killOrg) writeConfig(t *testing.T, extra string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "navsync.yaml")
-	admin := k.srv.AdminUser().Username
-	_, rt, err := k.srv.IssueToken(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := k.srv.ConnectedApp()
-	if err := writeSimConfig(context.Background(), path, simConfig{loginURL: k.hs.URL, orgID: k.srv.OrgID(), clientID: app.ClientID,
-		clientSecret: app.ClientSecret, username: admin, refreshToken: rt, world: k.world, srv: k.srv}); err != nil {
-		t.Fatal(err)
-	}
-	if extra != "" {
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteString(extra)
-		f.Close()
-	}
+	path, _ := writeTestConfig(t, k.srv, k.hs.URL, k.world, true, extra)
 	return path
 }
 

@@ -108,26 +108,7 @@ func (c cmdConfig) runFolders() []string {
 // writeConfig writes a config for the org with extra YAML appended.
 func (o *cmdOrg) writeConfig(t *testing.T, extra string) cmdConfig {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "navsync.yaml")
-	admin := o.srv.AdminUser().Username
-	_, rt, err := o.srv.IssueToken(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := o.srv.ConnectedApp()
-	if err := writeSimConfig(context.Background(), path, simConfig{loginURL: o.hs.URL, orgID: o.srv.OrgID(), clientID: app.ClientID,
-		clientSecret: app.ClientSecret, username: admin, refreshToken: rt, world: o.world}); err != nil {
-		t.Fatal(err)
-	}
-	if extra != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(b, extra...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, rt := writeTestConfig(t, o.srv, o.hs.URL, o.world, false, extra)
 	return cmdConfig{path: path, dir: filepath.Dir(path), refreshToken: rt}
 }
 
