@@ -266,26 +266,11 @@ func (a *applier) updateChunk(ctx context.Context, object string, chunk []int, f
 			r = missingResult(callErr, "PATCH", "/composite/sobjects", len(results), len(chunk))
 		}
 		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max}
-		switch {
-		case r.Success:
-			o.Status = StatusDone
-		case r.Sent == sfbulk.Answered && len(r.Errors) > 0:
-			o.Status, o.ErrorCode, o.ErrorMessage = StatusFailed, r.Errors[0].StatusCode, r.Errors[0].Message
-			if o.ErrorCode == "UNABLE_TO_LOCK_ROW" && !final {
-				// Journalled failed now (the journal allows failed ->
-				// sent), sent again in the next round.
-				locked = append(locked, i)
-			}
-		case r.Sent == sfbulk.MaybeSent:
-			o.Status = StatusUnknown
-			o.ErrorCode, o.ErrorMessage = errorCode(r.Err()), "no answer from Salesforce; the next run reads the record before sending again"
-			fatal = cmp.Or(fatal, r.Err())
-		default:
-			o.Status = StatusFailed
-			o.ErrorCode, o.ErrorMessage = errorCode(r.Err()), errorMessage(r.Err())
-			if r.RequestErr != nil {
-				fatal = cmp.Or(fatal, r.RequestErr)
-			}
+		fatal = cmp.Or(fatal, classify(&o, r, "no answer from Salesforce; the next run reads the record before sending again"))
+		if o.ErrorCode == "UNABLE_TO_LOCK_ROW" && r.Sent == sfbulk.Answered && len(r.Errors) > 0 && !final {
+			// Journalled failed now (the journal allows failed -> sent),
+			// sent again in the next round.
+			locked = append(locked, i)
 		}
 		a.res.Outcomes[i] = o
 		outs = append(outs, state.Outcome{Seq: a.actions[i].Seq, State: journalState(o.Status),
@@ -360,21 +345,7 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 			r.Sent = sfbulk.MaybeSent
 		}
 		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max, JobID: jobID}
-		switch {
-		case r.Success:
-			o.Status = StatusDone
-		case r.Sent == sfbulk.Answered && len(r.Errors) > 0:
-			o.Status, o.ErrorCode, o.ErrorMessage = StatusFailed, r.Errors[0].StatusCode, r.Errors[0].Message
-		case r.Sent == sfbulk.MaybeSent:
-			o.Status = StatusUnknown
-			o.ErrorCode, o.ErrorMessage = errorCode(r.Err()), "no result for this record; the next run reads the record before sending again"
-			fatal = cmp.Or(fatal, r.Err())
-		default:
-			o.Status, o.ErrorCode, o.ErrorMessage = StatusFailed, errorCode(r.Err()), errorMessage(r.Err())
-			if r.RequestErr != nil {
-				fatal = cmp.Or(fatal, r.RequestErr)
-			}
-		}
+		fatal = cmp.Or(fatal, classify(&o, r, "no result for this record; the next run reads the record before sending again"))
 		a.res.Outcomes[i] = o
 		outs = append(outs, state.Outcome{Seq: a.actions[i].Seq, State: journalState(o.Status),
 			ErrorCode: o.ErrorCode, ErrorMessage: o.ErrorMessage})
@@ -388,6 +359,28 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 	}
 	if fatal != nil {
 		return &stopError{fmt.Errorf("ingest %s (job %s): %w", object, jobID, fatal)}
+	}
+	return nil
+}
+
+// classify sets o's status and error from one record's result and returns
+// the call-level error that must stop the apply (nil for per-record
+// failures): done; failed with Salesforce's code; unknown (maybe applied:
+// unknownMsg says what happens next); failed without an answer.
+func classify(o *Outcome, r sfbulk.RecordResult, unknownMsg string) error {
+	switch {
+	case r.Success:
+		o.Status = StatusDone
+	case r.Sent == sfbulk.Answered && len(r.Errors) > 0:
+		o.Status, o.ErrorCode, o.ErrorMessage = StatusFailed, r.Errors[0].StatusCode, r.Errors[0].Message
+	case r.Sent == sfbulk.MaybeSent:
+		o.Status, o.ErrorCode, o.ErrorMessage = StatusUnknown, errorCode(r.Err()), unknownMsg
+		return r.Err()
+	default:
+		o.Status, o.ErrorCode, o.ErrorMessage = StatusFailed, errorCode(r.Err()), errorMessage(r.Err())
+		if r.RequestErr != nil {
+			return r.RequestErr
+		}
 	}
 	return nil
 }
