@@ -53,6 +53,10 @@ type ContactOptions struct {
 	// Calls, when set, is increased by the API calls the owners' clients
 	// made.
 	Calls *int64
+
+	// roleOf maps a lead id to its create_contact_role action (set by
+	// applyContacts).
+	roleOf map[string]int
 }
 
 // applyContacts creates the plan's contacts and contact roles, owner by
@@ -90,6 +94,7 @@ func applyContacts(ctx context.Context, reader RecordReader, owners OwnerClients
 		}
 	}
 	slices.Sort(ownerIDs)
+	o.roleOf = roles
 	defer owners.Flush(context.WithoutCancel(ctx))
 	for _, uid := range ownerIDs {
 		if err := ctx.Err(); err != nil {
@@ -102,10 +107,10 @@ func applyContacts(ctx context.Context, reader RecordReader, owners OwnerClients
 	// Roles whose contact was not created are skipped; the rest were
 	// sent with their owner's contacts.
 	var outs []state.Outcome
+	contactOf := contactIndexes(actions)
 	for _, i := range roles {
 		if outcomes[i].Status == StatusNotSent && actions[i].TargetID == "" {
-			ci := contactIndex(actions, actions[i].LeadID)
-			if ci >= 0 && outcomes[ci].Status != StatusDone {
+			if ci, ok := contactOf[actions[i].LeadID]; ok && outcomes[ci].Status != StatusDone {
 				skipOutcome(&actions[i], &outcomes[i], ReasonContactNotDone, "the Contact was not created in this run")
 				outs = append(outs, state.Outcome{Seq: actions[i].Seq, State: state.Skipped, Reason: ReasonContactNotDone})
 			}
@@ -119,13 +124,15 @@ func applyContacts(ctx context.Context, reader RecordReader, owners OwnerClients
 	return nil
 }
 
-func contactIndex(actions []Action, leadID string) int {
+// contactIndexes maps each lead id to its create_contact action.
+func contactIndexes(actions []Action) map[string]int {
+	m := map[string]int{}
 	for i := range actions {
-		if actions[i].Kind == KindCreateContact && actions[i].LeadID == leadID {
-			return i
+		if actions[i].Kind == KindCreateContact {
+			m[actions[i].LeadID] = i
 		}
 	}
-	return -1
+	return m
 }
 
 func skipOutcome(a *Action, o *Outcome, reason, detail string) {
@@ -455,12 +462,9 @@ func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Act
 		if outcomes[ci].Status != StatusDone {
 			continue
 		}
-		for i := range actions {
-			a := &actions[i]
-			if a.Kind == KindCreateContactRole && a.LeadID == actions[ci].LeadID && !a.Skip {
-				a.Fields["ContactId"] = actions[ci].TargetID
-				send = append(send, i)
-			}
+		if i, ok := o.roleOf[actions[ci].LeadID]; ok && !actions[i].Skip {
+			actions[i].Fields["ContactId"] = actions[ci].TargetID
+			send = append(send, i)
 		}
 	}
 	for start := 0; start < len(send); start += sfbulk.MaxCollection {

@@ -53,13 +53,14 @@ func quotaMonth(cfg *Config, now time.Time) (month, day string) {
 func dryContactOutcomes(ctx context.Context, st *state.Store, cfg *Config, actions []Action, outcomes []Outcome, now time.Time) error {
 	month, _ := quotaMonth(cfg, now)
 	left := map[string]int{}
+	contactOf := contactIndexes(actions)
 	for i := range actions {
 		a := &actions[i]
 		if a.Skip || (a.Kind != KindCreateContact && a.Kind != KindCreateContactRole) {
 			continue
 		}
 		if a.Kind == KindCreateContactRole {
-			if outcomes[contactIndex(actions, a.LeadID)].Status == StatusWouldCreate {
+			if outcomes[contactOf[a.LeadID]].Status == StatusWouldCreate {
 				outcomes[i].Status = StatusWouldCreate
 			} else {
 				skipOutcome(a, &outcomes[i], ReasonContactNotDone, "its Contact would not be created")
