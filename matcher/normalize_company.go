@@ -25,7 +25,37 @@ var legalSuffixes = setOf(
 	"inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company", "plc",
 	"gmbh", "ag", "kg", "mbh", "ug", "se", "sa", "sas", "sarl", "sl", "sau", "spa", "srl", "bv", "nv", "oy", "oyj", "ab", "as",
 	"asa", "aps", "pty", "pte", "pvt", "kk", "kft", "zrt", "sro", "doo", "sp", "zoo", "ltda", "cv", "de", "sab", "lda", "pllc", "pc",
+	"aktiengesellschaft", "limitada", "srls", "sagl", "ohg", "bhd", "sdn", "tbk", "jsc", "pjsc", "ooo", "oao", "zao",
 )
+
+// legalPhrases are company forms of several words, as registers and CRMs
+// spell them out, dropped from the end of a name like legalSuffixes
+// ("Hawthorn Market Sociedad Anónima" is "Hawthorn Market S.A."). Their
+// last words alone are not all forms ("Acme Public" keeps "public").
+var legalPhrases = [][]string{
+	{"public", "limited", "company"}, {"private", "limited", "company"}, {"limited", "liability", "company"},
+	{"limited", "liability", "partnership"}, {"limited", "partnership"}, {"private", "limited"}, {"proprietary", "limited"},
+	{"proprietary", "company"}, {"sociedad", "anonima"}, {"sociedad", "limitada"}, {"sociedad", "de", "responsabilidad", "limitada"},
+	{"societe", "anonyme"}, {"societe", "par", "actions", "simplifiee"}, {"societe", "a", "responsabilite", "limitee"},
+	{"societa", "per", "azioni"}, {"societa", "a", "responsabilita", "limitata"}, {"besloten", "vennootschap"},
+	{"naamloze", "vennootschap"}, {"gesellschaft", "mit", "beschrankter", "haftung"}, {"kabushiki", "kaisha"},
+	{"sociedade", "anonima"}, {"sociedade", "limitada"}, {"sp", "z", "oo"},
+}
+
+// legalTail returns how many trailing tokens of toks are a legal form (0
+// for none); at least one token always stays.
+func legalTail(toks []string) int {
+	n := len(toks)
+	for _, ph := range legalPhrases { // first: "sociedad limitada" is one form
+		if len(ph) < n && slices.Equal(toks[n-len(ph):], ph) {
+			return len(ph)
+		}
+	}
+	if n > 1 && has(legalSuffixes, toks[n-1]) {
+		return 1
+	}
+	return 0
+}
 
 // company normalises a company name: folded, "&" as "and", dots dropped
 // ("S.A." → "sa"), a leading "The" and trailing legal forms removed (those
@@ -40,8 +70,14 @@ func (n *normalizer) company(s string) (name, acronym string) {
 	}
 	// Trailing legal forms and a dangling "and" go, on both sides of the
 	// "and": "Smith & Co" → "smith", "Müller GmbH & Co. KG" → "muller".
-	for len(toks) > 1 && (has(legalSuffixes, toks[len(toks)-1]) || toks[len(toks)-1] == "and") {
-		toks = toks[:len(toks)-1]
+	for {
+		if k := legalTail(toks); k > 0 {
+			toks = toks[:len(toks)-k]
+		} else if len(toks) > 1 && toks[len(toks)-1] == "and" {
+			toks = toks[:len(toks)-1]
+		} else {
+			break
+		}
 	}
 	if len(toks) == 0 {
 		return "", ""

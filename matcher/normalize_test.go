@@ -468,6 +468,36 @@ func TestCompanyLegalFormsAroundAnd(t *testing.T) {
 	}
 }
 
+// Legal forms spelled out in words are dropped like their abbreviations, so
+// a past employer listed as "Hawthorn Market" is the CRM's "Hawthorn Market
+// Sociedad Anónima" exactly (issue 10: job changers whose past company kept
+// "sociedad anonima" were only fuzzy_strong and stayed below the auto
+// threshold); a form's last word alone is not one ("Acme Public").
+func TestCompanyLegalPhrases(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct{ in, name string }{
+		{"Hawthorn Market Sociedad Anónima", "hawthorn market"},
+		{"Coral Crest Consulting Sociedad Limitada", "coral crest consulting"},
+		{"Greenfield Works Data Public Limited Company", "greenfield works data"},
+		{"Birch Alliance Proprietary Limited", "birch alliance"},
+		{"Xanea Beverages Private Limited", "xanea beverages"},
+		{"Vogel Industries Aktiengesellschaft", "vogel industries"},
+		{"Acme Limited Liability Company", "acme"},
+		{"Blauw Besloten Vennootschap", "blauw"},
+		{"Rossi Società per Azioni", "rossi"},
+		{"Kowalski Sp. z o.o.", "kowalski"},
+		{"Acme Public", "acme public"},
+		{"Acme Private", "acme private"},
+		{"Sociedad Anónima", "sociedad anonima"},
+		{"Limited", "limited"},
+	}
+	for _, tt := range tests {
+		if name, _ := n.company(tt.in); name != tt.name {
+			t.Errorf("company(%q) = %q, want %q", tt.in, name, tt.name)
+		}
+	}
+}
+
 // A normalised company name normalises to itself (issue 9 fuzzing: only
 // one leading "The" was dropped, so "The The Acme" gave "the acme", which
 // gave "acme").
