@@ -29,7 +29,7 @@ func leadLevelsOf(l, c *prepPerson) [numLeadFields]level {
 		lv[fPastCompany] = lvDifferent
 	past:
 		for i := range ls.past {
-			switch compareCompany(&ls.past[i], nil, c.company, nil) {
+			switch compareCompany(&ls.past[i], nil, c.company, c.domains[:]) {
 			case lvExact:
 				lv[fPastCompany] = lvExact
 				break past // nothing after can do better
@@ -232,6 +232,12 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 		return domainNameLevel(a, ad, b, bd)
 	}
 	if (a.acr != "" && a.acr == b.name) || (b.acr != "" && b.acr == a.name) {
+		// An acronym that the long name's own domain spells too is the
+		// firm: "FMD" and "Federal Marine Dynamics" whose people write
+		// from fmd.co.
+		if b.acr == a.name && spells(bd, a.name) || a.acr == b.name && spells(ad, b.name) {
+			return lvExact
+		}
 		return lvFuzzyStrong
 	}
 	if tokenPrefix(a.name, b.name) || tokenPrefix(b.name, a.name) {
@@ -302,6 +308,16 @@ func domainNameLevel(a *compName, ad []string, b *compName, bd []string) level {
 		}
 	}
 	return lvDifferent
+}
+
+// spells reports whether one of the domains ds has the first label name.
+func spells(ds []string, name string) bool {
+	for _, d := range ds {
+		if d != "" && labelIs(d, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelIs reports whether the first label of domain d, hyphens ignored,

@@ -245,7 +245,7 @@ func heldJob(l, c *prepPerson) bool {
 		if i >= len(ls.pastTitles) {
 			break
 		}
-		co := compareCompany(&ls.past[i], nil, c.company, nil)
+		co := compareCompany(&ls.past[i], nil, c.company, c.domains[:])
 		ti := compareTitle(&ls.pastTitles[i], c.title)
 		if (co == lvExact || co == lvFuzzyStrong) && (ti == lvExact || ti == lvFuzzyStrong) {
 			return true

@@ -587,3 +587,34 @@ func TestFoldInvalidUTF8(t *testing.T) {
 		t.Errorf(`company("Nestlé\xff S.A.") = %q, want "nestle"`, name)
 	}
 }
+
+// An acronym is the firm exactly when the long name's own domain spells it
+// (issue 10: job changers listing "FMD" for the CRM's "Federal Marine
+// Dynamics Inc." at fmd.co were fuzzy_strong on past_company and stayed
+// below the auto threshold); without the domain, or with another firm's,
+// it stays fuzzy_strong.
+func TestCompareCompanyAcronymDomain(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct {
+		a      string
+		ad     []string
+		b      string
+		bd     []string
+		want   level
+		reason string
+	}{
+		{"FMD", nil, "Federal Marine Dynamics Inc.", []string{"", "fmd.co"}, lvExact, "the long name's address spells the acronym"},
+		{"Federal Marine Dynamics Inc.", []string{"fmd.co", ""}, "FMD", nil, lvExact, "either side"},
+		{"FMD", nil, "Federal Marine Dynamics Inc.", []string{"f-m-d.com"}, lvExact, "hyphens ignored"},
+		{"FMD", nil, "Federal Marine Dynamics Inc.", nil, lvFuzzyStrong, "no domain"},
+		{"FMD", nil, "Federal Marine Dynamics Inc.", []string{"federalmarine.com"}, lvFuzzyStrong, "a domain of the long name, not the acronym"},
+		{"FMD", []string{"fmd.co"}, "Federal Marine Dynamics Inc.", nil, lvFuzzyStrong, "the acronym's own domain says nothing of the long name"},
+		{"FMD", nil, "Fast Metal Design", []string{"acme.com"}, lvFuzzyStrong, "another firm's domain"},
+	}
+	for _, tt := range tests {
+		got := compareCompany(n.companyName(tt.a), tt.ad, n.companyName(tt.b), tt.bd)
+		if got != tt.want {
+			t.Errorf("%s: compareCompany(%q %v, %q %v) = %v, want %v", tt.reason, tt.a, tt.ad, tt.b, tt.bd, got, tt.want)
+		}
+	}
+}
