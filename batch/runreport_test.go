@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,6 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
+	"github.com/navsync/navsync/batch/review"
 	"github.com/navsync/navsync/internal/duckdbtest"
 	"github.com/navsync/navsync/matcher"
 )
@@ -382,17 +385,12 @@ func TestWriteRunFolder(t *testing.T) {
 	if s := raw["started"]; s != "2026-11-24T07:30:00Z" {
 		t.Errorf("run.json started = %v, want UTC", s)
 	}
-	// Every key is snake_case, as DESIGN.md's reports are. The inputs'
-	// keys are input.FileStat's field names (it has no json tags): not
-	// checked here.
+	// Every key is snake_case, as DESIGN.md's reports are.
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
-				if path == "" && k == "inputs" {
-					continue
-				}
 				// Maps keyed by data (kinds, statuses, reasons, error
 				// codes) are not checked, their values are.
 				if strings.ToLower(k) != k && !strings.HasSuffix(path, "_by_code") && !strings.HasSuffix(path, "_by_reason") {
@@ -407,6 +405,107 @@ func TestWriteRunFolder(t *testing.T) {
 		}
 	}
 	walk("", raw)
+}
+
+var updateRunJSON = flag.Bool("update-run-json", false, "rewrite batch/testdata/run.json.golden")
+
+// TestRunJSONGolden writes a run folder whose summary has every part of
+// run.json (the optional ones too), reads its run.json back and compares
+// it with testdata/run.json.golden, the file's keys as readers see them
+// (go test ./batch/ -run RunJSONGolden -update-run-json after a deliberate
+// change).
+func TestRunJSONGolden(t *testing.T) {
+	started := time.Date(2026, 11, 23, 6, 45, 0, 0, time.UTC)
+	fx := newRunFolderFixture("20261123T064500Z-ab12", started, false)
+	fx.sum.Inputs = []input.FileStat{
+		{Path: "/data/leads.csv", Kind: "leads", Rows: 4, Rejected: 1},
+		{Path: "/work/crm/Contact.csv", Kind: "Contact", Rows: 3, DroppedValues: 1},
+	}
+	fx.sum.Brake = &BrakeCheck{Planned: 4, MaxWrites: 3, PreviousRun: "20261122T064500Z-0000", PreviousWrites: 2, MaxGrowth: 5,
+		GrowthFloor: 1000, GrowthLimit: 1000, Tripped: "max_writes", Forced: true}
+	fx.sum.Reviews = &review.Reviews{Files: []string{"reviews.csv"}, Read: 3, Imported: 2, Stored: 2,
+		Problems:    []review.VerdictProblem{{File: "reviews.csv", Line: 4, LeadID: "L8", CRMID: "003H", Problem: "no lead \"L8\" in this run's Sales Navigator exports"}},
+		SettledSame: 1, SettledDifferent: 1,
+		NotApplied: []review.NotApplied{{LeadID: "L6", CRMID: "003F", Probability: 0.1, Why: "scores 0.100 now, below the review threshold 0.2"}},
+		Precision:  review.Precision{Threshold: 0.95, Pairs: 1, Same: 1, Value: 1, Bands: []review.Band{{Label: "at or above the auto threshold 0.95", Same: 1}}},
+	}
+	dir, err := fx.write(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, RunFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "run.json.golden")
+	if *updateRunJSON {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("run.json differs from %s (go test ./batch/ -run RunJSONGolden -update-run-json)\ngot:\n%s\nwant:\n%s", golden, got, want)
+	}
+	// The inputs by their json names.
+	var raw struct {
+		Inputs []map[string]any `json:"inputs"`
+	}
+	if err := json.Unmarshal(got, &raw); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys := []string{"dropped_values", "kind", "path", "rejected", "rows"}
+	for i, f := range raw.Inputs {
+		keys := slices.Sorted(maps.Keys(f))
+		if !slices.Equal(keys, wantKeys) {
+			t.Errorf("run.json inputs[%d] keys %q, want %q", i, keys, wantKeys)
+		}
+	}
+	if len(raw.Inputs) != 2 || raw.Inputs[1]["path"] != "/work/crm/Contact.csv" || raw.Inputs[1]["dropped_values"] != 1.0 {
+		t.Errorf("run.json inputs %v", raw.Inputs)
+	}
+}
+
+// TestRunSummaryTags: every field run.json holds, at any depth, names its
+// key with a json tag (a field without one is written under its Go name,
+// "Path" beside "run_id"), or is left out with "-".
+func TestRunSummaryTags(t *testing.T) {
+	marshaler := reflect.TypeFor[json.Marshaler]()
+	seen := map[reflect.Type]bool{}
+	var check func(path string, typ reflect.Type)
+	check = func(path string, typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] || typ.Implements(marshaler) || reflect.PointerTo(typ).Implements(marshaler) {
+			return
+		}
+		seen[typ] = true
+		for f := range typ.Fields() {
+			if !f.IsExported() {
+				continue
+			}
+			tag, ok := f.Tag.Lookup("json")
+			name, _, _ := strings.Cut(tag, ",")
+			switch {
+			case !ok || name == "" && !f.Anonymous:
+				t.Errorf("run.json: %s.%s (%s) has no json tag", path, f.Name, typ)
+				continue
+			case name == "-":
+				continue
+			case name != strings.ToLower(name):
+				t.Errorf("run.json: %s.%s is written as %q, not snake_case", path, f.Name, name)
+			}
+			check(path+"."+name, f.Type)
+		}
+	}
+	check("run.json", reflect.TypeFor[RunSummary]())
+	if !seen[reflect.TypeFor[input.FileStat]()] {
+		t.Error("input.FileStat not reached from RunSummary")
+	}
 }
 
 // columnsOf is the schema of a report's column list.

@@ -12,15 +12,16 @@ import (
 	"github.com/navsync/navsync/internal/sfid"
 )
 
-// FileStat counts what one input file gave.
+// FileStat counts what one input file gave. run.json lists one per input
+// file under "inputs", with these json names.
 type FileStat struct {
-	Path     string
-	Kind     string // "leads", "accounts", "Contact", "Lead", "Account", "User", "Opportunity"
-	Rows     int    // rows kept
-	Rejected int    // rows left out
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`     // "leads", "accounts", "Contact", "Lead", "Account", "User", "Opportunity"
+	Rows     int    `json:"rows"`     // rows kept
+	Rejected int    `json:"rejected"` // rows left out
 	// DroppedValues counts values left out of kept rows (invalid_value
 	// rejects): the rows count in Rows, not in Rejected.
-	DroppedValues int
+	DroppedValues int `json:"dropped_values"`
 }
 
 // rowReject is a row turned down by a binding.
