@@ -68,12 +68,22 @@ func parseNicknames(data string) (*nicknameTable, error) {
 	// robert" beside "robert has_nickname bill"). A name's roots are the
 	// name itself and the names it is a nickname of that have at least as
 	// many nicknames as it has, so "bill" has the roots william and robert
-	// but william and robert do not share a root.
+	// but william and robert do not share a root. A relation listed one
+	// way only, to a shorter nickname, says which is the formal name
+	// whatever the counts: "gerald has_nickname jerry" and no "jerry
+	// has_nickname gerald" make gerald a root of jerry, though jerry lists
+	// more nicknames of its own (so do albert, herbert and norbert of
+	// bert, bradley of brad, johann of john); the table's odd rows to a
+	// longer name ("wilma has_nickname william") stay out.
+	listed := make(map[edge]bool, len(edges))
+	for _, e := range edges {
+		listed[e] = true
+	}
 	roots := map[string][]uint16{}
 	for _, e := range edges {
 		roots[e.formal] = appendUnique(roots[e.formal], id(e.formal))
 		roots[e.nick] = appendUnique(roots[e.nick], id(e.nick))
-		if degree[e.formal] >= degree[e.nick] {
+		if degree[e.formal] >= degree[e.nick] || !listed[edge{e.nick, e.formal}] && len(e.nick) < len(e.formal) {
 			roots[e.nick] = appendUnique(roots[e.nick], id(e.formal))
 		}
 	}

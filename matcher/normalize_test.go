@@ -69,6 +69,15 @@ func TestNicknames(t *testing.T) {
 		{"peggy", "margaret", true},
 		{"john", "robert", false},
 		{"william", "robert", false},
+		// listed one way only ("gerald has_nickname jerry"), though jerry
+		// lists more nicknames of its own (issue 10: Jerry and Gerald
+		// were "different")
+		{"jerry", "gerald", true},
+		{"gerry", "gerald", true},
+		{"gerald", "garrett", false},
+		{"gerald", "jeremiah", false},
+		{"bert", "herbert", true},
+		{"william", "wilma", false}, // "wilma has_nickname william": a row to a longer name
 	}
 	for _, tt := range tests {
 		ra, rb := nt.Roots(tt.a), nt.Roots(tt.b)
