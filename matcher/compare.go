@@ -168,8 +168,45 @@ func compareGiven(l, c *prepPerson) level {
 		return lvExact
 	case rootsIntersect(l.firstRoots, c.firstRoots):
 		return lvNickname
+	case transliterated(a, b):
+		return lvFuzzyStrong
 	}
 	return jwLevel(jaroWinkler(a, b), true)
+}
+
+// transliterated reports whether two folded names are one name with and
+// without the digraphs that spell a letter without its diacritic: German
+// ä ö ü as ae oe ue ("Dörte Günther" folds to "dorte gunther", written
+// "Doerte Guenther" on a keyboard without them), Danish and Norwegian å as
+// aa ("Åse", "Aase"). Jaro-Winkler grades them weak ("dorte" and "doerte"
+// 0.90: the inserted letter reads as transpositions). An e after a, o or u
+// and an a after a are skipped on both sides, so "michael" and "michal" are
+// one too, as they are across languages.
+func transliterated(a, b string) bool {
+	i, j := 0, 0
+	for {
+		i, j = skipDigraph(a, i), skipDigraph(b, j)
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+// skipDigraph steps over the second letter of a digraph at s[i] (an e
+// after a, o or u; an a after a).
+func skipDigraph(s string, i int) int {
+	if i > 0 && i < len(s) {
+		p := s[i-1]
+		if s[i] == 'e' && (p == 'a' || p == 'o' || p == 'u') || s[i] == 'a' && p == 'a' {
+			return i + 1
+		}
+	}
+	return i
 }
 
 func compareSurname(a, b string) level {
@@ -178,6 +215,9 @@ func compareSurname(a, b string) level {
 	}
 	if len(a) >= 4 && len(b) >= 4 && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a)) {
 		// a double-barrelled name against one of its parts
+		return lvFuzzyStrong
+	}
+	if transliterated(a, b) {
 		return lvFuzzyStrong
 	}
 	return jwLevel(jaroWinkler(a, b), true)
