@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/review"
@@ -29,22 +30,76 @@ func reviewFiles(cfg *Config, extra []string) []string {
 	return out
 }
 
-// readReviewFiles reads the verdicts of the reviews files, before anything
-// else of the run: a file that cannot be used stops the run (exit 5,
-// nothing written); a line that cannot be used is a problem and the rest
-// applies.
-func readReviewFiles(files []string) ([]review.Verdict, []review.VerdictProblem, error) {
+// ReadReviewFiles reads the verdicts of reviews files (navsync run's and
+// navsync match's --reviews), before anything else of the run: a file that
+// cannot be used at all (missing, empty, a required column missing) is an
+// ErrBadInput error naming it, and nothing is written; a line that cannot
+// be used is a problem with its file and line, and the rest applies.
+func ReadReviewFiles(files []string) ([]review.Verdict, []review.VerdictProblem, error) {
 	var vs []review.Verdict
 	var probs []review.VerdictProblem
 	for _, f := range files {
 		v, p, err := review.ReadVerdicts(f)
 		if err != nil {
-			return nil, nil, badInput(fmt.Errorf("run: --reviews: %w; nothing was written", err))
+			return nil, nil, badInput(fmt.Errorf("--reviews: %w; nothing was written", err))
 		}
 		vs, probs = append(vs, v...), append(probs, p...)
 	}
 	return vs, probs, nil
 }
+
+// Reviewed is what reviewed pairs mean for one run: the matcher overrides
+// they make and, once Apply has seen the result, what they settled.
+type Reviewed struct{ rs *reviewState }
+
+// ReviewsWithoutStore checks the verdicts read from files against the
+// inputs as a run does (a verdict naming a lead or record the inputs do
+// not have is a problem with its line) and keeps the others in memory, for
+// navsync match, which has no state store: of several verdicts on one pair
+// the last read wins unless both have a time and it is the older, as in
+// the store. Summary().Stored is the pairs with a verdict, Imported 0.
+func ReviewsWithoutStore(files []string, vs []review.Verdict, probs []review.VerdictProblem, in *input.Inputs) *Reviewed {
+	rs, keep := checkVerdicts(files, vs, probs, in)
+	at := map[matcher.Pair]int{}
+	var pairs []pairVerdict
+	var times []time.Time
+	for _, v := range keep {
+		p := matcher.Pair{LeadID: v.LeadID, CRMID: v.CRMID}
+		i, ok := at[p]
+		if !ok {
+			at[p] = len(pairs)
+			pairs, times = append(pairs, pairVerdict{p, v.Verdict}), append(times, v.ReviewedAt)
+			continue
+		}
+		if !v.ReviewedAt.IsZero() && !times[i].IsZero() && v.ReviewedAt.Before(times[i]) {
+			continue
+		}
+		pairs[i].verdict, times[i] = v.Verdict, v.ReviewedAt
+	}
+	slices.SortFunc(pairs, func(a, b pairVerdict) int {
+		return cmp.Or(cmp.Compare(a.LeadID, b.LeadID), cmp.Compare(a.CRMID, b.CRMID))
+	})
+	rs.sum.Stored = len(pairs)
+	rs.settle(pairs, in)
+	return &Reviewed{rs}
+}
+
+// Overrides are the reviewed pairs of this run's leads for
+// matcher.Options.Overrides (nil when there are none).
+func (r *Reviewed) Overrides() *matcher.Overrides { return r.rs.overrides }
+
+// Apply acts on the matcher's result as a run does: a lead whose
+// same_person pair scores at the review threshold is a match with reason
+// reviewed, one scoring below it now is reported; it counts what review
+// settled and the observed precision at the auto threshold.
+func (r *Reviewed) Apply(m *matcher.Result, opts matcher.Options) { r.rs.apply(m, opts) }
+
+// Summary is what the reviewed pairs did (run.json's "reviews").
+func (r *Reviewed) Summary() *review.Reviews { return r.rs.sum }
+
+// Settled are the leads a same_person verdict settled (left out of the
+// review page's queue).
+func (r *Reviewed) Settled() map[string]bool { return r.rs.settled }
 
 // reviewState is what the reviewed pairs mean for one run.
 type reviewState struct {
@@ -54,12 +109,16 @@ type reviewState struct {
 	settled   map[string]bool         // leads with a same_person verdict
 }
 
-// importReviews checks the verdicts read against this run's leads and
-// snapshot (a verdict naming a lead or record the run does not have is a
-// problem with its line), stores the others (idempotently), and turns every
-// stored verdict on this run's leads into matcher overrides.
-func importReviews(ctx context.Context, st *state.Store, runID string, files []string, vs []review.Verdict,
-	probs []review.VerdictProblem, in *input.Inputs) (*reviewState, error) {
+// pairVerdict is a pair's verdict as stored.
+type pairVerdict struct {
+	matcher.Pair
+	verdict string
+}
+
+// checkVerdicts checks the verdicts read against this run's leads and
+// snapshot: a verdict naming a lead or record the run does not have is a
+// problem with its line; the others are returned, in the order read.
+func checkVerdicts(files []string, vs []review.Verdict, probs []review.VerdictProblem, in *input.Inputs) (*reviewState, []review.Verdict) {
 	rs := &reviewState{sum: &review.Reviews{Files: files, Read: len(vs) + len(probs), Problems: probs},
 		verdict: map[matcher.Pair]string{}, settled: map[string]bool{}}
 	leads, people := map[string]bool{}, map[string]bool{}
@@ -67,7 +126,7 @@ func importReviews(ctx context.Context, st *state.Store, runID string, files []s
 		leads[v.LeadID], people[v.CRMID] = false, false
 	}
 	markPresent(in, leads, people)
-	var keep []state.Review
+	var keep []review.Verdict
 	for _, v := range vs {
 		problem := ""
 		switch {
@@ -80,8 +139,7 @@ func importReviews(ctx context.Context, st *state.Store, runID string, files []s
 			rs.sum.Problems = append(rs.sum.Problems, review.VerdictProblem{File: v.File, Line: v.Line, LeadID: v.LeadID, CRMID: v.CRMID, Problem: problem})
 			continue
 		}
-		keep = append(keep, state.Review{LeadID: v.LeadID, CRMID: v.CRMID, Verdict: v.Verdict, Reviewer: v.Reviewer,
-			ReviewedAt: v.ReviewedAt, Source: v.File + ":" + strconv.Itoa(v.Line)})
+		keep = append(keep, v)
 	}
 	slices.SortStableFunc(rs.sum.Problems, func(a, b review.VerdictProblem) int {
 		if a.File != b.File {
@@ -89,8 +147,22 @@ func importReviews(ctx context.Context, st *state.Store, runID string, files []s
 		}
 		return a.Line - b.Line
 	})
+	return rs, keep
+}
+
+// importReviews checks the verdicts read against this run's leads and
+// snapshot (checkVerdicts), stores the others (idempotently), and turns
+// every stored verdict on this run's leads into matcher overrides.
+func importReviews(ctx context.Context, st *state.Store, runID string, files []string, vs []review.Verdict,
+	probs []review.VerdictProblem, in *input.Inputs) (*reviewState, error) {
+	rs, keep := checkVerdicts(files, vs, probs, in)
 	if len(keep) > 0 {
-		n, err := st.ImportReviews(ctx, runID, keep)
+		rows := make([]state.Review, len(keep))
+		for i, v := range keep {
+			rows[i] = state.Review{LeadID: v.LeadID, CRMID: v.CRMID, Verdict: v.Verdict, Reviewer: v.Reviewer,
+				ReviewedAt: v.ReviewedAt, Source: v.File + ":" + strconv.Itoa(v.Line)}
+		}
+		n, err := st.ImportReviews(ctx, runID, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -101,33 +173,41 @@ func importReviews(ctx context.Context, st *state.Store, runID string, files []s
 		return nil, err
 	}
 	rs.sum.Stored = len(stored)
-	if len(stored) == 0 {
-		return rs, nil
+	pairs := make([]pairVerdict, len(stored))
+	for i, r := range stored {
+		pairs[i] = pairVerdict{matcher.Pair{LeadID: r.LeadID, CRMID: r.CRMID}, r.Verdict}
 	}
-	// The stored verdicts on this run's leads (of any file, any run).
-	leads, people = map[string]bool{}, map[string]bool{}
-	for _, r := range stored {
-		leads[r.LeadID], people[r.CRMID] = false, false
+	rs.settle(pairs, in)
+	return rs, nil
+}
+
+// settle turns the verdicts on this run's leads and records (of any file,
+// any run) into matcher overrides.
+func (rs *reviewState) settle(pairs []pairVerdict, in *input.Inputs) {
+	if len(pairs) == 0 {
+		return
+	}
+	leads, people := map[string]bool{}, map[string]bool{}
+	for _, p := range pairs {
+		leads[p.LeadID], people[p.CRMID] = false, false
 	}
 	markPresent(in, leads, people)
 	ov := &matcher.Overrides{}
-	for _, r := range stored {
-		if !leads[r.LeadID] || !people[r.CRMID] {
+	for _, p := range pairs {
+		if !leads[p.LeadID] || !people[p.CRMID] {
 			continue
 		}
-		p := matcher.Pair{LeadID: r.LeadID, CRMID: r.CRMID}
-		rs.verdict[p] = r.Verdict
-		if r.Verdict == state.VerdictSame {
-			ov.Pinned = append(ov.Pinned, p)
-			rs.settled[r.LeadID] = true
+		rs.verdict[p.Pair] = p.verdict
+		if p.verdict == state.VerdictSame {
+			ov.Pinned = append(ov.Pinned, p.Pair)
+			rs.settled[p.LeadID] = true
 		} else {
-			ov.Forbidden = append(ov.Forbidden, p)
+			ov.Forbidden = append(ov.Forbidden, p.Pair)
 		}
 	}
 	if len(ov.Pinned)+len(ov.Forbidden) > 0 {
 		rs.overrides = ov
 	}
-	return rs, nil
 }
 
 // markPresent sets leads[id] and people[id] for the ids of the run's leads

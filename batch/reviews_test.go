@@ -11,7 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/review"
 	"github.com/navsync/navsync/matcher"
 	"github.com/navsync/navsync/sfbulk/sfsim"
@@ -339,5 +341,61 @@ func TestConfigReviewKeys(t *testing.T) {
 			ve.Problems[0].Line != tc.line {
 			t.Errorf("%q: %v", tc.yaml, err)
 		}
+	}
+}
+
+// TestReviewsWithoutStore: navsync match's reviewed pairs, kept in memory:
+// checked against the inputs as a run's, and of several verdicts on a pair
+// the one the store would keep.
+func TestReviewsWithoutStore(t *testing.T) {
+	in := &input.Inputs{Input: matcher.Input{
+		Leads:  []matcher.Lead{{LeadID: "L1"}, {LeadID: "L2"}, {LeadID: "L3"}, {LeadID: "L4"}},
+		People: []matcher.Person{{ID: "003A"}, {ID: "003B"}, {ID: "00QC"}},
+	}}
+	at := func(h int) time.Time { return time.Date(2026, 12, 3, h, 0, 0, 0, time.UTC) }
+	v := func(line int, lead, crm, verdict string, when time.Time) review.Verdict {
+		return review.Verdict{LeadID: lead, CRMID: crm, Verdict: verdict, ReviewedAt: when, File: "r.csv", Line: line}
+	}
+	const same, diff = review.VerdictSame, review.VerdictDifferent
+	vs := []review.Verdict{
+		v(2, "L2", "003B", diff, at(9)),
+		v(3, "L1", "003A", same, time.Time{}),
+		v(4, "L2", "003B", same, at(8)), // older than line 2: line 2 stays
+		v(5, "L3", "00QC", same, at(9)),
+		v(6, "L3", "00QC", diff, time.Time{}), // no time: newer, replaces line 5
+		v(7, "L9", "003A", same, at(9)),       // no such lead
+		v(8, "L4", "003Z", diff, at(9)),       // no such record
+	}
+	probs := []review.VerdictProblem{{File: "r.csv", Line: 9, Problem: `verdict "maybe": want same_person or different_people`}}
+	r := ReviewsWithoutStore([]string{"r.csv"}, vs, probs, in)
+	ov := r.Overrides()
+	if ov == nil {
+		t.Fatal("no overrides")
+	}
+	if want := []matcher.Pair{{LeadID: "L1", CRMID: "003A"}}; !slices.Equal(ov.Pinned, want) {
+		t.Errorf("pinned %v, want %v", ov.Pinned, want)
+	}
+	if want := []matcher.Pair{{LeadID: "L2", CRMID: "003B"}, {LeadID: "L3", CRMID: "00QC"}}; !slices.Equal(ov.Forbidden, want) {
+		t.Errorf("forbidden %v, want %v", ov.Forbidden, want)
+	}
+	if got := r.Settled(); len(got) != 1 || !got["L1"] {
+		t.Errorf("settled %v, want L1", got)
+	}
+	sum := r.Summary()
+	if sum.Read != 8 || sum.Stored != 3 || sum.Imported != 0 || !slices.Equal(sum.Files, []string{"r.csv"}) {
+		t.Errorf("summary read %d, stored %d, imported %d, files %v; want 8, 3, 0, [r.csv]", sum.Read, sum.Stored, sum.Imported, sum.Files)
+	}
+	var lines []int
+	for _, p := range sum.Problems {
+		lines = append(lines, p.Line)
+	}
+	if !slices.Equal(lines, []int{7, 8, 9}) || !strings.Contains(sum.Problems[0].Problem, `no lead "L9"`) ||
+		!strings.Contains(sum.Problems[1].Problem, `no Contact or Lead "003Z"`) {
+		t.Errorf("problems %+v", sum.Problems)
+	}
+
+	// Nothing that applies: no overrides.
+	if r := ReviewsWithoutStore([]string{"r.csv"}, vs[5:], nil, in); r.Overrides() != nil || r.Summary().Stored != 0 {
+		t.Errorf("only problems: overrides %v, stored %d", r.Overrides(), r.Summary().Stored)
 	}
 }

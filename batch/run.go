@@ -189,9 +189,9 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	// So are the reviews files: their verdicts are read now, applied once
 	// the inputs are read.
 	reviewPaths := reviewFiles(cfg, opts.Reviews)
-	verdicts, verdictProblems, err := readReviewFiles(reviewPaths)
+	verdicts, verdictProblems, err := ReadReviewFiles(reviewPaths)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	res = &RunResult{}
 	sum := &res.Summary

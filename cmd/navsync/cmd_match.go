@@ -21,6 +21,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/batch/review"
@@ -33,6 +34,7 @@ type matchConfig struct {
 	crmDir   string
 	leads    []string
 	accounts []string
+	reviews  []string // reviews files (reviews.csv of report.html)
 	outDir   string
 	train    bool
 	runID    string
@@ -54,6 +56,7 @@ type matchOutcome struct {
 	in      *input.Inputs
 	res     *matcher.Result
 	params  *matcher.Params // trained parameters, nil without --train
+	reviews *review.Reviews // what --reviews settled, nil without
 	reports []string        // files written
 	timings []stageTiming
 }
@@ -74,6 +77,7 @@ func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
 	flags.StringVar(&cfg.crmDir, "crm", "", "`DIR` holding the org snapshot: Contact.csv, Lead.csv, Account.csv (required), User.csv, Opportunity.csv")
 	flags.Var((*stringList)(&cfg.leads), "leads", "Sales Navigator lead export, CSV or Parquet (`FILE`; repeatable)")
 	flags.Var((*stringList)(&cfg.accounts), "accounts", "Sales Navigator account export, CSV or Parquet (`FILE`; repeatable, optional)")
+	flags.Var((*stringList)(&cfg.reviews), "reviews", "reviews.csv `FILE` downloaded from report.html: a same_person pair is matched (reason reviewed), a different_people pair never proposed (repeatable)")
 	flags.StringVar(&cfg.outDir, "out", "", "`DIR` for matches.parquet, accounts.parquet, rejects.parquet (and params.json); replaced as a whole: a link to this run's folder in .DIR.runs beside it")
 	flags.BoolVar(&cfg.train, "train", false, "re-estimate the m/u parameters by EM on these inputs before matching; writes params.json")
 	flags.Float64Var(&cfg.opts.AutoThreshold, "auto-threshold", cfg.opts.AutoThreshold, "probability at or above which a clear best candidate is a match")
@@ -82,7 +86,7 @@ func runMatch(ctx context.Context, env *cmdEnv, args []string) error {
 	flags.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
 	flags.StringVar(&cfg.runID, "run-id", "", "run id written into every report row (default: time-based, e.g. 20261123T064500Z-ab12)")
 	flags.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: navsync match --crm DIR --leads FILE... [--accounts FILE...] --out DIR [--train] [--auto-threshold X --review-threshold Y]")
+		fmt.Fprintln(env.stderr, "usage: navsync match --crm DIR --leads FILE... [--accounts FILE...] [--reviews FILE...] --out DIR [--train] [--auto-threshold X --review-threshold Y]")
 		flags.PrintDefaults()
 	}
 	if err := parseFlags(flags, args); err != nil {
@@ -191,6 +195,15 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 	}
 	defer set.Abort() // nothing once published
 
+	// The reviews files are read first: one that is not a reviews file
+	// stops the run before anything is written (exit 5); a line that
+	// cannot be used is a problem with its line, the rest applies.
+	reviewFiles := uniq(cfg.reviews)
+	verdicts, verdictProblems, err := batch.ReadReviewFiles(reviewFiles)
+	if err != nil {
+		return nil, fmt.Errorf("match: %w", err)
+	}
+
 	t := time.Now()
 	in, err := input.Read(ctx, input.Sources{CRMDir: cfg.crmDir, Leads: cfg.leads, Accounts: cfg.accounts}, input.SnapshotOptions{})
 	if err != nil {
@@ -217,10 +230,26 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		log.Info("parameters trained", "run_id", cfg.runID, "took", time.Since(t).Round(time.Millisecond).String())
 	}
 
+	// Reviewed pairs settle their leads as in navsync run, from the files
+	// alone (match keeps no state store).
+	var reviewed *batch.Reviewed
+	if len(reviewFiles) > 0 {
+		reviewed = batch.ReviewsWithoutStore(reviewFiles, verdicts, verdictProblems, in)
+		opts.Overrides = reviewed.Overrides()
+	}
+
 	t = time.Now()
 	res, err := matcher.Match(ctx, in.Input, opts)
 	if err != nil {
 		return nil, fmt.Errorf("match: %w", err)
+	}
+	var settled map[string]bool
+	if reviewed != nil {
+		reviewed.Apply(res, opts)
+		out.reviews, settled = reviewed.Summary(), reviewed.Settled()
+		r := out.reviews
+		log.Info("reviews", "run_id", cfg.runID, "files", len(reviewFiles), "verdicts_read", r.Read, "pairs", r.Stored,
+			"problems", len(r.Problems), "settled_same", r.SettledSame, "settled_different", r.SettledDifferent, "not_applied", len(r.NotApplied))
 	}
 	out.res = res
 	stage("match", t)
@@ -238,7 +267,7 @@ func doMatch(ctx context.Context, log *slog.Logger, cfg matchConfig) (*matchOutc
 		g.Go(func() error { return writeJSON(set.Path("params.json"), out.params) })
 	}
 	names = append(names, review.FileName) // the review page, in the same set
-	page := matchPage(cfg.runID, start, out.timings, in, res, opts)
+	page := matchPage(cfg.runID, start, out.timings, in, res, opts, out.reviews, settled)
 	g.Go(func() error { return review.WriteFile(set.Path(review.FileName), page) })
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("match: write reports: %w", err)
@@ -286,7 +315,21 @@ func checkPaths(cfg matchConfig) error {
 	if err := check("--leads", cfg.leads); err != nil {
 		return err
 	}
-	return check("--accounts", cfg.accounts)
+	if err := check("--accounts", cfg.accounts); err != nil {
+		return err
+	}
+	return check("--reviews", cfg.reviews)
+}
+
+// uniq is paths without repeats, in order.
+func uniq(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // writeJSON writes v as indented JSON to path through a temporary file.
@@ -358,6 +401,12 @@ func printMatchSummary(w io.Writer, o *matchOutcome) {
 		fmt.Fprintf(w, "values    %s left out of kept rows (invalid_value) — see rejects.parquet\n", num(int64(dropped)))
 	}
 	fmt.Fprintf(w, "pairs     %s candidate pairs scored\n", num(res.Stats.CandidatePairs))
+	if r := o.reviews; r != nil {
+		fmt.Fprintf(w, "reviews   %s verdicts read from %d file(s), %s pairs with a verdict; settled %s pairs: %s same person (reason reviewed), %s different people\n",
+			num(int64(r.Read)), len(r.Files), num(int64(r.Stored)), num(int64(r.SettledSame+r.SettledDifferent)),
+			num(int64(r.SettledSame)), num(int64(r.SettledDifferent)))
+		printReviewDetails(w, r, "          ", "report.html lists them all")
+	}
 
 	printBlocks := func(title string, bs []matcher.BlockStats) {
 		if len(bs) == 0 {

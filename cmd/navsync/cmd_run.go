@@ -17,6 +17,11 @@ import (
 	"golang.org/x/term"
 )
 
+// applyOptions tune navsync run's apply stage. Only tests set them: a test
+// running navsync in a subprocess (TestMain) splits ingest calls over
+// several small jobs with it.
+var applyOptions batch.ApplyOptions
+
 // runRun is `navsync run`: the job once, from a config file.
 func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 	flags := newFlagSet("run", env)
@@ -48,7 +53,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	res, err := batch.Run(ctx, batch.RunOptions{
 		Config: cfg, DryRun: *dryRun, Force: *force, Leads: leads, Accounts: accounts, RunID: *runID, Reviews: reviews,
-		Command: "run", Log: env.log, Progress: progressFor(env),
+		Command: "run", Log: env.log, Progress: progressFor(env), Apply: applyOptions,
 	})
 	if res != nil && res.Match != nil {
 		printRunSummary(env.stdout, res)
@@ -180,19 +185,27 @@ func printReviews(w io.Writer, r *review.Reviews) {
 	fmt.Fprintf(w, "reviews     %s verdicts read from %d file(s), %s new or changed, %s in the state store; settled %s pairs: %s same person (reason reviewed), %s different people\n",
 		num(int64(r.Read)), len(r.Files), num(int64(r.Imported)), num(int64(r.Stored)), num(int64(r.SettledSame+r.SettledDifferent)),
 		num(int64(r.SettledSame)), num(int64(r.SettledDifferent)))
+	printReviewDetails(w, r, "            ", "report.html and run.json list them all")
+}
+
+// printReviewDetails prints, each line after indent, the observed
+// precision, the same-person verdicts not applied and the first verdict
+// lines not applied with their file and line (the rest: where they are
+// all listed).
+func printReviewDetails(w io.Writer, r *review.Reviews, indent, rest string) {
 	if p := r.Precision; p.Pairs > 0 {
-		fmt.Fprintf(w, "            observed precision at the auto threshold %g: %.1f%% (%d of %d reviewed pairs scoring at or above it are the same person)\n",
-			p.Threshold, 100*p.Value, p.Same, p.Pairs)
+		fmt.Fprintf(w, "%sobserved precision at the auto threshold %g: %.1f%% (%d of %d reviewed pairs scoring at or above it are the same person)\n",
+			indent, p.Threshold, 100*p.Value, p.Same, p.Pairs)
 	}
 	if n := len(r.NotApplied); n > 0 {
-		fmt.Fprintf(w, "            %s same-person verdicts not applied: the pair scores below the review threshold now (see report.html)\n", num(int64(n)))
+		fmt.Fprintf(w, "%s%s same-person verdicts not applied: the pair scores below the review threshold now (see report.html)\n", indent, num(int64(n)))
 	}
 	for i, p := range r.Problems {
 		if i == 5 {
-			fmt.Fprintf(w, "            … and %d more (report.html and run.json list them all)\n", len(r.Problems)-5)
+			fmt.Fprintf(w, "%s… and %d more (%s)\n", indent, len(r.Problems)-5, rest)
 			break
 		}
-		fmt.Fprintf(w, "            not applied: %s line %d: %s\n", displayPath(p.File), p.Line, p.Problem)
+		fmt.Fprintf(w, "%snot applied: %s line %d: %s\n", indent, displayPath(p.File), p.Line, p.Problem)
 	}
 }
 
