@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/navsync/navsync/batch/state"
@@ -22,9 +23,12 @@ type RecordWriter interface {
 }
 
 // Journal is the part of the state store Apply writes: each call's actions
-// are marked sent before the call and their outcomes recorded after it.
+// are marked sent before the call and their outcomes recorded after it; an
+// ingest call's later jobs take their actions along (MoveToJob) before
+// their upload.
 type Journal interface {
 	MarkSent(ctx context.Context, runID string, seqs []int, jobID string, at time.Time) error
+	MoveToJob(ctx context.Context, runID string, seqs []int, jobID string) error
 	Record(ctx context.Context, runID string, outs []state.Outcome) error
 }
 
@@ -50,6 +54,10 @@ type ApplyOptions struct {
 	// BulkThreshold: above this many records of one object, one Bulk API
 	// 2.0 ingest job instead of sObject Collections (default 10,000).
 	BulkThreshold int
+	// IngestMaxUploadBytes caps one ingest job's CSV (0: sfbulk's
+	// MaxIngestUpload, 100 MB); more records of an object go in several
+	// jobs, one after the other. Tests lower it to split a call.
+	IngestMaxUploadBytes int
 	// LockRetries is how many rounds records still failing with
 	// UNABLE_TO_LOCK_ROW (after the client's own retries) are sent again,
 	// grouped by parent Account, with a growing pause (default 5).
@@ -70,7 +78,9 @@ type Outcome struct {
 	// UsageUsed and UsageMax are the org's daily API usage at the answer
 	// (Sforce-Limit-Info), 0 when unknown.
 	UsageUsed, UsageMax int
-	JobID               string
+	// JobID is the Bulk ingest job that carried the action's record last
+	// ("" for collections, and for a record no job carried).
+	JobID string
 }
 
 // ApplyResult reports an apply.
@@ -289,39 +299,51 @@ func (a *applier) updateChunk(ctx context.Context, object string, chunk []int, f
 	return locked, nil
 }
 
-// ingest sends idx as one Bulk API 2.0 ingest job. The job id is journalled
-// with the actions before any data is uploaded, so a killed run's successor
-// can read the job's results instead of resending.
+// ingest sends idx through Bulk API 2.0 ingest jobs (one, or several when
+// the records are split by size or some are sent again after a lock). Each
+// job's id is journalled with the actions it carries before any of its
+// data is uploaded, so a killed run's successor waits for the job that can
+// still apply a record, then reads the record back instead of resending.
 func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 	if err := ctx.Err(); err != nil {
 		return &stopError{err}
 	}
 	at := a.opts.Now()
 	seqs := a.seqs(idx)
-	var jobID string
+	var firstJob string
+	jobOf := make([]string, len(idx)) // the job that carried each record last
 	res, callErr := a.w.BulkIngest(context.WithoutCancel(ctx), object, a.records(idx), sfbulk.IngestOptions{
-		Operation: "update",
-		OnJobCreated: func(id string) error {
-			// The first job's id goes into the journal with every record,
-			// before any data is uploaded. Later jobs (records split by
-			// size, or sent again after a lock) carry records that are
-			// already journalled as sent.
-			if jobID != "" {
-				return nil
+		Operation:      "update",
+		MaxUploadBytes: a.opts.IngestMaxUploadBytes,
+		OnJobCreated: func(id string, recs []int) error {
+			// Only a job journalled counts as created: if the journal
+			// refuses, the job is aborted (nothing of it applied).
+			if firstJob == "" {
+				// The call's actions are all sent from its first job on,
+				// each in that job until a later one takes it along. If
+				// the journal refuses, they stay planned (not_sent).
+				if err := a.j.MarkSent(journalCtx(ctx), a.opts.RunID, seqs, id, at); err != nil {
+					return fmt.Errorf("journal: %w", err)
+				}
+				firstJob = id
+			} else {
+				moved := make([]int, len(recs))
+				for k, r := range recs {
+					moved[k] = seqs[r]
+				}
+				if err := a.j.MoveToJob(journalCtx(ctx), a.opts.RunID, moved, id); err != nil {
+					return fmt.Errorf("journal: %w", err)
+				}
 			}
-			// Only a job journalled as sent counts as created: if the
-			// journal refuses, the job is aborted and its actions stay
-			// planned (not_sent).
-			if err := a.j.MarkSent(journalCtx(ctx), a.opts.RunID, seqs, id, at); err != nil {
-				return fmt.Errorf("journal: %w", err)
+			for _, r := range recs {
+				jobOf[r] = id
 			}
-			jobID = id
 			return nil
 		},
 	})
 	a.res.Ingest = append(a.res.Ingest, res.JobIDs()...)
 	usage := a.w.Usage().Org
-	if jobID == "" {
+	if firstJob == "" {
 		// The job was never created: nothing was journalled as sent and
 		// nothing was applied.
 		for _, i := range idx {
@@ -341,10 +363,10 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 			r = res.Results[k]
 		} else {
 			// The job exists and may hold the record: never "not sent".
-			r = missingResult(callErr, "GET", "/jobs/ingest/"+jobID+"/results", len(res.Results), len(idx))
+			r = missingResult(callErr, "GET", "/jobs/ingest/"+cmp.Or(jobOf[k], firstJob)+"/results", len(res.Results), len(idx))
 			r.Sent = sfbulk.MaybeSent
 		}
-		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max, JobID: jobID}
+		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max, JobID: jobOf[k]}
 		fatal = cmp.Or(fatal, classify(&o, r, "no result for this record; the next run reads the record before sending again"))
 		a.res.Outcomes[i] = o
 		outs = append(outs, state.Outcome{Seq: a.actions[i].Seq, State: journalState(o.Status),
@@ -358,7 +380,11 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 		fatal = callErr
 	}
 	if fatal != nil {
-		return &stopError{fmt.Errorf("ingest %s (job %s): %w", object, jobID, fatal)}
+		jobs := "job " + firstJob
+		if len(res.Jobs) > 1 {
+			jobs = "jobs " + strings.Join(res.JobIDs(), ", ")
+		}
+		return &stopError{fmt.Errorf("ingest %s (%s): %w", object, jobs, fatal)}
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ var applyClock = time.Date(2026, 11, 23, 6, 45, 0, 123456000, time.UTC)
 // applyEvent is one step of an apply in the order the journal spy and the
 // fake writer saw it.
 type applyEvent struct {
-	kind string // "mark", "record", "update", "upload" (an ingest job's data)
+	kind string // "mark", "move", "record", "update", "upload" (an ingest job's data)
 	seqs []int  // sorted
 	job  string
 }
@@ -44,13 +44,14 @@ func (l *applyLog) add(kind string, seqs []int, job string) {
 	l.events = append(l.events, applyEvent{kind, s, job})
 }
 
-// spyJournal is the state store with its MarkSent and Record calls logged;
-// failMarkSent makes MarkSent fail instead of writing.
+// spyJournal is the state store with its MarkSent, MoveToJob and Record
+// calls logged; failMarkSent and failMove make MarkSent and MoveToJob fail
+// instead of writing.
 type spyJournal struct {
-	st           *state.Store
-	log          *applyLog
-	failMarkSent error
-	errs         []error // every error the store returned
+	st                     *state.Store
+	log                    *applyLog
+	failMarkSent, failMove error
+	errs                   []error // every error the store returned
 }
 
 func (j *spyJournal) MarkSent(ctx context.Context, runID string, seqs []int, jobID string, at time.Time) error {
@@ -63,6 +64,19 @@ func (j *spyJournal) MarkSent(ctx context.Context, runID string, seqs []int, job
 		return err
 	}
 	j.log.add("mark", seqs, jobID)
+	return nil
+}
+
+func (j *spyJournal) MoveToJob(ctx context.Context, runID string, seqs []int, jobID string) error {
+	if j.failMove != nil {
+		return j.failMove
+	}
+	err := j.st.MoveToJob(ctx, runID, seqs, jobID)
+	if err != nil {
+		j.errs = append(j.errs, err)
+		return err
+	}
+	j.log.add("move", seqs, jobID)
 	return nil
 }
 
@@ -107,8 +121,11 @@ type fakeWriter struct {
 	// during runs inside call n, e.g. to cancel the apply's context.
 	during map[int]func()
 	// ingest scripts BulkIngest: the job ids it creates (default one),
-	// a job never created (noJob) or created with its results lost (lost).
+	// the records (indexes) each carries (default: the records split in
+	// order over the jobs; a later job may carry records again), a job
+	// never created (noJob) or created with its results lost (lost).
 	jobIDs      []string
+	jobRecs     [][]int
 	noJob, lost error
 	ingestShort int   // answer only the first ingestShort records (0: all)
 	ingestErr   error // returned with the results
@@ -116,6 +133,10 @@ type fakeWriter struct {
 	calls    []fakeCall
 	attempts map[string]int
 	usage    sfbulk.Usage
+	// journalJob is the job each ingest record must be journalled in (the
+	// call's first job, then the last job that carried it); carriedBy the
+	// last job that carried it.
+	journalJob, carriedBy map[string]string
 }
 
 const usageBefore = 1000 // calls the client spent before the apply
@@ -123,7 +144,8 @@ const usageBefore = 1000 // calls the client spent before the apply
 func newFakeWriter(t *testing.T, st *state.Store, runID string, log *applyLog, actions []Action) *fakeWriter {
 	f := &fakeWriter{t: t, st: st, runID: runID, log: log, seqOf: map[string]int{}, byID: map[string][]sfbulk.RecordResult{},
 		call: map[int]func([]sfbulk.Record) ([]sfbulk.RecordResult, error){}, during: map[int]func(){},
-		attempts: map[string]int{}, usage: sfbulk.Usage{Calls: usageBefore, Org: sfbulk.LimitInfo{Used: 5000, Max: 100000}}}
+		attempts: map[string]int{}, usage: sfbulk.Usage{Calls: usageBefore, Org: sfbulk.LimitInfo{Used: 5000, Max: 100000}},
+		journalJob: map[string]string{}, carriedBy: map[string]string{}}
 	for _, a := range actions {
 		if !a.Skip {
 			f.seqOf[a.TargetID] = a.Seq
@@ -229,24 +251,48 @@ func (f *fakeWriter) BulkIngest(ctx context.Context, object string, recs []sfbul
 	if f.noJob != nil {
 		return failAll(sfbulk.NotSent, f.noJob)
 	}
-	jobs := f.jobIDs
-	if len(jobs) == 0 {
-		jobs = []string{"750000000000001AAA"}
+	jobs := orStrings(f.jobIDs, []string{"750000000000001AAA"})
+	carry := f.jobRecs
+	if carry == nil {
+		for k := range jobs {
+			carry = append(carry, seqRange(k*len(recs)/len(jobs), (k+1)*len(recs)/len(jobs)))
+		}
 	}
+	ids := f.calls[n].ids
 	for k, id := range jobs {
-		res.Jobs = append(res.Jobs, sfbulk.IngestJob{ID: id, Object: object, Operation: "update"})
+		res.Jobs = append(res.Jobs, sfbulk.IngestJob{ID: id, Object: object, Operation: "update", Records: len(carry[k])})
 		if k == 0 {
 			f.checkJournal(n, seqs, state.Planned, "")
 		}
-		if err := opts.OnJobCreated(id); err != nil {
-			return failAll(sfbulk.NotSent, fmt.Errorf("bulk ingest job %s aborted: %w", id, err))
+		if err := opts.OnJobCreated(id, slices.Clone(carry[k])); err != nil {
+			// As sfbulk: the job is aborted, the records of the jobs
+			// before it have their answers, the others were not sent.
+			err = fmt.Errorf("bulk ingest job %s aborted: %w", id, err)
+			for i := range res.Results {
+				if f.carriedBy[ids[i]] != "" {
+					res.Results[i] = f.answer(ids[i])
+				} else {
+					res.Results[i] = sfbulk.RecordResult{Sent: sfbulk.NotSent, RequestErr: err}
+				}
+			}
+			return res, err
 		}
-		// The job id is in the journal before any data is uploaded.
-		f.checkJournal(n, seqs, state.Sent, jobs[0])
+		if k == 0 {
+			f.calls[n].journalled = true
+			for _, rid := range ids {
+				f.journalJob[rid] = id
+			}
+		}
+		// The job's records are journalled in it before its data is uploaded.
+		js := make([]int, len(carry[k]))
+		for x, r := range carry[k] {
+			js[x] = seqs[r]
+			f.journalJob[ids[r]], f.carriedBy[ids[r]] = id, id
+		}
+		f.checkJournal(n, js, state.Sent, id)
+		f.log.add("upload", js, id)
+		f.spend(6) // upload, close, a poll, three result files
 	}
-	f.calls[n].journalled = true
-	f.log.add("upload", seqs, jobs[0])
-	f.spend(6) // upload, close, a poll, three result files
 	if f.lost != nil {
 		return failAll(sfbulk.MaybeSent, f.lost)
 	}
@@ -257,6 +303,14 @@ func (f *fakeWriter) BulkIngest(ctx context.Context, object string, recs []sfbul
 		res.Results = res.Results[:f.ingestShort]
 	}
 	return res, f.ingestErr
+}
+
+func seqRange(from, to int) []int {
+	s := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		s = append(s, i)
+	}
+	return s
 }
 
 // callFails answers a whole call with a call-level failure.
@@ -534,6 +588,31 @@ func TestApply(t *testing.T) {
 			idWant: map[int]string{3: "failed FIELD_INTEGRITY_EXCEPTION", 6: "failed UNABLE_TO_LOCK_ROW", 9: "failed INVALID_FIELD"},
 		},
 		{
+			name:  "records sent again in later jobs are journalled in the job that carried them last",
+			specs: concat(specs(8, "Contact", "001C", "001A"), specs(3, "Lead")),
+			opts:  ApplyOptions{BulkThreshold: 5},
+			script: func(f *fakeWriter, _ *spyJournal, ids []string) {
+				// In record order (by parent): 001A holds 0, 2, 4, 6; 001C holds 1, 3, 5, 7.
+				f.jobIDs = []string{"750000000000001AAA", "750000000000002AAA", "750000000000003AAA"}
+				f.jobRecs = [][]int{seqRange(0, 8), {1, 5}, {5}} // actions 2 and 3, then 3 again
+			},
+			cancel: -1,
+			sizes:  []string{"ingest Contact 8", "update Lead 3"},
+		},
+		{
+			name:  "a later job that cannot be journalled is aborted: its records failed, the apply stops",
+			specs: concat(specs(8, "Contact", "001C", "001A"), specs(3, "Lead")),
+			opts:  ApplyOptions{BulkThreshold: 5},
+			script: func(f *fakeWriter, j *spyJournal, _ []string) {
+				f.jobIDs = []string{"750000000000001AAA", "750000000000002AAA"}
+				j.failMove = errJournalDown
+			},
+			cancel:  -1,
+			sizes:   []string{"ingest Contact 8"},
+			idWant:  map[int]string{1: "failed ERROR", 3: "failed ERROR", 5: "failed ERROR", 7: "failed ERROR"},
+			wantErr: errJournalDown,
+		},
+		{
 			name:   "exactly the threshold goes through collections",
 			specs:  specs(8, "Contact", "001C", "001A"),
 			opts:   ApplyOptions{BulkThreshold: 8},
@@ -739,17 +818,14 @@ func checkOutcomes(t *testing.T, ctx context.Context, st *state.Store, runID str
 	if err != nil {
 		t.Fatal(err)
 	}
-	// How many journalled calls carried each record, and in which job.
-	attempts, jobOf := map[string]int{}, map[string]string{}
+	// How many journalled calls carried each record.
+	attempts := map[string]int{}
 	for _, c := range f.calls {
 		if !c.journalled {
 			continue
 		}
 		for _, id := range c.ids {
 			attempts[id]++
-			if c.op == "ingest" {
-				jobOf[id] = orStrings(f.jobIDs, []string{"750000000000001AAA"})[0]
-			}
 		}
 	}
 	byStatus, byError := map[string]int{}, map[string]int{}
@@ -786,8 +862,11 @@ func checkOutcomes(t *testing.T, ctx context.Context, st *state.Store, runID str
 		if ja.Attempts != attempts[a.TargetID] {
 			t.Errorf("action %d: journalled %d attempts, the writer saw it in %d journalled calls", i, ja.Attempts, attempts[a.TargetID])
 		}
-		if ja.JobID != jobOf[a.TargetID] || (o.Status != StatusNotSent && o.JobID != jobOf[a.TargetID]) {
-			t.Errorf("action %d: job %q in the journal, %q in the outcome, want %q", i, ja.JobID, o.JobID, jobOf[a.TargetID])
+		// The journal names the job to wait for, the outcome the job
+		// that carried the record.
+		if ja.JobID != f.journalJob[a.TargetID] || o.JobID != f.carriedBy[a.TargetID] {
+			t.Errorf("action %d: job %q in the journal, %q in the outcome, want %q and %q", i, ja.JobID, o.JobID,
+				f.journalJob[a.TargetID], f.carriedBy[a.TargetID])
 		}
 		// Attempted actions carry the time and the org's API usage.
 		attempted := o.Status != StatusNotSent && o.Status != StatusSkipped
@@ -857,20 +936,43 @@ func checkGrouped(t *testing.T, calls []fakeCall, actions []Action) {
 	}
 }
 
-// checkJournalledAroundCalls checks that every call (or ingest upload) is
-// preceded by a MarkSent of exactly its actions and followed by a Record
-// of exactly its actions.
+// checkJournalledAroundCalls checks that every call is preceded by a
+// MarkSent of exactly its actions and followed by a Record of exactly its
+// actions, and that every ingest upload is preceded by the journal naming
+// its job for its actions (MarkSent of the whole call for the first job,
+// MoveToJob of exactly its actions for a later one) and followed, after
+// the call's other jobs, by a Record of its actions.
 func checkJournalledAroundCalls(t *testing.T, ev []applyEvent) {
 	t.Helper()
+	covers := func(all, part []int) bool {
+		for _, s := range part {
+			if _, ok := slices.BinarySearch(all, s); !ok {
+				return false
+			}
+		}
+		return true
+	}
 	for i, e := range ev {
-		if e.kind != "update" && e.kind != "upload" {
-			continue
-		}
-		if i == 0 || ev[i-1].kind != "mark" || !slices.Equal(ev[i-1].seqs, e.seqs) || ev[i-1].job != e.job {
-			t.Errorf("event %d: %s of %d records not preceded by MarkSent of the same actions", i, e.kind, len(e.seqs))
-		}
-		if i+1 >= len(ev) || ev[i+1].kind != "record" || !slices.Equal(ev[i+1].seqs, e.seqs) {
-			t.Errorf("event %d: %s of %d records not followed by Record of the same actions", i, e.kind, len(e.seqs))
+		switch e.kind {
+		case "update":
+			if i == 0 || ev[i-1].kind != "mark" || !slices.Equal(ev[i-1].seqs, e.seqs) || ev[i-1].job != e.job {
+				t.Errorf("event %d: %s of %d records not preceded by MarkSent of the same actions", i, e.kind, len(e.seqs))
+			}
+			if i+1 >= len(ev) || ev[i+1].kind != "record" || !slices.Equal(ev[i+1].seqs, e.seqs) {
+				t.Errorf("event %d: %s of %d records not followed by Record of the same actions", i, e.kind, len(e.seqs))
+			}
+		case "upload":
+			p := ev[max(i-1, 0)]
+			if i == 0 || p.job != e.job || !(p.kind == "mark" && covers(p.seqs, e.seqs) || p.kind == "move" && slices.Equal(p.seqs, e.seqs)) {
+				t.Errorf("event %d: upload of %d records in job %s not preceded by the journal naming that job for them", i, len(e.seqs), e.job)
+			}
+			k := i + 1
+			for k < len(ev) && (ev[k].kind == "move" || ev[k].kind == "upload") {
+				k++
+			}
+			if k >= len(ev) || ev[k].kind != "record" || !covers(ev[k].seqs, e.seqs) {
+				t.Errorf("event %d: upload of %d records in job %s not followed by Record of its actions", i, len(e.seqs), e.job)
+			}
 		}
 	}
 	marks, records := 0, 0
@@ -1004,13 +1106,13 @@ func TestReconcile(t *testing.T) {
 		c("Lead", "00QC", fLead, "L2", fURL, "u2"),    // 2 unknown, record holds both (other case, spaces): done
 		c("Lead", "00QD", fLead, "L3"),                // 3 unknown, record gone: not_applied
 		c("Contact", "003E", fLead, "L4"),             // 4 sent in an ingest job, holds it: done
-		c("Contact", "003F", fLead, "L5", fURL, "u5"), // 5 sent in the job, holds one of two: not_applied
+		c("Contact", "003F", fLead, "L5", fURL, "u5"), // 5 sent in a later job of the call, holds one of two: not_applied
 		c("Contact", "003G", fLead, "L6"),             // 6 planned: superseded
 		c("Contact", "003H", fLead, "L7"),             // 7 done: stays
 		c("Contact", "003I"),                          // 8 skipped: stays
 		c("Contact", "003J", fLead, "L9"),             // 9 failed: stays
 	}, []string{state.Sent, state.Sent, state.Unknown, state.Unknown, state.Sent, state.Sent, state.Planned, state.Done, state.Skipped, state.Failed},
-		[]string{"", "", "", "", "750J1", "750J1", "", "", "", ""})
+		[]string{"", "", "", "", "750J1", "750J2", "", "", "", ""})
 	// A run that ended with an open action after its authorisation was revoked.
 	journalRun(t, st, "r2", []state.Action{c("Contact", "003K", fLead, "L0"), c("Contact", "003L", fLead, "L1")},
 		[]string{state.Unknown, state.Planned}, []string{"", ""})
@@ -1055,11 +1157,11 @@ func TestReconcile(t *testing.T) {
 			t.Errorf("journal of %s:\n got %v\nwant %v", run, got, want)
 		}
 	}
-	// The ingest job is waited on before any record is read; only sent or
+	// Each ingest job is waited on before any record is read; only sent or
 	// unknown actions are read back, one query per object and run.
-	wantLog := []string{"job 750J1", "query Contact 003A,003B,003E,003F", "query Lead 00QC,00QD", "query Contact 003K"}
-	if len(r.log) != len(wantLog) || r.log[0] != wantLog[0] || r.log[3] != wantLog[3] ||
-		!slices.Equal(slices.Sorted(slices.Values(r.log[1:3])), wantLog[1:3]) {
+	wantLog := []string{"job 750J1", "job 750J2", "query Contact 003A,003B,003E,003F", "query Lead 00QC,00QD", "query Contact 003K"}
+	if len(r.log) != len(wantLog) || !slices.Equal(r.log[:2], wantLog[:2]) || r.log[4] != wantLog[4] ||
+		!slices.Equal(slices.Sorted(slices.Values(r.log[2:4])), wantLog[2:4]) {
 		t.Errorf("reader calls:\n got %q\nwant %q (the two r1 queries in any order)", r.log, wantLog)
 	}
 	if f := r.fields["Lead"]; !slices.Equal(f, []string{"Id", fURL, fLead}) {

@@ -40,7 +40,8 @@ type Reconciled struct {
 // Reconcile settles what runs killed mid-apply left open, before a new run
 // plans anything: an action journalled as sent (or unknown) may have
 // reached Salesforce, so its records are read back (after waiting for the
-// ingest job it went in, by its journalled id) and it is marked done when
+// ingest job journalled with it: the last job of its call that carried its
+// record, the only one that can still write it) and it is marked done when
 // the record holds every value it carried, not_applied otherwise. Planned
 // actions never sent are superseded: the new run, planning from a fresh
 // snapshot, plans them again. Nothing is written to Salesforce here.

@@ -44,11 +44,17 @@ type IngestOptions struct {
 	// Sales_Navigator_Lead_Id__c (insert results carry no id of the input).
 	KeyField string
 	// OnJobCreated is called with each job's id once the job exists and
-	// before any data is uploaded, so the caller can journal it (and after
-	// a crash collect the outcome with IngestJobResults instead of sending
-	// the records again). An error aborts that job (nothing of it was
-	// applied) and stops BulkIngest.
-	OnJobCreated func(jobID string) error
+	// before any data is uploaded, with the records the job is to carry
+	// (indexes into the records given to BulkIngest, ascending), so the
+	// caller can journal which job carries which record (and after a crash
+	// collect the outcome with IngestJobResults instead of sending the
+	// records again). A record goes in a later job too when it was split
+	// off by size, or sent again after the job before it ended without
+	// applying it (locked, unprocessed, a lost upload): that job has then
+	// ended, or was never closed, so the last job a record was handed over
+	// with is the only one that can still apply it. An error aborts that
+	// job (nothing of it was applied) and stops BulkIngest.
+	OnJobCreated func(jobID string, records []int) error
 	// PollInterval and MaxPollInterval bound the job polling backoff
 	// (default: the client's Config values).
 	PollInterval, MaxPollInterval time.Duration
@@ -635,7 +641,7 @@ func (c *Client) ingestJob(ctx context.Context, object string, o *IngestOptions,
 		return jobOutcome{job: res.Jobs[jx], err: err}
 	}
 	if o.OnJobCreated != nil {
-		if err := o.OnJobCreated(id); err != nil {
+		if err := o.OnJobCreated(id, slices.Clone(idx)); err != nil {
 			return notApplied(fmt.Errorf("bulk ingest job %s: journal: %w", id, err))
 		}
 	}

@@ -299,7 +299,7 @@ func TestSimIngestUpdate25000(t *testing.T) {
 	// Polling as in production (the client's defaults), so the call count is the real one.
 	res, err := c.BulkIngest(context.Background(), "Contact", recs, IngestOptions{Operation: "update",
 		PollInterval: 500 * time.Millisecond, MaxPollInterval: 10 * time.Second,
-		OnJobCreated: func(id string) error { journal = append(journal, id); return nil }})
+		OnJobCreated: func(id string, _ []int) error { journal = append(journal, id); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +565,7 @@ func TestSimIngestFailedJob(t *testing.T) {
 	}
 	jobs := 0
 	res, err = c.BulkIngest(ctx, "Contact", recs, IngestOptions{Operation: "insert", KeyField: "Sales_Navigator_Lead_Id__c",
-		OnJobCreated: func(string) error {
+		OnJobCreated: func(string, []int) error {
 			if jobs++; jobs == 2 {
 				o.s.SetFaults(sfsim.Faults{})
 			}
@@ -589,7 +589,16 @@ func TestSimIngestLockedRecordsSentAgain(t *testing.T) {
 	o := newSim(t, sfsim.Options{Faults: sfsim.Faults{Lock: 0.3, Seed: 11}})
 	loadContacts(t, o.s, n)
 	c := o.client(t, "", nil)
-	res, err := c.BulkIngest(context.Background(), "Contact", contactUpdates(n), IngestOptions{Operation: "update"})
+	// The job each record was last handed over with, and how many.
+	lastJob, handed := make([]string, n), make([]int, n)
+	res, err := c.BulkIngest(context.Background(), "Contact", contactUpdates(n), IngestOptions{Operation: "update",
+		OnJobCreated: func(id string, recs []int) error {
+			for _, i := range recs {
+				lastJob[i] = id
+				handed[i]++
+			}
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,6 +609,10 @@ func TestSimIngestLockedRecordsSentAgain(t *testing.T) {
 		}
 		if r.Attempts > 1 {
 			retried++
+		}
+		// A record sent again is handed over with each new job.
+		if handed[i] != r.Attempts || (lastJob[i] == res.Jobs[0].ID) != (r.Attempts == 1) {
+			t.Fatalf("record %d: %d attempts, handed over %d times, last with job %s", i, r.Attempts, handed[i], lastJob[i])
 		}
 	}
 	if retried == 0 || len(res.Jobs) < 2 {
@@ -613,16 +626,40 @@ func TestSimIngestSplitsUploads(t *testing.T) {
 	o := newIngestSim(t, sfsim.Options{}, func(h http.Handler) http.Handler { d.h = h; return d })
 	loadContacts(t, o.s, 1000)
 	c := o.client(t)
-	res, err := c.BulkIngest(context.Background(), "Contact", contactUpdates(1000), IngestOptions{Operation: "update", MaxUploadBytes: 20000})
+	jobOf := map[int]string{} // record -> the job it was handed over with
+	var journal []string
+	res, err := c.BulkIngest(context.Background(), "Contact", contactUpdates(1000), IngestOptions{Operation: "update", MaxUploadBytes: 20000,
+		OnJobCreated: func(id string, recs []int) error {
+			journal = append(journal, id)
+			if !slices.IsSorted(recs) || len(recs) == 0 {
+				t.Errorf("job %s handed over with records %v", id, recs)
+			}
+			for _, i := range recs {
+				if jobOf[i] != "" {
+					t.Errorf("record %d handed over with jobs %s and %s", i, jobOf[i], id)
+				}
+				jobOf[i] = id
+			}
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	total := 0
-	for _, j := range res.Jobs {
+	for k, j := range res.Jobs {
 		total += j.Records
+		n := 0
+		for _, id := range jobOf {
+			if id == j.ID {
+				n++
+			}
+		}
+		if n != j.Records {
+			t.Errorf("job %d (%s) carried %d records, %d were handed over with it", k, j.ID, j.Records, n)
+		}
 	}
-	if len(res.Jobs) < 3 || total != 1000 || len(d.puts) != len(res.Jobs) {
-		t.Fatalf("%d jobs carrying %d records, %d uploads", len(res.Jobs), total, len(d.puts))
+	if len(res.Jobs) < 3 || total != 1000 || len(d.puts) != len(res.Jobs) || len(jobOf) != 1000 || !slices.Equal(journal, res.JobIDs()) {
+		t.Fatalf("%d jobs carrying %d records, %d uploads, %d records handed over", len(res.Jobs), total, len(d.puts), len(jobOf))
 	}
 	for _, p := range d.puts {
 		if p > 20000 {
@@ -657,7 +694,7 @@ func TestSimIngestLostAnswersNoDuplicates(t *testing.T) {
 			}
 			var journal []string
 			res, err := c.BulkIngest(context.Background(), "Contact", recs, IngestOptions{Operation: "insert", KeyField: "Sales_Navigator_Lead_Id__c",
-				OnJobCreated: func(id string) error { journal = append(journal, id); return nil }})
+				OnJobCreated: func(id string, _ []int) error { journal = append(journal, id); return nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -754,7 +791,7 @@ func TestSimIngestMissingResultRow(t *testing.T) {
 			}
 			f.key = keyOf(tc.rec)
 			jobs := 0
-			opts.OnJobCreated = func(id string) error {
+			opts.OnJobCreated = func(id string, _ []int) error {
 				if jobs++; jobs == 1 {
 					f.first.Store(id)
 				} else {
@@ -876,7 +913,7 @@ func TestSimIngestJobResultsAfterCrash(t *testing.T) {
 		c := o.client(t)
 		var journal string
 		res, err := c.BulkIngest(runCtx, "Contact", contactUpdates(5000), IngestOptions{Operation: "update",
-			OnJobCreated: func(id string) error { journal = id; return nil }})
+			OnJobCreated: func(id string, _ []int) error { journal = id; return nil }})
 		if err == nil {
 			t.Fatal("the killed run reported success")
 		}
@@ -920,7 +957,7 @@ func TestSimIngestJournalErrorAborts(t *testing.T) {
 	c := o.client(t, "", nil)
 	boom := errors.New("journal disk full")
 	res, err := c.BulkIngest(context.Background(), "Contact", contactUpdates(10), IngestOptions{Operation: "update",
-		OnJobCreated: func(string) error { return boom }})
+		OnJobCreated: func(string, []int) error { return boom }})
 	if !errors.Is(err, boom) || len(res.Jobs) != 1 || res.Jobs[0].State != "Aborted" {
 		t.Fatalf("err %v jobs %+v", err, res.Jobs)
 	}

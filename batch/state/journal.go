@@ -35,6 +35,11 @@ var kinds = []string{KindWriteback, KindCreateContact, KindCreateContactRole}
 //	not_applied -> sent        MarkSent: sent again
 //	not_applied -> superseded  Record: as planned -> superseded
 //
+// A sent action's Bulk ingest job id may change while it stays sent
+// (MoveToJob): one call can take several ingest jobs (records split by
+// size, or sent again after the job before ended without applying them),
+// and the job to wait for after a crash is the last one that carried it.
+//
 // done, skipped and superseded are final. superseded is the decision for an
 // action a run will never send itself: a later run, planning from a fresh
 // snapshot of the org, plans that write again if it is still needed (and not
@@ -297,6 +302,53 @@ func (s *Store) MarkSent(ctx context.Context, runID string, seqs []int, jobID st
 		return nil
 	})
 	return wrapJournalErr("MarkSent", runID, err)
+}
+
+// MoveToJob journals that the actions seqs of run runID, sent in one call,
+// now travel in Bulk ingest job jobID, a later job of that call (records
+// split off by size, or sent again after the job before it ended without
+// applying them), in one transaction: call it, and let it return, before
+// that job's upload. Each action must be sent; it stays sent, its attempts
+// and attempt time unchanged. Every earlier job of the call that carried
+// an action has ended or was never closed, so jobID is the only one that
+// can still apply it: the one reconciliation waits for after a crash. On
+// any refused action nothing is written.
+func (s *Store) MoveToJob(ctx context.Context, runID string, seqs []int, jobID string) error {
+	if err := noDuplicates(seqs, func(i int) int { return seqs[i] }); err != nil {
+		return fmt.Errorf("state: MoveToJob %s: %w", runID, err)
+	}
+	if jobID == "" {
+		return fmt.Errorf("state: MoveToJob %s: no job id", runID)
+	}
+	now := micros(s.now())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		run, err := runNo(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		st, err := tx.PrepareContext(ctx, `UPDATE actions SET job_id = ?, updated_at = ? WHERE id = ? AND state = 'sent'`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, seq := range seqs {
+			if seq < 0 || seq > maxSeq {
+				return fmt.Errorf("action %d: %w", seq, ErrNoAction)
+			}
+			res, err := st.ExecContext(ctx, jobID, now, actionKey(run, seq))
+			if err != nil {
+				return fmt.Errorf("action %d: %w", seq, err)
+			}
+			var te *TransitionError
+			if err := checkUpdated(ctx, tx, res, run, runID, seq, Sent); errors.As(err, &te) {
+				return fmt.Errorf("action %d is %s, not sent (only a sent action moves to another job): %w", seq, te.From, ErrIllegalTransition)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrapJournalErr("MoveToJob", runID, err)
 }
 
 // Outcome is what became of one action.

@@ -197,6 +197,66 @@ func TestSendAndRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// TestMoveToJob: a sent action's job id follows the later ingest job that
+// carries it, nothing else of it changes; an action in any other state, or
+// a batch holding one, is refused whole.
+func TestMoveToJob(t *testing.T) {
+	s := openTest(t)
+	clock := newFakeClock(t0)
+	s.now = clock.now
+	ctx := context.Background()
+	beginWithActions(t, s, "r1", 6)
+	sentAt := t0.Add(time.Second)
+	if err := s.MarkSent(ctx, "r1", seqRange(0, 4), "750J1", sentAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, "r1", []Outcome{{Seq: 3, State: Done}}); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(time.Minute)
+	if err := s.MoveToJob(ctx, "r1", []int{1, 2}, "750J2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct {
+		seqs []int
+		job  string
+		want error
+	}{
+		{[]int{0, 3}, "750J3", ErrIllegalTransition}, // 3 is done
+		{[]int{0, 4}, "750J3", ErrIllegalTransition}, // 4 is planned
+		{[]int{0, 9}, "750J3", ErrNoAction},
+		{[]int{0}, "", nil},
+		{[]int{0, 0}, "750J3", nil},
+	} {
+		err := s.MoveToJob(ctx, "r1", bad.seqs, bad.job)
+		if err == nil || bad.want != nil && !errors.Is(err, bad.want) {
+			t.Errorf("MoveToJob(%v, %q) = %v, want an error (%v)", bad.seqs, bad.job, err, bad.want)
+		}
+	}
+	got, err := s.Actions(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		state, job string
+		updated    time.Time
+	}{
+		{Sent, "750J1", t0}, {Sent, "750J2", t0.Add(time.Minute)}, {Sent, "750J2", t0.Add(time.Minute)},
+		{Done, "750J1", t0}, {Planned, "", t0}, {Planned, "", t0},
+	} {
+		a := got[i]
+		attempts := map[bool]int{true: 1}[i < 4]
+		if a.State != want.state || a.JobID != want.job || !a.UpdatedAt.Equal(want.updated) || a.Attempts != attempts ||
+			i < 4 && !a.AttemptedAt.Equal(sentAt) {
+			t.Errorf("action %d: %s job %q updated %v attempts %d attempted %v, want %s job %q updated %v attempts %d",
+				i, a.State, a.JobID, a.UpdatedAt, a.Attempts, a.AttemptedAt, want.state, want.job, want.updated, attempts)
+		}
+	}
+	if err := s.MoveToJob(ctx, "nope", []int{0}, "750J3"); !errors.Is(err, ErrNoRun) {
+		t.Errorf("MoveToJob of an unknown run: %v", err)
+	}
+}
+
 // The state machine, written out here independently of the code's table:
 // every (from, to) pair is tried through the store.
 func TestTransitions(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,8 +26,18 @@ import (
 
 // TestMain lets a test run navsync itself as a subprocess (the test binary
 // with NAVSYNC_TEST_MAIN=1 is navsync), so a test can SIGKILL a real run.
+// NAVSYNC_TEST_INGEST_MAX_UPLOAD caps its ingest jobs' uploads (bytes), so
+// that an ingest call is split over several jobs.
 func TestMain(m *testing.M) {
 	if os.Getenv("NAVSYNC_TEST_MAIN") == "1" {
+		if v := os.Getenv("NAVSYNC_TEST_INGEST_MAX_UPLOAD"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "NAVSYNC_TEST_INGEST_MAX_UPLOAD:", err)
+				os.Exit(2)
+			}
+			applyOptions.IngestMaxUploadBytes = n
+		}
 		main()
 		return
 	}
@@ -48,9 +60,22 @@ type killOrg struct {
 	proc   *os.Process
 	exited chan struct{} // closed when proc has exited
 	killed bool
+	// env is added to the subprocess's environment.
+	env []string
+	// onKill, if set, is called with the request the kill is armed at,
+	// before that request reaches the org.
+	onKill func(*http.Request)
+	// watch, if set, sees every request before the org does.
+	watch func(*http.Request)
 }
 
 func (k *killOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	k.mu.Lock()
+	watch := k.watch
+	k.mu.Unlock()
+	if watch != nil {
+		watch(r)
+	}
 	if !isWriteRequest(r) || (k.match != nil && !k.match(r)) {
 		k.srv.Handler().ServeHTTP(w, r)
 		return
@@ -66,6 +91,9 @@ func (k *killOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !hit {
 		k.srv.Handler().ServeHTTP(w, r)
 		return
+	}
+	if k.onKill != nil {
+		k.onKill(r)
 	}
 	if after {
 		k.srv.Handler().ServeHTTP(httptest.NewRecorder(), r)
@@ -126,7 +154,7 @@ func (k *killOrg) writeConfig(t *testing.T, extra string) string {
 func (k *killOrg) navsync(t *testing.T, killAt int, after bool, args ...string) (output string, exitErr error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "NAVSYNC_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "NAVSYNC_TEST_MAIN=1"), k.env...)
 	var errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &errb, &errb
 	if err := cmd.Start(); err != nil {
@@ -181,19 +209,7 @@ func TestRunKilledAndRerun(t *testing.T) {
 		t.Skip("subprocess kill test")
 	}
 	const people, seed = 3000, 21
-	// The reference: the same world, one clean run in-process.
-	ref := newKillOrg(t, people, seed)
-	refCfg, err := batch.Load(ref.writeConfig(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := batch.Run(context.Background(), batch.RunOptions{Config: refCfg, Log: slog.New(slog.DiscardHandler)}); err != nil {
-		t.Fatal(err)
-	}
-	want := linked(ref.srv)
-	if len(want) < 400 {
-		t.Fatalf("reference run linked only %d records", len(want))
-	}
+	want := cleanRunLinks(t, people, seed)
 
 	ingest := "writeback:\n  bulk_threshold: 1\n"
 	isUpload := func(r *http.Request) bool {
@@ -235,50 +251,13 @@ func TestRunKilledAndRerun(t *testing.T) {
 			if !org.killed {
 				t.Fatal("the kill point was never reached")
 			}
-			mid := len(linked(org.srv))
 			if out, err := org.navsync(t, 0, false, "run", "--config", cfg); err != nil {
 				t.Fatalf("rerun: %v\n%s", err, out)
 			}
-			got := linked(org.srv)
-			if len(got) != len(want) {
-				t.Fatalf("after kill and rerun %d records linked, a clean run links %d (%d before the rerun)", len(got), len(want), mid)
-			}
-			for k, v := range want {
-				if got[k] != v {
-					t.Fatalf("%s: %q, clean run %q", k, got[k], v)
-				}
-			}
-			for k := range got {
-				obj, id, _ := strings.Cut(k, " ")
-				want := 1
-				if _, ok := initial[k]; ok {
-					want = 0 // linked before navsync ran: already_linked
-				}
-				if n := org.srv.RecordWrites(obj, id); n != want {
-					t.Errorf("%s written %d times, want %d", k, n, want)
-				}
-			}
-			// The killed run is closed in the history, reconciled.
-			st, err := state.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "navsync.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			open, err := st.IncompleteRuns(context.Background())
-			if err != nil || len(open) != 0 {
-				t.Fatalf("incomplete runs after the rerun: %v %v", open, err)
-			}
-			runs, _ := st.Runs(context.Background(), 10)
-			var statuses []string
-			for _, r := range runs {
-				statuses = append(statuses, r.Status)
-			}
-			if fmt.Sprint(statuses) != "[succeeded interrupted]" {
-				t.Fatalf("run history %v, want [succeeded interrupted]", statuses)
-			}
+			st, killed := checkRerun(t, org, cfg, initial, want)
 			// The killed run's in-flight call was settled by reading back:
 			// applied (answer lost) or not applied (never arrived).
-			counts, err := st.Counts(context.Background(), runs[1].ID)
+			counts, err := st.Counts(context.Background(), killed.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -287,4 +266,154 @@ func TestRunKilledAndRerun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cleanRunLinks is what one clean run (in-process) links in the world.
+func cleanRunLinks(t *testing.T, people int, seed int64) map[string]string {
+	t.Helper()
+	ref := newKillOrg(t, people, seed)
+	refCfg, err := batch.Load(ref.writeConfig(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := batch.Run(context.Background(), batch.RunOptions{Config: refCfg, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	want := linked(ref.srv)
+	if len(want) < 400 {
+		t.Fatalf("reference run linked only %d records", len(want))
+	}
+	return want
+}
+
+// checkRerun checks the org and the state store after a killed run and its
+// rerun: the org is linked as by a clean run (want), each record written
+// once (records linked before, initial, never), and the history holds the
+// rerun and the killed run, closed as interrupted with nothing left open.
+// It returns the store (closed at the test's end) and the killed run.
+func checkRerun(t *testing.T, org *killOrg, cfg string, initial, want map[string]string) (*state.Store, state.Run) {
+	t.Helper()
+	got := linked(org.srv)
+	if len(got) != len(want) {
+		t.Fatalf("after kill and rerun %d records linked, a clean run links %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("%s: %q, clean run %q", k, got[k], v)
+		}
+	}
+	for k := range got {
+		obj, id, _ := strings.Cut(k, " ")
+		want := 1
+		if _, ok := initial[k]; ok {
+			want = 0 // linked before navsync ran: already_linked
+		}
+		if n := org.srv.RecordWrites(obj, id); n != want {
+			t.Errorf("%s written %d times, want %d", k, n, want)
+		}
+	}
+	st, err := state.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "navsync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	open, err := st.IncompleteRuns(context.Background())
+	if err != nil || len(open) != 0 {
+		t.Fatalf("incomplete runs after the rerun: %v %v", open, err)
+	}
+	runs, _ := st.Runs(context.Background(), 10)
+	var statuses []string
+	for _, r := range runs {
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[succeeded interrupted]" {
+		t.Fatalf("run history %v, want [succeeded interrupted]", statuses)
+	}
+	return st, runs[1]
+}
+
+// TestRunKilledDuringLaterIngestJob kills navsync run during an ingest call
+// split over several jobs (uploads of at most 8 kB), after its second job
+// was closed and while Salesforce still has that job queued. The rerun must
+// wait for the job that carried each record (the journal names it) before
+// reading the records back: reading them while the job is queued finds them
+// unwritten, the rerun sends them again, and the queued job then writes
+// them a second time.
+func TestRunKilledDuringLaterIngestJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess kill test")
+	}
+	const people, seed = 3000, 21
+	want := cleanRunLinks(t, people, seed)
+
+	org := newKillOrg(t, people, seed)
+	org.env = []string{"NAVSYNC_TEST_INGEST_MAX_UPLOAD=8000"}
+	org.match = func(r *http.Request) bool { // a close (or an abort)
+		return r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/jobs/ingest/")
+	}
+	var mu sync.Mutex
+	var release func()
+	var heldJob string
+	org.onKill = func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		heldJob = path.Base(r.URL.Path)
+		release = org.srv.HoldIngestJobs() // the job closed now stays queued
+	}
+	cfg := org.writeConfig(t, "writeback:\n  bulk_threshold: 1\n")
+	initial := linked(org.srv)
+	out, err := org.navsync(t, 2, true, "run", "--config", cfg)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != -1 || !org.killed {
+		t.Fatalf("the first run was not killed at the second close (err %v):\n%s", err, out)
+	}
+	mu.Lock()
+	job := heldJob
+	mu.Unlock()
+
+	// The queued job runs once the rerun asks for it, or, when the rerun
+	// never does, once the rerun starts an ingest job of its own.
+	org.mu.Lock()
+	org.watch = func(r *http.Request) {
+		asks := r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/jobs/ingest/"+job)
+		creates := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/jobs/ingest")
+		if asks || creates {
+			mu.Lock()
+			release()
+			mu.Unlock()
+		}
+	}
+	org.mu.Unlock()
+	if out, err := org.navsync(t, 0, false, "run", "--config", cfg); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, out)
+	}
+	st, killed := checkRerun(t, org, cfg, initial, want)
+
+	// The held job was a later job of its call: the killed run journalled
+	// some of its actions in it and others of the same object in another
+	// job, and reconciliation found them written.
+	acts, err := st.Actions(context.Background(), killed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inJob, others := 0, 0
+	var object string
+	for _, a := range acts {
+		if a.JobID == job {
+			inJob++
+			object = a.Object
+			if a.State != state.Done {
+				t.Errorf("action %d in the held job %s: %s, want done", a.Seq, job, a.State)
+			}
+		}
+	}
+	for _, a := range acts {
+		if a.Object == object && a.JobID != "" && a.JobID != job {
+			others++
+		}
+	}
+	if inJob == 0 || others == 0 {
+		t.Fatalf("%d actions journalled in the held job %s, %d of %s in other jobs: the kill was not in a later job of a call", inJob, job, others, object)
+	}
+	t.Logf("%d actions in the held job %s, %d %s actions in the call's other jobs", inJob, job, others, object)
 }

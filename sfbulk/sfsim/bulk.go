@@ -42,6 +42,32 @@ type jobState struct {
 	ingest map[string]*ingestJob
 	order  []string
 	hold   chan struct{} // tests: processing waits for a receive
+	// ingestHold, while set, holds ingest jobs closed since then in
+	// UploadComplete until it is closed (HoldIngestJobs).
+	ingestHold chan struct{}
+}
+
+// HoldIngestJobs keeps Bulk API 2.0 ingest jobs closed from now on queued
+// in UploadComplete, unprocessed, until release is called, as a busy org
+// leaves jobs queued for minutes: for tests of a client that stops while
+// its job has yet to run. release may be called more than once.
+func (s *Server) HoldIngestJobs() (release func()) {
+	js := s.jobs
+	h := make(chan struct{})
+	js.mu.Lock()
+	js.ingestHold = h
+	js.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			js.mu.Lock()
+			if js.ingestHold == h {
+				js.ingestHold = nil
+			}
+			js.mu.Unlock()
+			close(h)
+		})
+	}
 }
 
 // jobRetention: jobs in a terminal state are deleted after 7 days.
@@ -812,8 +838,11 @@ func (c *call) patchIngest(j *ingestJob) error {
 		j.state = stateUploadComplete
 		j.stamp = c.s.now()
 		j.fail = c.s.faults.roll("bulk-fail", func(f *Faults) float64 { return f.BulkFail })
+		c.s.jobs.mu.Lock()
+		held := c.s.jobs.ingestHold
+		c.s.jobs.mu.Unlock()
 		c.s.wg.Add(1)
-		go c.s.processIngestJob(j, owner)
+		go c.s.processIngestJob(j, owner, held)
 	case body.State == stateAborted && !terminal(j.state):
 		j.state = stateAborted
 		j.stamp = c.s.now()
@@ -857,10 +886,16 @@ func (s *Server) ingestColumns(j *ingestJob, header []string) ([]ingestCol, erro
 	return cols, nil
 }
 
-func (s *Server) processIngestJob(j *ingestJob, u *User) {
+func (s *Server) processIngestJob(j *ingestJob, u *User, held chan struct{}) {
 	defer s.wg.Done()
 	defer s.recoverJob(&j.jobBase)
 	s.waitHold()
+	if held != nil {
+		select {
+		case <-held:
+		case <-s.ctx.Done():
+		}
+	}
 	start := time.Now()
 	j.mu.Lock()
 	if j.state != stateUploadComplete {

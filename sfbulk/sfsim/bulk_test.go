@@ -427,3 +427,40 @@ func TestBulkQueryResultPages(t *testing.T) {
 		t.Errorf("resultPages before v58: %d", r.status)
 	}
 }
+
+// TestHoldIngestJobs: a job closed while held stays UploadComplete,
+// unprocessed, until released; one closed before the hold is not held.
+func TestHoldIngestJobs(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	run := func() string {
+		var j jobInfo
+		h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+		h.do("PUT", v+"/jobs/ingest/"+j.ID+"/batches", h.admin, "Name\nHeld A\nHeld B\n")
+		h.do("PATCH", v+"/jobs/ingest/"+j.ID, h.admin, map[string]any{"state": "UploadComplete"})
+		return j.ID
+	}
+	free := run()
+	release := h.s.HoldIngestJobs()
+	held := run()
+	if j := h.waitJob("ingest", free, h.admin); j.State != "JobComplete" {
+		t.Fatalf("job closed before the hold: %+v", j)
+	}
+	for range 3 {
+		var j jobInfo
+		h.do("GET", v+"/jobs/ingest/"+held, h.admin, nil).json(t, &j)
+		if j.State != "UploadComplete" || j.NumberRecordsProcessed != 0 {
+			t.Fatalf("held job: %+v", j)
+		}
+	}
+	if n := h.s.Count("Account"); n != 2+2 {
+		t.Fatalf("%d Accounts while the job is held, want 4", n)
+	}
+	release()
+	release()
+	if j := h.waitJob("ingest", held, h.admin); j.State != "JobComplete" || j.NumberRecordsProcessed != 2 {
+		t.Fatalf("released job: %+v", j)
+	}
+	if n := h.s.Count("Account"); n != 2+4 {
+		t.Fatalf("%d Accounts after the release, want 6", n)
+	}
+}
