@@ -249,7 +249,8 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	// What a killed run left open is settled before anything is planned.
 	if !opts.DryRun {
 		t = time.Now()
-		rec, err := Reconcile(ctx, sf, st, cfg.ContactExternalIDField(), log, opts.Now)
+		rec, err := Reconcile(ctx, sf, st, ReconcileOptions{ExtField: cfg.ContactExternalIDField(),
+			KeepIngestJobs: opts.Apply.KeepIngestJobs || !cfg.Writeback.DeleteIngestJobs, Log: log, Now: opts.Now})
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
@@ -364,12 +365,9 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	stage("match", t, int64(len(m.Leads)))
 	log.Info("matched", "match", m.Stats.Matches, "possible", m.Stats.Possible, "none", m.Stats.None)
 
-	// Plan.
+	// Plan, from the records' state as the snapshot was read.
 	t = time.Now()
-	targets, err := ReadTargets(ctx, ex.Dir, cfg.Writeback.FieldNames(), matchedTargets(m.Leads))
-	if err != nil {
-		return res, fmt.Errorf("run: plan: %w", err)
-	}
+	targets := Targets(in, matchedTargets(m.Leads))
 	actions, counts := Plan(PlanInput{Leads: in.Input.Leads, Results: m.Leads, Targets: targets,
 		Fields: cfg.Writeback.Fields, Objects: cfg.Writeback.Objects})
 	var cschema contactSchema
@@ -440,6 +438,7 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		ao.RunID, ao.Log, ao.Progress, ao.Now = runID, log, opts.Progress, opts.Now
 		ao.BulkThreshold = cmp.Or(ao.BulkThreshold, cfg.Writeback.BulkThreshold)
 		ao.LockRetries = cmp.Or(ao.LockRetries, cfg.Writeback.LockRetries)
+		ao.KeepIngestJobs = ao.KeepIngestJobs || !cfg.Writeback.DeleteIngestJobs
 		applyCalls := sf.Usage().Calls
 		ar, err := Apply(ctx, sf, st, actions, ao)
 		res.Outcomes = ar.Outcomes
@@ -627,8 +626,11 @@ func journalActions(runID string, actions []Action) []state.Action {
 	return out
 }
 
+// snapshotOptions are the writeback fields the snapshot reader needs: to
+// recognise records already linked, and to keep every writeback field's
+// current value for the plan (Targets).
 func snapshotOptions(cfg *Config) input.SnapshotOptions {
-	var o input.SnapshotOptions
+	o := input.SnapshotOptions{KeepFields: cfg.Writeback.FieldNames()}
 	for _, f := range cfg.Writeback.Fields {
 		switch f.From {
 		case "lead_id":

@@ -1,16 +1,7 @@
 package batch
 
 import (
-	"bufio"
-	"context"
-	"encoding/csv"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-
+	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -31,92 +22,41 @@ func matchedTargets(results []matcher.LeadResult) map[string]bool {
 	return ids
 }
 
-// ReadTargets reads the current state of the wanted records from the
-// snapshot's Contact.csv and Lead.csv in dir: the writeback fields, the
-// Contact's AccountId, the Lead's conversion. A writeback field missing
-// from a file's header is read as empty (Extract refuses an org without
-// it, so this only happens with a hand-made snapshot). A converted Lead's
-// Contact is added to the wanted set as it is found, so Contact.csv is
-// read after Lead.csv.
-func ReadTargets(ctx context.Context, dir string, fields []string, want map[string]bool) (map[string]*Target, error) {
+// Targets returns the current state of the wanted records as the run read
+// the snapshot's Contact.csv and Lead.csv (no file is read again): the
+// values of the writeback fields (in.Kept, read with
+// SnapshotOptions.KeepFields set to them; a field missing from a file's
+// header is empty: Extract refuses an org without it, so this only happens
+// with a hand-made snapshot), the Contact's AccountId, the Lead's
+// conversion. A converted Lead's Contact is added to the wanted set as it
+// is found, so the Leads are looked at before the Contacts.
+func Targets(in *input.Inputs, want map[string]bool) map[string]*Target {
 	out := map[string]*Target{}
+	people, kept := in.Input.People, &in.Kept
 	for _, object := range []string{"Lead", "Contact"} {
-		if err := readTargetFile(ctx, filepath.Join(dir, object+".csv"), object, fields, want, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func readTargetFile(ctx context.Context, path, object string, fields []string, want map[string]bool, out map[string]*Target) error {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && object == "Lead" {
-			return nil
-		}
-		return fmt.Errorf("read targets: %w", err)
-	}
-	defer f.Close()
-	cr := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	cr.LazyQuotes = true
-	header, err := cr.Read()
-	if err != nil {
-		return fmt.Errorf("read targets: %s: header: %w", path, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	idCol, ok := col["id"]
-	if !ok {
-		return fmt.Errorf("read targets: %s: no Id column", path)
-	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[strings.ToLower(name)]; ok && i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
-	for n := 0; ; n++ {
-		if n%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			// A row the snapshot reader rejected is not a match target;
-			// keep reading.
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+		for i := range people {
+			p := &people[i]
+			if p.Object != object || !want[p.ID] {
 				continue
 			}
-			return fmt.Errorf("read targets: %s: %w", path, err)
-		}
-		if idCol >= len(rec) || !want[rec[idCol]] {
-			continue
-		}
-		t := &Target{ID: rec[idCol], Object: object, Values: make(map[string]string, len(fields))}
-		for _, fld := range fields {
-			if v := get(rec, fld); v != "" {
-				t.Values[fld] = v
+			t := &Target{ID: p.ID, Object: object, Values: make(map[string]string, len(kept.Fields))}
+			for k, v := range kept.Values(i) {
+				if v != "" {
+					t.Values[kept.Fields[k]] = v
+				}
 			}
-		}
-		switch object {
-		case "Contact":
-			t.AccountID = get(rec, "AccountId")
-		case "Lead":
-			t.IsConverted = strings.EqualFold(get(rec, "IsConverted"), "true")
-			t.ConvertedContactID = get(rec, "ConvertedContactId")
-			if t.IsConverted && t.ConvertedContactID != "" {
-				want[t.ConvertedContactID] = true
+			switch object {
+			case "Contact":
+				t.AccountID = p.AccountID
+			case "Lead":
+				t.IsConverted = p.IsConverted
+				t.ConvertedContactID = p.ConvertedContactID
+				if t.IsConverted && t.ConvertedContactID != "" {
+					want[t.ConvertedContactID] = true
+				}
 			}
+			out[t.ID] = t
 		}
-		out[t.ID] = t
 	}
+	return out
 }

@@ -208,6 +208,64 @@ func TestParseEmployees(t *testing.T) {
 	}
 }
 
+// TestSnapshotKeepFields: the values of SnapshotOptions.KeepFields are
+// kept, as the files hold them, by the person's index, for the kept rows
+// that have any (a rejected row's are not, and do not shift the others);
+// a column a file lacks is empty.
+func TestSnapshotKeepFields(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "crm"))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "Contact.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`"003000000000001AAA","Dup","Row","","","","","","Dup title","","","","","urn:li:dup",""` + "\n") // duplicate id: rejected
+	f.WriteString(`"003000000000004AAA","Eve","Ng","","","","001000000000002AAA","","","","","",""," urn:li:9 ",""` + "\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	keep := []string{"Sales_Navigator_Lead_Id__c", "linkedin_profile_url__c", "Title", "No_Such_Field__c"}
+	snap, err := ReadSnapshot(context.Background(), dir, SnapshotOptions{KeepFields: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"003000000000001AAA": {"urn:li:1", "", "VP Sales", ""},
+		"003000000000002AAA": {"", "https://www.linkedin.com/in/john-smith/", `Engineer, "Platform"`, ""},
+		"003000000000003AAA": {"", "", "Multi\nLine Title", ""},
+		"003000000000004AAA": {" urn:li:9 ", "", "", ""},
+		"00Q000000000001AAA": {"", "", "CTO", ""}, // Lead.csv has no writeback columns
+		"00Q000000000002AAA": nil,
+		"00Q000000000003AAA": nil,
+	}
+	if len(snap.People) != len(want) {
+		t.Fatalf("%d people, want %d", len(snap.People), len(want))
+	}
+	if !reflect.DeepEqual(snap.Kept.Fields, keep) {
+		t.Errorf("fields %q", snap.Kept.Fields)
+	}
+	for i, p := range snap.People {
+		if got := snap.Kept.Values(i); !reflect.DeepEqual(got, want[p.ID]) {
+			t.Errorf("%s (%d): kept %q, want %q", p.ID, i, got, want[p.ID])
+		}
+	}
+	if got := snap.Kept.Values(len(snap.People)); got != nil {
+		t.Errorf("past the people: %q", got)
+	}
+	// Without KeepFields nothing is kept.
+	snap, err = ReadSnapshot(context.Background(), dir, SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range snap.People {
+		if got := snap.Kept.Values(i); got != nil {
+			t.Errorf("no KeepFields: person %d kept %q", i, got)
+		}
+	}
+}
+
 func TestReadSnapshot(t *testing.T) {
 	snap, err := ReadSnapshot(context.Background(), "testdata/crm", SnapshotOptions{})
 	if err != nil {

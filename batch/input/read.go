@@ -20,8 +20,11 @@ type Inputs struct {
 	Input         matcher.Input
 	Users         []User
 	Opportunities []Opportunity
-	Rejects       []Reject   // leads files first, then account files, then the snapshot
-	Files         []FileStat // same order
+	// Kept holds the snapshot's values of SnapshotOptions.KeepFields by
+	// index in Input.People.
+	Kept    Kept
+	Rejects []Reject   // leads files first, then account files, then the snapshot
+	Files   []FileStat // same order
 }
 
 // Read reads the snapshot and the Sales Navigator exports in parallel and
@@ -62,6 +65,7 @@ func Read(ctx context.Context, src Sources, opts SnapshotOptions) (*Inputs, erro
 		},
 		Users:         snap.Users,
 		Opportunities: snap.Opportunities,
+		Kept:          snap.Kept,
 	}
 	in.Rejects = append(append(append(in.Rejects, leads.Rejects...), comps.Rejects...), snap.Rejects...)
 	in.Files = append(append(append(in.Files, leads.Files...), comps.Files...), snap.Files...)

@@ -41,6 +41,12 @@ type Opportunity struct {
 type SnapshotOptions struct {
 	LeadIDField     string // default snapshot.DefaultLeadIDField
 	ProfileURLField string // default snapshot.DefaultProfileURLField
+	// KeepFields are further columns of Contact.csv and Lead.csv whose
+	// values are kept, as the file holds them, for the records that have
+	// any (Snapshot.Kept): a run's plan compares the writeback fields'
+	// current values without reading the files again. A column a file
+	// lacks is read as empty.
+	KeepFields []string
 }
 
 func (o SnapshotOptions) withDefaults() SnapshotOptions {
@@ -62,8 +68,39 @@ type Snapshot struct {
 	// ProfileURLs maps a Person.ID to its profile URL writeback value, for
 	// records whose lead id writeback field is empty (see LinkProfiles).
 	ProfileURLs map[string]string
-	Rejects     []Reject
-	Files       []FileStat
+	// Kept holds the values of SnapshotOptions.KeepFields by person.
+	Kept    Kept
+	Rejects []Reject
+	Files   []FileStat
+}
+
+// Kept holds the values of SnapshotOptions.KeepFields of the Contacts and
+// Leads that had any: Values(i) gives People[i]'s in Fields order.
+type Kept struct {
+	Fields []string
+	people []int32  // indexes into People, ascending
+	values []string // len(Fields) values for each of people
+}
+
+// Values returns the values of People[i] in Fields order (an empty string
+// for an empty or absent column), nil when it had none. The slice must not
+// be changed.
+func (k *Kept) Values(i int) []string {
+	j, ok := slices.BinarySearch(k.people, int32(i))
+	if !ok {
+		return nil
+	}
+	n := len(k.Fields)
+	return k.values[j*n : (j+1)*n : (j+1)*n]
+}
+
+// add appends the kept values of a file's rows, whose person indexes are
+// offset by off.
+func (k *Kept) add(from *Kept, off int) {
+	for _, i := range from.people {
+		k.people = append(k.people, i+int32(off))
+	}
+	k.values = append(k.values, from.values...)
 }
 
 // ReadSnapshot reads the files of the org snapshot contract (package
@@ -87,13 +124,14 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 	var (
 		contacts, leads       []matcher.Person
 		contactURLs, leadURLs map[string]string
+		contactKept, leadKept = &Kept{Fields: opts.KeepFields}, &Kept{Fields: opts.KeepFields}
 	)
 	parts := []part{
 		{snapshot.Contact, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, snapshot.Contact, opts, &contacts, &contactURLs, cap(contacts))
+			return readPeople(ctx, p, snapshot.Contact, opts, &contacts, &contactURLs, contactKept, cap(contacts))
 		}},
 		{snapshot.Lead, func(ctx context.Context, p string) (FileStat, []Reject, error) {
-			return readPeople(ctx, p, snapshot.Lead, opts, &leads, &leadURLs, cap(leads))
+			return readPeople(ctx, p, snapshot.Lead, opts, &leads, &leadURLs, leadKept, cap(leads))
 		}},
 		{snapshot.Account, func(ctx context.Context, p string) (FileStat, []Reject, error) {
 			return readAccounts(ctx, p, &snap.Accounts)
@@ -140,6 +178,11 @@ func ReadSnapshot(ctx context.Context, dir string, opts SnapshotOptions) (*Snaps
 		return nil, err
 	}
 	snap.People = joinPeople(all, contacts, leads)
+	if len(opts.KeepFields) > 0 {
+		snap.Kept = Kept{Fields: opts.KeepFields}
+		snap.Kept.add(contactKept, 0)
+		snap.Kept.add(leadKept, len(contacts))
+	}
 	snap.ProfileURLs = contactURLs
 	for k, v := range leadURLs {
 		if snap.ProfileURLs == nil {
@@ -257,9 +300,11 @@ func parseBool(b []byte) (bool, bool) {
 	return false, false
 }
 
-// readPeople reads Contact.csv or Lead.csv.
+// readPeople reads Contact.csv or Lead.csv, and into kept the values of
+// opts.KeepFields of the rows that have any (by their index in dst).
 // rows is the room made for them in dst, which the ids index gets too.
-func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string, rows int) (FileStat, []Reject, error) {
+func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, dst *[]matcher.Person, urls *map[string]string,
+	kept *Kept, rows int) (FileStat, []Reject, error) {
 	t := newStrtab()
 	seen := newSeenIDs()
 	seen.reserve(rows)
@@ -279,7 +324,11 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 			company, account, accountName, website    int = -1, -1, -1, -1
 			city, state, country                      int
 			converted, convertedContact, convertedAcc int = -1, -1, -1
+			keep                                          = make([]int, len(opts.KeepFields))
 		)
+		for k, name := range opts.KeepFields {
+			keep[k] = c.col(name)
+		}
 		if object == snapshot.Contact {
 			account = c.col("AccountId")
 			accountName = c.col("Account.Name")
@@ -353,12 +402,42 @@ func readPeople(ctx context.Context, path, object string, opts SnapshotOptions, 
 						(*urls)[p.ID] = string(u)
 					}
 				}
+				keepValues(kept, len(*dst), f, keep, linkedID, p.LinkedLeadID, t)
 				*dst = append(*dst, p)
 				return nil
 			},
 		}, nil
 	}
 	return scan(ctx, path, object, bind)
+}
+
+// keepValues adds to kept the values of the columns keep (-1: absent) of
+// row f, the person at index i, when any is not empty. Values are kept as
+// the file holds them; the lead id column's is shared with the person's
+// LinkedLeadID (linked) when that is the same text.
+func keepValues(kept *Kept, i int, f [][]byte, keep []int, linkedCol int, linked string, t *strtab) {
+	has := false
+	for _, c := range keep {
+		if len(get(f, c)) > 0 {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return
+	}
+	kept.people = append(kept.people, int32(i))
+	for _, c := range keep {
+		v := get(f, c)
+		switch {
+		case len(v) == 0:
+			kept.values = append(kept.values, "")
+		case c == linkedCol && len(v) == len(linked):
+			kept.values = append(kept.values, linked)
+		default:
+			kept.values = append(kept.values, t.raw(v))
+		}
+	}
 }
 
 // readAccounts reads Account.csv.

@@ -19,8 +19,10 @@ const chunkBytes = 64 << 10
 func newStrtab() *strtab { return &strtab{} }
 
 // str returns b, trimmed of surrounding white space, as a string.
-func (t *strtab) str(b []byte) string {
-	b = bytes.TrimSpace(b)
+func (t *strtab) str(b []byte) string { return t.raw(bytes.TrimSpace(b)) }
+
+// raw returns b as a string, as it is (white space kept).
+func (t *strtab) raw(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
