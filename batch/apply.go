@@ -19,7 +19,14 @@ import (
 type RecordWriter interface {
 	Update(ctx context.Context, object string, records []sfbulk.Record) ([]sfbulk.RecordResult, error)
 	BulkIngest(ctx context.Context, object string, records []sfbulk.Record, opts sfbulk.IngestOptions) (sfbulk.IngestResult, error)
+	ingestJobDeleter
 	Usage() sfbulk.Usage
+}
+
+// ingestJobDeleter deletes a finished Bulk ingest job (Salesforce keeps
+// one 7 days otherwise).
+type ingestJobDeleter interface {
+	DeleteIngestJob(ctx context.Context, jobID string) error
 }
 
 // Journal is the part of the state store Apply writes: each call's actions
@@ -58,6 +65,11 @@ type ApplyOptions struct {
 	// MaxIngestUpload, 100 MB); more records of an object go in several
 	// jobs, one after the other. Tests lower it to split a call.
 	IngestMaxUploadBytes int
+	// KeepIngestJobs leaves finished ingest jobs in Salesforce (which
+	// deletes them after 7 days). By default each is deleted once the
+	// outcomes of its records are journalled, unless one of them is
+	// unknown: the next run's reconciliation needs that job.
+	KeepIngestJobs bool
 	// LockRetries is how many rounds records still failing with
 	// UNABLE_TO_LOCK_ROW (after the client's own retries) are sent again,
 	// grouped by parent Account, with a growing pause (default 5).
@@ -376,6 +388,24 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 		return &stopError{fmt.Errorf("journal: %w", err)}
 	}
 	a.opts.Progress.Add(int64(len(idx)))
+	if !a.opts.KeepIngestJobs {
+		// The outcomes are on disk: a job that has ended is no longer
+		// needed, unless the next run must still read an unknown record's
+		// job.
+		keep := map[string]bool{}
+		for k, i := range idx {
+			if a.res.Outcomes[i].Status == StatusUnknown {
+				keep[cmp.Or(jobOf[k], firstJob)] = true
+			}
+		}
+		var ended []string
+		for _, j := range res.Jobs {
+			if finishedJob(j.State) && !keep[j.ID] {
+				ended = append(ended, j.ID)
+			}
+		}
+		deleteIngestJobs(ctx, a.w, ended, a.opts.Log)
+	}
 	if fatal == nil {
 		fatal = callErr
 	}
@@ -387,6 +417,32 @@ func (a *applier) ingest(ctx context.Context, object string, idx []int) error {
 		return &stopError{fmt.Errorf("ingest %s (%s): %w", object, jobs, fatal)}
 	}
 	return nil
+}
+
+// finishedJob: an ingest job in this state applies nothing more.
+func finishedJob(state string) bool {
+	return state == "JobComplete" || state == "Failed" || state == "Aborted"
+}
+
+// deleteIngestJobs deletes ingest jobs whose records' outcomes are
+// journalled. A failure is logged, never returned: Salesforce deletes a
+// finished job after 7 days itself. Nothing is deleted once ctx is done: a
+// stopped run sends nothing more.
+func deleteIngestJobs(ctx context.Context, d ingestJobDeleter, ids []string, log *slog.Logger) {
+	for k, id := range ids {
+		if ctx.Err() != nil {
+			log.Info("stopping: finished bulk ingest jobs left for Salesforce to delete after 7 days", "jobs", strings.Join(ids[k:], ","))
+			return
+		}
+		switch err := d.DeleteIngestJob(ctx, id); {
+		case err == nil:
+			log.Info("bulk ingest job deleted", "job", id)
+		case errors.Is(err, sfbulk.ErrNotFound):
+			log.Info("bulk ingest job already deleted", "job", id)
+		default:
+			log.Warn("could not delete a finished bulk ingest job; Salesforce deletes it after 7 days", "job", id, "err", err.Error())
+		}
+	}
 }
 
 // classify sets o's status and error from one record's result and returns

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -137,6 +138,12 @@ type fakeWriter struct {
 	// call's first job, then the last job that carried it); carriedBy the
 	// last job that carried it.
 	journalJob, carriedBy map[string]string
+	// jobState is each created job's last state (default JobComplete;
+	// InProgress for lost results); deleted the jobs deleted, in order;
+	// deleteErr fails every delete.
+	jobState  map[string]string
+	deleted   []string
+	deleteErr error
 }
 
 const usageBefore = 1000 // calls the client spent before the apply
@@ -145,7 +152,7 @@ func newFakeWriter(t *testing.T, st *state.Store, runID string, log *applyLog, a
 	f := &fakeWriter{t: t, st: st, runID: runID, log: log, seqOf: map[string]int{}, byID: map[string][]sfbulk.RecordResult{},
 		call: map[int]func([]sfbulk.Record) ([]sfbulk.RecordResult, error){}, during: map[int]func(){},
 		attempts: map[string]int{}, usage: sfbulk.Usage{Calls: usageBefore, Org: sfbulk.LimitInfo{Used: 5000, Max: 100000}},
-		journalJob: map[string]string{}, carriedBy: map[string]string{}}
+		journalJob: map[string]string{}, carriedBy: map[string]string{}, jobState: map[string]string{}}
 	for _, a := range actions {
 		if !a.Skip {
 			f.seqOf[a.TargetID] = a.Seq
@@ -155,6 +162,33 @@ func newFakeWriter(t *testing.T, st *state.Store, runID string, log *applyLog, a
 }
 
 func (f *fakeWriter) Usage() sfbulk.Usage { return f.usage }
+
+// DeleteIngestJob deletes a job the writer created; it checks that the job
+// has ended and that no action is left open in it.
+func (f *fakeWriter) DeleteIngestJob(ctx context.Context, jobID string) error {
+	f.spend(1)
+	if f.deleteErr != nil {
+		return f.deleteErr
+	}
+	st, ok := f.jobState[jobID]
+	if !ok || slices.Contains(f.deleted, jobID) {
+		return fmt.Errorf("delete %s: %w", jobID, sfbulk.ErrNotFound)
+	}
+	if !finishedJob(st) {
+		f.t.Errorf("job %s deleted in state %s", jobID, st)
+	}
+	acts, err := f.st.Actions(context.WithoutCancel(ctx), f.runID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, a := range acts {
+		if a.JobID == jobID && (a.State == state.Sent || a.State == state.Unknown) {
+			f.t.Errorf("job %s deleted while action %d in it is %s", jobID, a.Seq, a.State)
+		}
+	}
+	f.deleted = append(f.deleted, jobID)
+	return nil
+}
 
 func (f *fakeWriter) spend(n int64) {
 	f.usage.Calls += n
@@ -264,9 +298,15 @@ func (f *fakeWriter) BulkIngest(ctx context.Context, object string, recs []sfbul
 		if k == 0 {
 			f.checkJournal(n, seqs, state.Planned, "")
 		}
+		f.jobState[id] = "JobComplete"
 		if err := opts.OnJobCreated(id, slices.Clone(carry[k])); err != nil {
 			// As sfbulk: the job is aborted, the records of the jobs
 			// before it have their answers, the others were not sent.
+			f.jobState[id] = "Aborted"
+			res.Jobs[k].State = "Aborted"
+			for x := range res.Jobs[:k] {
+				res.Jobs[x].State = "JobComplete"
+			}
 			err = fmt.Errorf("bulk ingest job %s aborted: %w", id, err)
 			for i := range res.Results {
 				if f.carriedBy[ids[i]] != "" {
@@ -294,7 +334,15 @@ func (f *fakeWriter) BulkIngest(ctx context.Context, object string, recs []sfbul
 		f.spend(6) // upload, close, a poll, three result files
 	}
 	if f.lost != nil {
+		// Closed, and not seen to finish.
+		for k := range res.Jobs {
+			res.Jobs[k].State = "InProgress"
+			f.jobState[res.Jobs[k].ID] = "InProgress"
+		}
 		return failAll(sfbulk.MaybeSent, f.lost)
+	}
+	for k := range res.Jobs {
+		res.Jobs[k].State = "JobComplete"
 	}
 	for i, r := range recs {
 		res.Results[i] = f.answer(r["Id"].(string))
@@ -423,6 +471,8 @@ func TestApply(t *testing.T) {
 		idWant  map[int]string // final status (and error code) by action seq
 		callErr map[int]string // final status of the records whose last call was n
 		wantErr error          // errors.Is target (errAny: any error); nil: none
+		deleted []string       // the ingest jobs deleted, in order
+		wantLog string         // a line the apply logs
 	}{
 		{
 			name:   "collections 200 a call, one Account's records together, skipped never sent",
@@ -583,9 +633,11 @@ func TestApply(t *testing.T) {
 				f.byID[ids[6]] = []sfbulk.RecordResult{recErr("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")}
 				f.byID[ids[9]] = []sfbulk.RecordResult{recErr("INVALID_FIELD", "No such column")}
 			},
-			cancel: -1,
-			sizes:  []string{"ingest Contact 8", "update Lead 3"},
-			idWant: map[int]string{3: "failed FIELD_INTEGRITY_EXCEPTION", 6: "failed UNABLE_TO_LOCK_ROW", 9: "failed INVALID_FIELD"},
+			cancel:  -1,
+			sizes:   []string{"ingest Contact 8", "update Lead 3"},
+			idWant:  map[int]string{3: "failed FIELD_INTEGRITY_EXCEPTION", 6: "failed UNABLE_TO_LOCK_ROW", 9: "failed INVALID_FIELD"},
+			deleted: []string{"750000000000001AAA", "750000000000002AAA"}, // once the outcomes are journalled
+			wantLog: "bulk ingest job deleted",
 		},
 		{
 			name:  "records sent again in later jobs are journalled in the job that carried them last",
@@ -596,8 +648,9 @@ func TestApply(t *testing.T) {
 				f.jobIDs = []string{"750000000000001AAA", "750000000000002AAA", "750000000000003AAA"}
 				f.jobRecs = [][]int{seqRange(0, 8), {1, 5}, {5}} // actions 2 and 3, then 3 again
 			},
-			cancel: -1,
-			sizes:  []string{"ingest Contact 8", "update Lead 3"},
+			cancel:  -1,
+			sizes:   []string{"ingest Contact 8", "update Lead 3"},
+			deleted: []string{"750000000000001AAA", "750000000000002AAA", "750000000000003AAA"},
 		},
 		{
 			name:  "a later job that cannot be journalled is aborted: its records failed, the apply stops",
@@ -611,6 +664,28 @@ func TestApply(t *testing.T) {
 			sizes:   []string{"ingest Contact 8"},
 			idWant:  map[int]string{1: "failed ERROR", 3: "failed ERROR", 5: "failed ERROR", 7: "failed ERROR"},
 			wantErr: errJournalDown,
+			deleted: []string{"750000000000001AAA", "750000000000002AAA"}, // the second one aborted
+		},
+		{
+			name:  "with KeepIngestJobs the finished jobs stay",
+			specs: concat(specs(8, "Contact", "001C", "001A"), specs(3, "Lead")),
+			opts:  ApplyOptions{BulkThreshold: 5, KeepIngestJobs: true},
+			script: func(f *fakeWriter, _ *spyJournal, _ []string) {
+				f.jobIDs = []string{"750000000000001AAA", "750000000000002AAA"}
+			},
+			cancel: -1,
+			sizes:  []string{"ingest Contact 8", "update Lead 3"},
+		},
+		{
+			name:  "a job that cannot be deleted is logged, the apply goes on",
+			specs: concat(specs(8, "Contact", "001C", "001A"), specs(3, "Lead")),
+			opts:  ApplyOptions{BulkThreshold: 5},
+			script: func(f *fakeWriter, _ *spyJournal, _ []string) {
+				f.deleteErr = &sfbulk.APIError{HTTPStatus: 503, Message: "Service Unavailable", Method: "DELETE", Path: "/jobs/ingest/750000000000001AAA"}
+			},
+			cancel:  -1,
+			sizes:   []string{"ingest Contact 8", "update Lead 3"},
+			wantLog: "could not delete a finished bulk ingest job",
 		},
 		{
 			name:   "exactly the threshold goes through collections",
@@ -666,6 +741,7 @@ func TestApply(t *testing.T) {
 			cancel:  -1,
 			sizes:   []string{"ingest Contact 8"},
 			wantErr: sfbulk.ErrBudgetExhausted,
+			deleted: []string{"750000000000001AAA"},
 		},
 		{
 			name:  "an ingest job whose id cannot be journalled is aborted: its actions stay not_sent",
@@ -710,6 +786,8 @@ func TestApply(t *testing.T) {
 			}
 			opts := tc.opts
 			opts.RunID, opts.Now = runID, func() time.Time { return applyClock }
+			var logBuf syncBuffer
+			opts.Log = slog.New(slog.NewTextHandler(&logBuf, nil))
 			if opts.LockBackoff == 0 {
 				opts.LockBackoff = time.Millisecond
 			}
@@ -768,8 +846,32 @@ func TestApply(t *testing.T) {
 			if !slices.Equal(res.Ingest, wantJobs) {
 				t.Errorf("Ingest = %q, want %q", res.Ingest, wantJobs)
 			}
+			if !slices.Equal(f.deleted, tc.deleted) {
+				t.Errorf("ingest jobs deleted %q, want %q", f.deleted, tc.deleted)
+			}
+			if !strings.Contains(logBuf.String(), tc.wantLog) {
+				t.Errorf("the log lacks %q:\n%s", tc.wantLog, logBuf.String())
+			}
 		})
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func orStrings(a, b []string) []string {
@@ -995,7 +1097,9 @@ type fakeReader struct {
 	t       *testing.T
 	records map[string]map[string]sfbulk.Record // object -> id -> record
 	jobErr  error                               // IngestJobResults fails with it
-	log     []string                            // "job ID" and "query Object id,id,..."
+	delErr  error                               // DeleteIngestJob fails with it
+	onDel   func(jobID string)                  // called by DeleteIngestJob
+	log     []string                            // "job ID", "delete ID" and "query Object id,id,..."
 	fields  map[string][]string                 // object -> fields of its last query
 }
 
@@ -1023,6 +1127,14 @@ func (r *fakeReader) QueryRecords(_ context.Context, soql string) ([]sfbulk.Reco
 		}
 	}
 	return out, nil
+}
+
+func (r *fakeReader) DeleteIngestJob(_ context.Context, jobID string) error {
+	r.log = append(r.log, "delete "+jobID)
+	if r.onDel != nil {
+		r.onDel(jobID)
+	}
+	return r.delErr
 }
 
 func (r *fakeReader) IngestJobResults(_ context.Context, jobID, keyField string) (*sfbulk.IngestJobReport, error) {
@@ -1138,8 +1250,13 @@ func TestReconcile(t *testing.T) {
 		},
 		"Lead": {"00QC": {"Id": "00QC", strings.ToLower(fLead): " L2 ", strings.ToUpper(fURL): "u2"}},
 	}}
+	r.onDel = func(job string) {
+		if got := journalStates(t, st, "r1"); slices.Contains(got, state.Sent) || slices.Contains(got, state.Unknown) {
+			t.Errorf("job %s deleted before the outcomes were journalled: %v", job, got)
+		}
+	}
 	now := applyClock.Add(time.Hour)
-	got, err := Reconcile(ctx, r, st, "Sales_Navigator_Lead_Id__c", slog.New(slog.DiscardHandler), func() time.Time { return now })
+	got, err := Reconcile(ctx, r, st, ReconcileOptions{ExtField: "Sales_Navigator_Lead_Id__c", Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1158,9 +1275,11 @@ func TestReconcile(t *testing.T) {
 		}
 	}
 	// Each ingest job is waited on before any record is read; only sent or
-	// unknown actions are read back, one query per object and run.
-	wantLog := []string{"job 750J1", "job 750J2", "query Contact 003A,003B,003E,003F", "query Lead 00QC,00QD", "query Contact 003K"}
-	if len(r.log) != len(wantLog) || !slices.Equal(r.log[:2], wantLog[:2]) || r.log[4] != wantLog[4] ||
+	// unknown actions are read back, one query per object and run; the
+	// jobs are deleted once the run's outcomes are journalled.
+	wantLog := []string{"job 750J1", "job 750J2", "query Contact 003A,003B,003E,003F", "query Lead 00QC,00QD",
+		"delete 750J1", "delete 750J2", "query Contact 003K"}
+	if len(r.log) != len(wantLog) || !slices.Equal(r.log[:2], wantLog[:2]) || !slices.Equal(r.log[4:], wantLog[4:]) ||
 		!slices.Equal(slices.Sorted(slices.Values(r.log[2:4])), wantLog[2:4]) {
 		t.Errorf("reader calls:\n got %q\nwant %q (the two r1 queries in any order)", r.log, wantLog)
 	}
@@ -1191,8 +1310,57 @@ func TestReconcile(t *testing.T) {
 	}
 	// Nothing is left to do a second time.
 	r.log = nil
-	if again, err := Reconcile(ctx, r, st, "Sales_Navigator_Lead_Id__c", slog.New(slog.DiscardHandler), time.Now); err != nil || len(again.Runs) != 0 || len(r.log) != 0 {
+	if again, err := Reconcile(ctx, r, st, ReconcileOptions{ExtField: "Sales_Navigator_Lead_Id__c"}); err != nil || len(again.Runs) != 0 || len(r.log) != 0 {
 		t.Errorf("second Reconcile = %+v, %v; reader calls %q", again, err, r.log)
+	}
+}
+
+// TestReconcileIngestJobDeletes: with KeepIngestJobs a killed run's ingest
+// jobs are left alone; a delete that fails is logged and reconciliation
+// goes on.
+func TestReconcileIngestJobDeletes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		keep    bool
+		delErr  error
+		deletes int
+		wantLog string
+	}{
+		{name: "kept", keep: true},
+		{name: "deleted", deletes: 1, wantLog: "bulk ingest job deleted"},
+		{name: "the delete fails", delErr: fmt.Errorf("delete bulk ingest job 750J1: %w", sfbulk.ErrUnavailable), deletes: 1,
+			wantLog: "could not delete a finished bulk ingest job"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := state.Open(ctx, filepath.Join(t.TempDir(), "navsync.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			journalRun(t, st, "r1", []state.Action{{Object: "Contact", TargetID: "003A", Fields: map[string]string{fLead: "L0"}}},
+				[]string{state.Sent}, []string{"750J1"})
+			r := &fakeReader{t: t, delErr: tc.delErr, records: map[string]map[string]sfbulk.Record{
+				"Contact": {"003A": {"Id": "003A", fLead: "L0"}}}}
+			var logBuf syncBuffer
+			got, err := Reconcile(ctx, r, st, ReconcileOptions{ExtField: fLead, KeepIngestJobs: tc.keep,
+				Log: slog.New(slog.NewTextHandler(&logBuf, nil))})
+			if err != nil || got.Done != 1 {
+				t.Fatalf("Reconcile = %+v, %v", got, err)
+			}
+			deletes := 0
+			for _, l := range r.log {
+				if l == "delete 750J1" {
+					deletes++
+				}
+			}
+			if deletes != tc.deletes || !strings.Contains(logBuf.String(), tc.wantLog) {
+				t.Errorf("%d deletes (want %d), log:\n%s", deletes, tc.deletes, logBuf.String())
+			}
+			if open, _ := st.IncompleteRuns(ctx); len(open) != 0 {
+				t.Errorf("runs left open: %v", open)
+			}
+		})
 	}
 }
 
@@ -1219,7 +1387,7 @@ func TestReconcileReadsInChunks(t *testing.T) {
 	}
 	journalRun(t, st, "r1", acts, states, make([]string, n))
 	r := &fakeReader{t: t, records: map[string]map[string]sfbulk.Record{"Contact": recs}}
-	got, err := Reconcile(ctx, r, st, "Sales_Navigator_Lead_Id__c", slog.New(slog.DiscardHandler), time.Now)
+	got, err := Reconcile(ctx, r, st, ReconcileOptions{ExtField: "Sales_Navigator_Lead_Id__c"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1257,7 +1425,7 @@ func TestReconcileStopsWhenAJobCannotBeRead(t *testing.T) {
 		{Object: "Contact", TargetID: "003C", Fields: map[string]string{fLead: "L2"}},
 	}, []string{state.Sent, state.Sent, state.Planned}, []string{"", "750J1", ""})
 	r := &fakeReader{t: t, jobErr: fmt.Errorf("ingest job 750J1: %w", sfbulk.ErrUnavailable)}
-	_, err = Reconcile(ctx, r, st, "Sales_Navigator_Lead_Id__c", slog.New(slog.DiscardHandler), time.Now)
+	_, err = Reconcile(ctx, r, st, ReconcileOptions{ExtField: "Sales_Navigator_Lead_Id__c"})
 	if !errors.Is(err, sfbulk.ErrUnavailable) {
 		t.Fatalf("Reconcile error = %v, want one matching ErrUnavailable", err)
 	}
@@ -1304,7 +1472,7 @@ func TestApplyThenReconcile(t *testing.T) {
 		}
 	}
 	r := &fakeReader{t: t, records: map[string]map[string]sfbulk.Record{"Contact": recs}}
-	got, err := Reconcile(ctx, r, st, "Sales_Navigator_Lead_Id__c", slog.New(slog.DiscardHandler), time.Now)
+	got, err := Reconcile(ctx, r, st, ReconcileOptions{ExtField: "Sales_Navigator_Lead_Id__c"})
 	if err != nil {
 		t.Fatal(err)
 	}

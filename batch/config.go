@@ -153,6 +153,12 @@ type WritebackConfig struct {
 	// LockRetries is how often a record refused with UNABLE_TO_LOCK_ROW is
 	// sent again (default 5).
 	LockRetries int `yaml:"lock_retries"`
+	// DeleteIngestJobs deletes each Bulk API 2.0 ingest job once the
+	// outcomes of its records are in the journal (default true); a job
+	// whose outcome is still unknown is kept for the next run's
+	// reconciliation. false leaves them to Salesforce, which deletes
+	// finished jobs after 7 days.
+	DeleteIngestJobs bool `yaml:"delete_ingest_jobs"`
 }
 
 // WritebackField is one Salesforce field set from one lead export column.
@@ -279,10 +285,11 @@ func Defaults() *Config {
 		Salesforce: SalesforceConfig{APIVersion: sfbulk.DefaultAPIVersion},
 		Matching:   MatchingConfig{AutoThreshold: mo.AutoThreshold, ReviewThreshold: mo.ReviewThreshold},
 		Writeback: WritebackConfig{
-			Fields:        DefaultWritebackFields(),
-			Objects:       []string{"Contact", "Lead"},
-			BulkThreshold: 10000,
-			LockRetries:   5,
+			Fields:           DefaultWritebackFields(),
+			Objects:          []string{"Contact", "Lead"},
+			BulkThreshold:    10000,
+			LockRetries:      5,
+			DeleteIngestJobs: true,
 		},
 		Contacts: ContactsConfig{MonthlyQuota: 1000, DailyAPIBudget: 1000,
 			OpportunityRole: OpportunityRoleConfig{Policy: RolePolicyNone},

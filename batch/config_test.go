@@ -113,8 +113,10 @@ func TestConfigLoadValid(t *testing.T) {
 	if !c.Writeback.Writes("Contact") || !c.Writeback.Writes("Lead") || c.Writeback.Writes("Account") {
 		t.Errorf("objects %v", c.Writeback.Objects)
 	}
-	if c.Writeback.BulkThreshold != 10000 || c.Writeback.LockRetries != 5 || c.Salesforce.APIVersion != sfbulk.DefaultAPIVersion {
-		t.Errorf("defaults: bulk %d, lock retries %d, api %s", c.Writeback.BulkThreshold, c.Writeback.LockRetries, c.Salesforce.APIVersion)
+	if c.Writeback.BulkThreshold != 10000 || c.Writeback.LockRetries != 5 || c.Salesforce.APIVersion != sfbulk.DefaultAPIVersion ||
+		!c.Writeback.DeleteIngestJobs {
+		t.Errorf("defaults: bulk %d, lock retries %d, api %s, delete ingest jobs %v", c.Writeback.BulkThreshold, c.Writeback.LockRetries,
+			c.Salesforce.APIVersion, c.Writeback.DeleteIngestJobs)
 	}
 	if c.Safety != (SafetyConfig{MaxWrites: 50000, MaxGrowth: 5, GrowthFloor: 1000}) {
 		t.Errorf("safety %+v", c.Safety)
@@ -392,6 +394,7 @@ writeback:
   objects: [Contact]
   bulk_threshold: 1
   lock_retries: 0
+  delete_ingest_jobs: false
 contacts:
   enabled: false
   lead_source: LinkedIn
@@ -412,6 +415,9 @@ safety: {max_writes: 1, max_growth: 1.5, growth_floor: 0}
 			c, err := loadYAML(t, dir, yaml)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if c.Writeback.DeleteIngestJobs == strings.Contains(yaml, "delete_ingest_jobs: false") {
+				t.Errorf("delete_ingest_jobs decoded as %v", c.Writeback.DeleteIngestJobs)
 			}
 			if c.Salesforce.Auth.Flow == FlowClientCredentials {
 				if s, err := c.Salesforce.Auth.ClientSecret(); s != "from-env" || err != nil {

@@ -13,10 +13,25 @@ import (
 )
 
 // RecordReader is what reconciliation needs of a Salesforce client: read
-// records back, and the results of an ingest job a killed run journalled.
+// records back, the results of an ingest job a killed run journalled, and
+// the deletion of that job once the outcomes are journalled.
 type RecordReader interface {
 	QueryRecords(ctx context.Context, soql string) ([]sfbulk.Record, error)
 	IngestJobResults(ctx context.Context, jobID, keyField string) (*sfbulk.IngestJobReport, error)
+	ingestJobDeleter
+}
+
+// ReconcileOptions configure Reconcile.
+type ReconcileOptions struct {
+	// ExtField is the Contact field holding the lead id, by which the
+	// Contacts of create_contact actions are found.
+	ExtField string
+	// KeepIngestJobs leaves the ingest jobs a killed run journalled in
+	// Salesforce (deleted after 7 days); by default each is deleted once
+	// the outcomes of its run's actions are journalled.
+	KeepIngestJobs bool
+	Log            *slog.Logger // nil: discard
+	Now            func() time.Time
 }
 
 // reconcileStore is the part of the state store reconciliation uses.
@@ -44,8 +59,17 @@ type Reconciled struct {
 // record, the only one that can still write it) and it is marked done when
 // the record holds every value it carried, not_applied otherwise. Planned
 // actions never sent are superseded: the new run, planning from a fresh
-// snapshot, plans them again. Nothing is written to Salesforce here.
-func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, extField string, log *slog.Logger, now func() time.Time) (Reconciled, error) {
+// snapshot, plans them again. Nothing is written to Salesforce here; the
+// ingest jobs waited for are deleted once the run's outcomes are journalled
+// (unless opts.KeepIngestJobs).
+func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, opts ReconcileOptions) (Reconciled, error) {
+	log, now := opts.Log, opts.Now
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
 	var out Reconciled
 	runs, err := st.IncompleteRuns(ctx)
 	if err != nil {
@@ -56,7 +80,7 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, extField 
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
-		applied, err := whichApplied(ctx, r, open, extField)
+		applied, err := whichApplied(ctx, r, open, opts.ExtField)
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
@@ -81,6 +105,17 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, extField 
 		out.Superseded += len(planned)
 		if err := st.Record(ctx, run.ID, outs); err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		if !opts.KeepIngestJobs {
+			// Every job journalled with an open action has ended (whichApplied
+			// waited for it) and its actions' outcomes are on disk now.
+			var jobs []string
+			for _, a := range open {
+				if a.JobID != "" && !slices.Contains(jobs, a.JobID) {
+					jobs = append(jobs, a.JobID)
+				}
+			}
+			deleteIngestJobs(ctx, r, jobs, log)
 		}
 		// Quota reservations of the killed run: confirmed for the contacts
 		// found, released for the rest.

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +28,21 @@ type jobOrg struct {
 	hs    *httptest.Server
 	world *fixtures.World
 	dir   string // exports in dir/salesnav
+
+	mu sync.Mutex
+	// answer, if set, answers the requests it reports true for in the
+	// org's place.
+	answer func(w http.ResponseWriter, r *http.Request) bool
+}
+
+func (o *jobOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	answer := o.answer
+	o.mu.Unlock()
+	if answer != nil && answer(w, r) {
+		return
+	}
+	o.srv.Handler().ServeHTTP(w, r)
 }
 
 func newJobOrg(t testing.TB, people int, seed int64, opts sfsim.Options) *jobOrg {
@@ -50,10 +67,11 @@ func newJobOrg(t testing.TB, people int, seed int64, opts sfsim.Options) *jobOrg
 			t.Fatal(err)
 		}
 	}
-	hs.Config.Handler = srv.Handler()
+	o := &jobOrg{srv: srv, hs: hs, world: w, dir: dir}
+	hs.Config.Handler = o
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &jobOrg{srv: srv, hs: hs, world: w, dir: dir}
+	return o
 }
 
 // config is a run configuration for the org, with its state store, work
@@ -361,6 +379,67 @@ func TestRunCollectionsAndIngestEndEqual(t *testing.T) {
 	}
 	if rb.Summary.APICalls.WriteCalls >= ra.Summary.APICalls.WriteCalls+20 {
 		t.Errorf("ingest spent %d write calls, collections %d", rb.Summary.APICalls.WriteCalls, ra.Summary.APICalls.WriteCalls)
+	}
+}
+
+// TestRunDeletesIngestJobs: a run leaves none of its ingest jobs in the
+// org once their outcomes are journalled; with writeback.delete_ingest_jobs
+// false the finished jobs stay; a delete that fails is logged, and the run
+// succeeds all the same.
+func TestRunDeletesIngestJobs(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		keep, refuse bool
+	}{
+		{name: "deleted"},
+		{name: "kept by the config", keep: true},
+		{name: "the delete fails", refuse: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newJobOrg(t, 1000, 14, sfsim.Options{})
+			if tc.refuse {
+				o.answer = func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodDelete || !strings.Contains(r.URL.Path, "/jobs/ingest/") {
+						return false
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusInternalServerError)
+					fmt.Fprint(w, `[{"errorCode":"UNKNOWN_EXCEPTION","message":"An unexpected error occurred."}]`)
+					return true
+				}
+			}
+			cfg := o.config(t)
+			cfg.Writeback.BulkThreshold = 1 // every object through ingest jobs
+			cfg.Writeback.DeleteIngestJobs = !tc.keep
+			var logBuf syncBuffer
+			res, err := o.run(t, cfg, func(opts *RunOptions) {
+				opts.Log = slog.New(slog.NewTextHandler(&logBuf, nil))
+				opts.Apply.IngestMaxUploadBytes = 20000 // several jobs per object
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := res.Summary.Actions[KindWriteback]; st[StatusDone] == 0 || st[StatusFailed]+st[StatusUnknown]+st[StatusNotSent] != 0 {
+				t.Fatalf("writebacks %v", st)
+			}
+			used := res.Summary.IngestJobs
+			if len(used) < 3 {
+				t.Fatalf("%d ingest jobs used, want several", len(used))
+			}
+			jobs := o.srv.IngestJobs()
+			if tc.keep || tc.refuse {
+				for _, id := range used {
+					if jobs[id] != "JobComplete" {
+						t.Errorf("job %s: %q in the org, want JobComplete", id, jobs[id])
+					}
+				}
+			} else if len(jobs) != 0 {
+				t.Errorf("the org still holds the jobs %v", jobs)
+			}
+			if tc.refuse && strings.Count(logBuf.String(), "could not delete a finished bulk ingest job") != len(used) {
+				t.Errorf("want a warning per job not deleted:\n%s", logBuf.String())
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,7 +88,8 @@ func soakMedian(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); ret
 // 7 days, so a client that never deletes them grows the simulator's heap
 // (about 200 MiB a minute at this load); a sweeper deletes the jobs nobody
 // deleted (failed jobs run again, duplicates created after a lost answer,
-// deletes the faults refused) 30 s after they ended, or after 60 s Open.
+// deletes the faults refused) 30 s after they ended, or aborts and deletes
+// them after 60 s Open (Salesforce deletes no Open job).
 // The heap climbs for about the first minute while the simulator's open
 // REST query cursors (at most 200, about 25 MiB here) fill up, then stays
 // flat.
@@ -715,6 +717,10 @@ func (sw *soakSweeper) sweep(ctx context.Context, doneAge, openAge time.Duration
 			case "Open":
 				old = err == nil && age >= openAge
 			}
+			if old && j.State == "Open" {
+				// Salesforce deletes no Open job: abort it first.
+				old = sw.raw.send(ctx, http.MethodPatch, "/jobs/"+kind+"/"+j.ID, map[string]string{"state": "Aborted"}, nil)
+			}
 			if old && sw.raw.do(ctx, http.MethodDelete, "/jobs/"+kind+"/"+j.ID, nil) {
 				sw.deleted++
 				continue
@@ -728,6 +734,19 @@ func (sw *soakSweeper) sweep(ctx context.Context, doneAge, openAge time.Duration
 // do sends one request (three tries, a fresh token after a 401) and
 // decodes a JSON answer into out.
 func (sw *soakRaw) do(ctx context.Context, method, path string, out any) bool {
+	return sw.send(ctx, method, path, nil, out)
+}
+
+// send is do with a JSON body (in, when not nil).
+func (sw *soakRaw) send(ctx context.Context, method, path string, in, out any) bool {
+	var body []byte
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			panic(err)
+		}
+		body = b
+	}
 	for range 3 {
 		if sw.tok == nil {
 			t, err := sw.ts.Token(ctx)
@@ -737,11 +756,14 @@ func (sw *soakRaw) do(ctx context.Context, method, path string, out any) bool {
 			}
 			sw.tok = t
 		}
-		req, err := http.NewRequestWithContext(ctx, method, sw.tok.InstanceURL+"/services/data/v"+sfbulk.DefaultAPIVersion+path, nil)
+		req, err := http.NewRequestWithContext(ctx, method, sw.tok.InstanceURL+"/services/data/v"+sfbulk.DefaultAPIVersion+path, bytes.NewReader(body))
 		if err != nil {
 			panic(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+sw.tok.AccessToken)
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		resp, err := sw.hc.Do(req)
 		if err != nil {
 			sw.failed++

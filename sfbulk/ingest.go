@@ -935,6 +935,23 @@ func isStatusCode(s string) bool {
 	return true
 }
 
+// DeleteIngestJob deletes a finished ingest job and its result files
+// (DELETE /jobs/ingest/{id}); Salesforce otherwise keeps them 7 days.
+// Salesforce deletes a job UploadComplete (closed, not started: it then
+// never runs), JobComplete, Failed or Aborted, and refuses one Open or
+// InProgress (an *APIError, 400 API_ERROR). An unknown or already deleted
+// id is ErrNotFound. Delete a job only once its outcome is kept elsewhere:
+// after that, IngestJobResults cannot read it.
+func (c *Client) DeleteIngestJob(ctx context.Context, jobID string) error {
+	if !sfid.Valid(jobID) {
+		return fmt.Errorf("bulk ingest: invalid job id %q", jobID)
+	}
+	if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/ingest/" + jobID, idempotent: true}, nil, nil); err != nil {
+		return fmt.Errorf("delete bulk ingest job %s: %w", jobID, err)
+	}
+	return nil
+}
+
 // ---- recovery ----
 
 // IngestJobReport is a job's outcome per record, for a run that lost track

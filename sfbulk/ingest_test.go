@@ -974,3 +974,50 @@ func TestSimIngestJournalErrorAborts(t *testing.T) {
 		t.Fatalf("report %v %+v", err, rep)
 	}
 }
+
+// TestSimDeleteIngestJob: finished jobs are deleted with their results;
+// a job still Open is refused (an APIError, the job kept); an unknown or
+// deleted id is ErrNotFound; a bad id is refused before any request.
+func TestSimDeleteIngestJob(t *testing.T) {
+	ctx := context.Background()
+	o := newSim(t, sfsim.Options{})
+	loadContacts(t, o.s, 300)
+	c := o.client(t, "", nil)
+	res, err := c.BulkIngest(ctx, "Contact", contactUpdates(300), IngestOptions{Operation: "update", MaxUploadBytes: 10000})
+	if err != nil || len(res.Jobs) < 2 {
+		t.Fatalf("err %v, %d jobs", err, len(res.Jobs))
+	}
+	for _, id := range res.JobIDs() {
+		if err := c.DeleteIngestJob(ctx, id); err != nil {
+			t.Fatalf("delete %s: %v", id, err)
+		}
+		if _, err := c.IngestJobResults(ctx, id, ""); !errors.Is(err, ErrNotFound) {
+			t.Errorf("results of the deleted job %s: %v", id, err)
+		}
+		if err := c.DeleteIngestJob(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("second delete of %s: %v", id, err)
+		}
+	}
+	if jobs := o.s.IngestJobs(); len(jobs) != 0 {
+		t.Errorf("the org still holds %v", jobs)
+	}
+
+	var open IngestJob
+	if err := c.doJSON(ctx, &request{method: "POST", path: "/jobs/ingest", idempotent: true},
+		map[string]string{"object": "Contact", "operation": "update"}, &open); err != nil {
+		t.Fatal(err)
+	}
+	err = c.DeleteIngestJob(ctx, open.ID)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.ErrorCode != "API_ERROR" || errors.Is(err, ErrNotFound) {
+		t.Errorf("delete of an Open job: %v", err)
+	}
+	if st := o.s.IngestJobs()[open.ID]; st != "Open" {
+		t.Errorf("the Open job after a refused delete: %q", st)
+	}
+
+	before := callsOf(c)
+	if err := c.DeleteIngestJob(ctx, "750/../x"); err == nil || callsOf(c) != before {
+		t.Errorf("bad id: %v, %d calls", err, callsOf(c)-before)
+	}
+}

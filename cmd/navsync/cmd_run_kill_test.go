@@ -370,6 +370,10 @@ func TestRunKilledDuringLaterIngestJob(t *testing.T) {
 	mu.Lock()
 	job := heldJob
 	mu.Unlock()
+	afterKill := org.srv.IngestJobs() // kept: the rerun needs them to reconcile
+	if afterKill[job] != "UploadComplete" {
+		t.Fatalf("after the kill the org holds the jobs %v, the held job %s not queued", afterKill, job)
+	}
 
 	// The queued job runs once the rerun asks for it, or, when the rerun
 	// never does, once the rerun starts an ingest job of its own.
@@ -414,6 +418,17 @@ func TestRunKilledDuringLaterIngestJob(t *testing.T) {
 	}
 	if inJob == 0 || others == 0 {
 		t.Fatalf("%d actions journalled in the held job %s, %d of %s in other jobs: the kill was not in a later job of a call", inJob, job, others, object)
+	}
+	// Every job the killed run journalled was still there for the rerun,
+	// which deleted them once it had journalled their outcomes; the rerun
+	// deleted its own jobs too.
+	for _, a := range acts {
+		if _, ok := afterKill[a.JobID]; a.JobID != "" && !ok {
+			t.Errorf("job %s of action %d was gone after the kill", a.JobID, a.Seq)
+		}
+	}
+	if jobs := org.srv.IngestJobs(); len(jobs) != 0 {
+		t.Errorf("after the rerun the org still holds the jobs %v", jobs)
 	}
 	t.Logf("%d actions in the held job %s, %d %s actions in the call's other jobs", inJob, job, others, object)
 }

@@ -206,7 +206,7 @@ func (c *call) routeQueryJobs(segs []string) error {
 		case http.MethodPatch:
 			return c.patchJob(&j.jobBase, func() map[string]any { return j.queryInfo(false) })
 		case http.MethodDelete:
-			return c.deleteJob(&j.jobBase)
+			return c.deleteJob(&j.jobBase, false)
 		}
 		return methodNotAllowed(m, "GET", "PATCH", "DELETE")
 	}
@@ -602,12 +602,20 @@ func (c *call) patchJob(j *jobBase, info func() map[string]any) error {
 	return nil
 }
 
-func (c *call) deleteJob(j *jobBase) error {
+// deleteJob deletes a job and its results, as Salesforce does only for a
+// job that has ended: a query job JobComplete, Failed or Aborted; an ingest
+// job also UploadComplete (closed, not yet started: it then never runs).
+// An ingest job still Open, or any job InProgress, is refused with
+// Salesforce's 400 API_ERROR.
+func (c *call) deleteJob(j *jobBase, ingest bool) error {
 	j.mu.Lock()
-	state := j.state
+	ok := terminal(j.state) || ingest && j.state == stateUploadComplete
+	if ok && j.state == stateUploadComplete {
+		j.state = stateAborted // queued: its processing finds it gone
+	}
 	j.mu.Unlock()
-	if !terminal(state) && state != stateOpen {
-		return &apiError{status: 400, code: "INVALIDJOBSTATE", message: "Deleting a job in state " + state + " is not allowed; abort it first", noField: true}
+	if !ok {
+		return &apiError{status: 400, code: "API_ERROR", message: "Error encountered when deleting the job because the job is not terminated", noField: true}
 	}
 	js := c.s.jobs
 	js.mu.Lock()
@@ -714,9 +722,28 @@ func (c *call) routeIngestJobs(segs []string) error {
 	case http.MethodPatch:
 		return c.patchIngest(j)
 	case http.MethodDelete:
-		return c.deleteJob(&j.jobBase)
+		return c.deleteJob(&j.jobBase, true)
 	}
 	return methodNotAllowed(m, "GET", "PATCH", "DELETE")
+}
+
+// IngestJobs are the Bulk API 2.0 ingest jobs the org holds (until deleted,
+// or 7 days after they ended), by id with their state: for tests of
+// clients that should delete their jobs.
+func (s *Server) IngestJobs() map[string]string {
+	s.jobs.mu.Lock()
+	jobs := make([]*ingestJob, 0, len(s.jobs.ingest))
+	for _, j := range s.jobs.ingest {
+		jobs = append(jobs, j)
+	}
+	s.jobs.mu.Unlock()
+	out := make(map[string]string, len(jobs))
+	for _, j := range jobs {
+		j.mu.Lock()
+		out[j.id] = j.state
+		j.mu.Unlock()
+	}
+	return out
 }
 
 func (c *call) createIngestJob() error {

@@ -148,8 +148,8 @@ func TestBulkQueryAbortAndStates(t *testing.T) {
 	if r := h.do("GET", v+"/jobs/query/"+j.ID+"/results", h.admin, nil); r.status != 400 || r.errorCode() != "INVALIDJOBSTATE" {
 		t.Errorf("results before completion: %d %s", r.status, r.body)
 	}
-	if r := h.do("DELETE", v+"/jobs/query/"+j.ID, h.admin, nil); r.status != 400 {
-		t.Errorf("delete of a running job: %d", r.status)
+	if r := h.do("DELETE", v+"/jobs/query/"+j.ID, h.admin, nil); r.status != 400 || r.errorCode() != "API_ERROR" {
+		t.Errorf("delete of a running job: %d %s", r.status, r.body)
 	}
 	r = h.do("PATCH", v+"/jobs/query/"+j.ID, h.admin, map[string]any{"state": "Aborted"})
 	r.json(t, &j)
@@ -462,5 +462,95 @@ func TestHoldIngestJobs(t *testing.T) {
 	}
 	if n := h.s.Count("Account"); n != 2+4 {
 		t.Fatalf("%d Accounts after the release, want 6", n)
+	}
+}
+
+// TestDeleteIngestJob: as Salesforce, an ingest job is deleted (204) when
+// UploadComplete (queued: it then never runs), JobComplete, Failed or
+// Aborted, with its results; one Open or InProgress is refused with 400
+// API_ERROR; an unknown or deleted id is 404 NOT_FOUND.
+func TestDeleteIngestJob(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	accounts := h.s.Count("Account")
+	create := func(csv string) string {
+		var j jobInfo
+		h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &j)
+		h.do("PUT", v+"/jobs/ingest/"+j.ID+"/batches", h.admin, csv)
+		return j.ID
+	}
+	closeJob := func(id string) {
+		if r := h.do("PATCH", v+"/jobs/ingest/"+id, h.admin, map[string]any{"state": "UploadComplete"}); r.status != 200 {
+			t.Fatalf("close: %d %s", r.status, r.body)
+		}
+	}
+	del := func(id string) resp { return h.do("DELETE", v+"/jobs/ingest/"+id, h.admin, nil) }
+	refused := func(what, id string) {
+		t.Helper()
+		r := del(id)
+		if r.status != 400 || r.errorCode() != "API_ERROR" || !strings.Contains(string(r.body), "the job is not terminated") {
+			t.Errorf("delete of a job %s: %d %s", what, r.status, r.body)
+		}
+		if r := h.do("GET", v+"/jobs/ingest/"+id, h.admin, nil); r.status != 200 {
+			t.Errorf("the job %s is gone after a refused delete: %d", what, r.status)
+		}
+	}
+	deleted := func(what, id string) {
+		t.Helper()
+		if r := del(id); r.status != 204 || len(r.body) != 0 {
+			t.Errorf("delete of a job %s: %d %s", what, r.status, r.body)
+		}
+		for _, p := range []string{"", "/successfulResults", "/failedResults", "/unprocessedrecords"} {
+			if r := h.do("GET", v+"/jobs/ingest/"+id+p, h.admin, nil); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+				t.Errorf("GET %s of the job deleted %s: %d %s", p, what, r.status, r.body)
+			}
+		}
+		if r := del(id); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+			t.Errorf("second delete of the job deleted %s: %d %s", what, r.status, r.body)
+		}
+	}
+
+	open := create("Name\nOpen A\n")
+	refused("Open", open)
+	j := h.s.ingestJob(open)
+	j.mu.Lock()
+	j.state = stateInProgress // as while Salesforce processes it
+	j.mu.Unlock()
+	refused("InProgress", open)
+	j.mu.Lock()
+	j.state = stateOpen
+	j.mu.Unlock()
+	if r := h.do("PATCH", v+"/jobs/ingest/"+open, h.admin, map[string]any{"state": "Aborted"}); r.status != 200 {
+		t.Fatalf("abort: %d %s", r.status, r.body)
+	}
+	deleted("Aborted", open)
+
+	done := create("Name\nDone A\nDone B\n")
+	closeJob(done)
+	if j := h.waitJob("ingest", done, h.admin); j.State != "JobComplete" {
+		t.Fatalf("job %+v", j)
+	}
+	deleted("JobComplete", done)
+
+	failed := create("Nope\nx\n")
+	closeJob(failed)
+	if j := h.waitJob("ingest", failed, h.admin); j.State != "Failed" {
+		t.Fatalf("job %+v", j)
+	}
+	deleted("Failed", failed)
+
+	release := h.s.HoldIngestJobs()
+	queued := create("Name\nQueued A\n")
+	closeJob(queued)
+	deleted("UploadComplete", queued)
+	release()
+	h.s.Close() // waits for the queued job's processing
+	if n := h.s.Count("Account"); n != accounts+2 {
+		t.Errorf("%d Accounts, want %d: the job deleted while queued ran", n, accounts+2)
+	}
+	if jobs := h.s.IngestJobs(); len(jobs) != 0 {
+		t.Errorf("jobs left: %v", jobs)
+	}
+	if r := del("7505g00000000ZZAAA"); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+		t.Errorf("delete of an unknown job: %d %s", r.status, r.body)
 	}
 }
