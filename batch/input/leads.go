@@ -27,6 +27,15 @@ func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 	seen := newSeenIDs()
 	for _, path := range paths {
 		t := newStrtab()
+		// A CSV export's rows are counted first (countRows: one cheap
+		// pass, blank lines and junk do not count), so the leads take one
+		// allocation; a Parquet file grows as it is read (its footer's
+		// count is not believed).
+		bound := rowBound(ctx, path)
+		if bound > 0 {
+			out.Leads = slices.Grow(out.Leads, bound)
+			seen.reserve(bound)
+		}
 		bind := func(c *columns) (*binding, error) {
 			req, err := c.need("lead_id", "first_name", "last_name")
 			if err != nil {
@@ -65,6 +74,9 @@ func ReadLeads(ctx context.Context, paths ...string) (*Leads, error) {
 			return &binding{
 				idCol: id,
 				grow: func(n int) {
+					if bound > 0 {
+						return // sized from the counted rows; append covers an undercount
+					}
 					out.Leads = slices.Grow(out.Leads, n)
 					seen.reserve(n)
 				},

@@ -445,6 +445,12 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 	t := newStrtab()
 	seen := newSeenIDs()
 	var recID sfIDs
+	// sized from the counted rows of a CSV file, as the leads are
+	bound := rowBound(ctx, path)
+	if bound > 0 {
+		*dst = slices.Grow(*dst, bound)
+		seen.reserve(bound)
+	}
 	bind := func(c *columns) (*binding, error) {
 		if _, err := c.need(contractObject(snapshot.Account).Required...); err != nil {
 			return nil, err
@@ -473,6 +479,9 @@ func readAccounts(ctx context.Context, path string, dst *[]matcher.Account) (Fil
 		return &binding{
 			idCol: id,
 			grow: func(n int) {
+				if bound > 0 {
+					return // sized from the counted rows; append covers an undercount
+				}
 				*dst = slices.Grow(*dst, n)
 				seen.reserve(n)
 			},
