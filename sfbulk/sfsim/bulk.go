@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/navsync/navsync/internal/sfid"
@@ -43,8 +44,10 @@ type jobState struct {
 	order  []string
 	hold   chan struct{} // tests: processing waits for a receive
 	// ingestHold, while set, holds ingest jobs closed since then in
-	// UploadComplete until it is closed (HoldIngestJobs).
-	ingestHold chan struct{}
+	// UploadComplete until it is closed (HoldIngestJobs). Read without mu:
+	// a close holds its job's lock, and purgeJobs takes mu, then each
+	// job's.
+	ingestHold atomic.Pointer[chan struct{}]
 }
 
 // HoldIngestJobs keeps Bulk API 2.0 ingest jobs closed from now on queued
@@ -52,19 +55,13 @@ type jobState struct {
 // leaves jobs queued for minutes: for tests of a client that stops while
 // its job has yet to run. release may be called more than once.
 func (s *Server) HoldIngestJobs() (release func()) {
-	js := s.jobs
 	h := make(chan struct{})
-	js.mu.Lock()
-	js.ingestHold = h
-	js.mu.Unlock()
+	p := &h
+	s.jobs.ingestHold.Store(p)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			js.mu.Lock()
-			if js.ingestHold == h {
-				js.ingestHold = nil
-			}
-			js.mu.Unlock()
+			s.jobs.ingestHold.CompareAndSwap(p, nil)
 			close(h)
 		})
 	}
@@ -865,9 +862,10 @@ func (c *call) patchIngest(j *ingestJob) error {
 		j.state = stateUploadComplete
 		j.stamp = c.s.now()
 		j.fail = c.s.faults.roll("bulk-fail", func(f *Faults) float64 { return f.BulkFail })
-		c.s.jobs.mu.Lock()
-		held := c.s.jobs.ingestHold
-		c.s.jobs.mu.Unlock()
+		var held chan struct{}
+		if p := c.s.jobs.ingestHold.Load(); p != nil {
+			held = *p
+		}
 		c.s.wg.Add(1)
 		go c.s.processIngestJob(j, owner, held)
 	case body.State == stateAborted && !terminal(j.state):

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -552,5 +553,41 @@ func TestDeleteIngestJob(t *testing.T) {
 	}
 	if r := del("7505g00000000ZZAAA"); r.status != 404 || r.errorCode() != "NOT_FOUND" {
 		t.Errorf("delete of an unknown job: %d %s", r.status, r.body)
+	}
+}
+
+// TestCloseIngestJobWithoutJobsLock: closing an ingest job (which holds
+// the job's lock) never waits for the org's jobs lock, which purgeJobs
+// holds while it takes each job's lock: the two orders deadlocked the
+// soak when a close and a job creation met. The close runs here while the
+// jobs lock is held, as purgeJobs would hold it.
+func TestCloseIngestJobWithoutJobsLock(t *testing.T) {
+	h := newHarness(t, Options{}, 2)
+	var info jobInfo
+	h.do("POST", v+"/jobs/ingest", h.admin, map[string]any{"object": "Account", "operation": "insert"}).json(t, &info)
+	h.do("PUT", v+"/jobs/ingest/"+info.ID+"/batches", h.admin, "Name\nLocked A\n")
+	j := h.s.ingestJob(info.ID)
+	admin := h.s.AdminUser()
+	req := httptest.NewRequest("PATCH", v+"/jobs/ingest/"+info.ID, strings.NewReader(`{"state":"UploadComplete"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	c := &call{s: h.s, w: rec, r: req, version: "62.0", user: &admin}
+	done := make(chan error, 1)
+	h.s.jobs.mu.Lock()
+	go func() { done <- c.patchIngest(j) }()
+	var err error
+	select {
+	case err = <-done:
+		h.s.jobs.mu.Unlock()
+	case <-time.After(10 * time.Second):
+		t.Error("closing a job waits for the jobs lock while holding the job's: it deadlocks with purgeJobs")
+		h.s.jobs.mu.Unlock()
+		err = <-done
+	}
+	if err != nil || rec.Code != 200 {
+		t.Errorf("close: %v %d %s", err, rec.Code, rec.Body)
+	}
+	if j := h.waitJob("ingest", info.ID, h.admin); j.State != "JobComplete" {
+		t.Fatalf("job %+v", j)
 	}
 }
