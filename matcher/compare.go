@@ -113,15 +113,23 @@ func oneEdit(a, b string) bool {
 }
 
 // sameDigits reports whether two strings contain the same digit sequence.
-func sameDigits(a, b string) bool {
+func sameDigits(a, b string) bool { return equalSkipping(a, b, skipNonDigits) }
+
+// skipNonDigits steps over the bytes from s[i] that are not digits.
+func skipNonDigits(s string, i int) int {
+	for i < len(s) && (s[i] < '0' || s[i] > '9') {
+		i++
+	}
+	return i
+}
+
+// equalSkipping reports whether a and b are equal once skip has stepped
+// over what it passes over, on both sides: skip(s, i) is the index of the
+// next byte of s at or after i that counts.
+func equalSkipping(a, b string, skip func(s string, i int) int) bool {
 	i, j := 0, 0
 	for {
-		for i < len(a) && (a[i] < '0' || a[i] > '9') {
-			i++
-		}
-		for j < len(b) && (b[j] < '0' || b[j] > '9') {
-			j++
-		}
+		i, j = skip(a, i), skip(b, j)
 		if i == len(a) || j == len(b) {
 			return i == len(a) && j == len(b)
 		}
@@ -182,20 +190,7 @@ func compareGiven(l, c *prepPerson) level {
 // 0.90: the inserted letter reads as transpositions). An e after a, o or u
 // and an a after a are skipped on both sides, so "michael" and "michal" are
 // one too, as they are across languages.
-func transliterated(a, b string) bool {
-	i, j := 0, 0
-	for {
-		i, j = skipDigraph(a, i), skipDigraph(b, j)
-		if i == len(a) || j == len(b) {
-			return i == len(a) && j == len(b)
-		}
-		if a[i] != b[j] {
-			return false
-		}
-		i++
-		j++
-	}
-}
+func transliterated(a, b string) bool { return equalSkipping(a, b, skipDigraph) }
 
 // skipDigraph steps over the second letter of a digraph at s[i] (an e
 // after a, o or u; an a after a).
