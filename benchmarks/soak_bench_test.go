@@ -541,28 +541,13 @@ func soakExpectedClass(f sfsim.Faults, err error) string {
 			return "limit"
 		}
 	case errors.Is(err, sfbulk.ErrUnavailable):
+		// At the instance, or at the token endpoint (a refresh answered
+		// 503 or cut through its retries).
 		if f.Unavailable > 0 || f.Drop > 0 {
 			return "unavailable-or-drop"
 		}
-	case soakTokenEndpointDown(err):
-		if f.Unavailable > 0 || f.Drop > 0 {
-			return "token-endpoint-unavailable-or-drop"
-		}
 	}
 	return ""
-}
-
-// soakTokenEndpointDown: a token refresh that failed through its retries
-// on a 502/503/504 or a broken connection. sfbulk does not type these as
-// ErrUnavailable (an *AuthError with Code http_503; x/oauth2's "cannot
-// fetch token" with the transport error flattened to text), so they are
-// recognised here and counted as a class of their own.
-func soakTokenEndpointDown(err error) bool {
-	var ae *sfbulk.AuthError
-	if errors.As(err, &ae) {
-		return ae.HTTPStatus == 502 || ae.HTTPStatus == 503 || ae.HTTPStatus == 504
-	}
-	return strings.Contains(err.Error(), "oauth2: cannot fetch token: ")
 }
 
 func (t *soakTally) opCounts() string { t.mu.Lock(); defer t.mu.Unlock(); return soakCounts(t.perOp) }

@@ -264,8 +264,68 @@ func (c OAuthConfig) oauth2Config(redirect string, scopes []string) *oauth2.Conf
 	}
 }
 
-func (c OAuthConfig) ctx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, c.httpClient())
+// observed is ctx for one x/oauth2 token request, with the config's HTTP
+// client watched by the returned netWatch: x/oauth2 flattens transport
+// errors into text (and JWT ones into its own error string), so whether the
+// token endpoint was reached is learnt here.
+func (c OAuthConfig) observed(ctx context.Context) (context.Context, *netWatch) {
+	hc := *c.httpClient()
+	w := &netWatch{base: hc.Transport}
+	if w.base == nil {
+		w.base = http.DefaultTransport
+	}
+	hc.Transport = w
+	return context.WithValue(ctx, oauth2.HTTPClient, &hc), w
+}
+
+// netWatch is an http.RoundTripper noting the first network failure of the
+// requests it carries: no answer (refused, reset, timed out), or an answer
+// whose body broke off. A cancelled context is not a failure.
+type netWatch struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	err  error
+}
+
+func (w *netWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.base.RoundTrip(r)
+	if err != nil {
+		w.note(err)
+		return nil, err
+	}
+	resp.Body = &watchedBody{ReadCloser: resp.Body, w: w}
+	return resp, nil
+}
+
+func (w *netWatch) note(err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// failure is the first network failure noted, nil when none.
+func (w *netWatch) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+type watchedBody struct {
+	io.ReadCloser
+	w *netWatch
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.w.note(err)
+	}
+	return n, err
 }
 
 // audience is the JWT aud claim: the login host.
@@ -329,22 +389,38 @@ func VerifySignature(secret, id, issuedAt, signature string) bool {
 }
 
 // tokenTransportError marks a token request that got no usable answer
-// (connection dropped, body cut). x/oauth2 flattens such errors with %v, so
-// their cause cannot be inspected; they are retried.
-type tokenTransportError struct{ err error }
+// (connection refused or dropped, body cut, an answer x/oauth2 could not
+// read). x/oauth2 flattens such errors with %v, so their cause cannot be
+// inspected; they are retried. netErr is the network failure seen under
+// the request (nil when the endpoint answered, unreadably): only then is
+// the token endpoint unavailable.
+type tokenTransportError struct{ err, netErr error }
 
-func (e *tokenTransportError) Error() string { return e.err.Error() }
+func (e *tokenTransportError) Error() string {
+	if e.netErr != nil {
+		return e.err.Error() + ": " + unavailableHint
+	}
+	return e.err.Error()
+}
+
 func (e *tokenTransportError) Unwrap() error { return e.err }
 
+// Is: a network failure at the token endpoint is ErrUnavailable, as one at
+// the instance is.
+func (e *tokenTransportError) Is(target error) bool {
+	return target == ErrUnavailable && e.netErr != nil
+}
+
 // authErr converts an x/oauth2 error into an AuthError when the token
-// endpoint answered, and marks every other failure as a transport error.
-func authErr(flow string, err error) error {
+// endpoint answered, and marks every other failure as a transport error
+// (with netErr, the network failure seen under the request, if any).
+func authErr(flow string, err, netErr error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		return &tokenTransportError{err: err}
+		return &tokenTransportError{err: err, netErr: netErr}
 	}
 	code, desc := re.ErrorCode, re.ErrorDescription
 	if code == "" {
@@ -362,9 +438,20 @@ func authErr(flow string, err error) error {
 	}
 	if code == "" {
 		code = "http_" + strconv.Itoa(status)
+		if status >= 500 {
+			desc = http.StatusText(status) // a gateway's HTML page says no more
+		}
 	}
-	return &AuthError{Flow: flow, HTTPStatus: status, Code: code, Description: desc, Hint: authHint(flow, code, desc)}
+	hint := authHint(flow, code, desc)
+	if status >= 500 {
+		hint = unavailableHint
+	}
+	return &AuthError{Flow: flow, HTTPStatus: status, Code: code, Description: desc, Hint: hint}
 }
+
+// unavailableHint is the fix for a token endpoint that answers 5xx or
+// cannot be reached.
+const unavailableHint = "the login host is unavailable (Salesforce, or a proxy or gateway on the way): check status.salesforce.com and this host's network and proxy, then run again"
 
 // retryableAuth: transport failures and 5xx from the token endpoint. A
 // refresh whose answer was lost is sent again; with refresh-token rotation
@@ -516,9 +603,10 @@ func (s *RefreshTokenSource) refresh(ctx context.Context) (*Token, error) {
 		return nil, fmt.Errorf("stored token has no refresh token: %w", ErrNoToken)
 	}
 	tok, err := mintWithRetry(ctx, s.cfg.Retry, func(ctx context.Context) (*Token, error) {
-		ot, err := s.cfg.oauth2Config("", nil).TokenSource(s.cfg.ctx(ctx), &oauth2.Token{RefreshToken: st.RefreshToken}).Token()
+		octx, watch := s.cfg.observed(ctx)
+		ot, err := s.cfg.oauth2Config("", nil).TokenSource(octx, &oauth2.Token{RefreshToken: st.RefreshToken}).Token()
 		if err != nil {
-			return nil, authErr("refresh_token", err)
+			return nil, authErr("refresh_token", err, watch.failure())
 		}
 		return s.cfg.fromOAuth2(ot)
 	})
@@ -591,9 +679,10 @@ func (s *JWTSource) mintJWT(ctx context.Context) (*Token, error) {
 			Audience:   s.cfg.audience(),
 			Expires:    3 * time.Minute,
 		}
-		ot, err := jc.TokenSource(s.cfg.ctx(ctx)).Token()
+		octx, watch := s.cfg.observed(ctx)
+		ot, err := jc.TokenSource(octx).Token()
 		if err != nil {
-			return nil, authErr("jwt_bearer", err)
+			return nil, authErr("jwt_bearer", err, watch.failure())
 		}
 		return s.cfg.fromOAuth2(ot)
 	})
@@ -634,9 +723,10 @@ func NewClientCredentialsSource(cfg OAuthConfig) (*ClientCredentialsSource, erro
 func (s *ClientCredentialsSource) mintCC(ctx context.Context) (*Token, error) {
 	tok, err := mintWithRetry(ctx, s.cfg.Retry, func(ctx context.Context) (*Token, error) {
 		cc := &clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret, TokenURL: s.cfg.tokenURL(), AuthStyle: oauth2.AuthStyleInParams}
-		ot, err := cc.Token(s.cfg.ctx(ctx))
+		octx, watch := s.cfg.observed(ctx)
+		ot, err := cc.Token(octx)
 		if err != nil {
-			return nil, authErr("client_credentials", err)
+			return nil, authErr("client_credentials", err, watch.failure())
 		}
 		return s.cfg.fromOAuth2(ot)
 	})

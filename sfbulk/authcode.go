@@ -129,9 +129,10 @@ func (f *AuthCodeFlow) Run(ctx context.Context) (*Token, error) {
 	if res.err != nil {
 		return nil, res.err
 	}
-	ot, err := conf.Exchange(oc.ctx(ctx), res.code, oauth2.VerifierOption(verifier))
+	octx, watch := oc.observed(ctx)
+	ot, err := conf.Exchange(octx, res.code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, fmt.Errorf("auth code exchange: %w", authErr("authorization_code", err))
+		return nil, fmt.Errorf("auth code exchange: %w", authErr("authorization_code", err, watch.failure()))
 	}
 	tok, err := oc.fromOAuth2(ot)
 	if err != nil {

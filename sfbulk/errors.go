@@ -34,7 +34,10 @@ var (
 	// ErrConcurrencyLimit: the concurrency form of REQUEST_LIMIT_EXCEEDED
 	// (ConcurrentPerOrgLongTxn ...); retryable, returned when retries ran out.
 	ErrConcurrencyLimit = errors.New("salesforce concurrent request limit exceeded")
-	// ErrUnavailable: 502/503/504 or a dropped connection persisted through all retries.
+	// ErrUnavailable: 502/503/504 or a dropped connection persisted through
+	// all retries; at the OAuth token endpoint (sign-in, token refresh,
+	// revoke) any 5xx, a refused, reset or timed-out connection, or an
+	// answer cut off.
 	ErrUnavailable = errors.New("salesforce unavailable")
 	// ErrNotFound: NOT_FOUND, ENTITY_IS_DELETED or INVALID_CROSS_REFERENCE_KEY style misses.
 	ErrNotFound = errors.New("salesforce record or resource not found")
@@ -238,9 +241,12 @@ func (e *AuthError) Error() string {
 
 // Is: invalid_grant (and inactive_user) means re-consent is needed, except
 // the client-credentials "not supported on this domain" answer, which is a
-// login-host mistake.
+// login-host mistake; a 5xx answer (Salesforce's own or a gateway's page)
+// means the token endpoint is unavailable.
 func (e *AuthError) Is(target error) bool {
 	switch target {
+	case ErrUnavailable:
+		return e.HTTPStatus >= 500
 	case ErrLoginHost:
 		return isWrongDomain(e.Description)
 	case ErrAuthRevoked:

@@ -54,12 +54,12 @@ func revokeOnce(ctx context.Context, cfg OAuthConfig, token string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &tokenTransportError{err: err}
+		return &tokenTransportError{err: err, netErr: err}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return &tokenTransportError{err: err}
+		return &tokenTransportError{err: err, netErr: err}
 	}
 	if resp.StatusCode == http.StatusOK {
 		return nil
@@ -69,13 +69,19 @@ func revokeOnce(ctx context.Context, cfg OAuthConfig, token string) error {
 		Description string `json:"error_description"`
 	}
 	_ = json.Unmarshal(body, &e)
-	code := e.Error
+	code, desc := e.Error, e.Description
 	if code == "" {
 		code = fmt.Sprintf("http_%d", resp.StatusCode)
+		if resp.StatusCode >= 500 {
+			desc = http.StatusText(resp.StatusCode) // a gateway's HTML page says no more
+		}
 	}
 	hint := ""
-	if code == "invalid_token" || code == "unsupported_token_type" {
+	switch {
+	case resp.StatusCode >= 500:
+		hint = unavailableHint
+	case code == "invalid_token" || code == "unsupported_token_type":
 		hint = "Salesforce does not know this token: it was already revoked, has expired, or belongs to another org"
 	}
-	return &AuthError{Flow: "revoke", HTTPStatus: resp.StatusCode, Code: code, Description: e.Description, Hint: hint}
+	return &AuthError{Flow: "revoke", HTTPStatus: resp.StatusCode, Code: code, Description: desc, Hint: hint}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -342,6 +343,84 @@ func TestRunAuthRevoked(t *testing.T) {
 	}
 	if runs := cfg.runFolders(); len(runs) != 0 {
 		t.Errorf("run folders %v, want none", runs)
+	}
+}
+
+// TestRunTokenEndpointUnavailable: a login host answering 503 (a gateway's
+// page) or refusing connections stops navsync run with exit 1, never 3
+// (the consent is fine: re-consenting would only burn one of the user's
+// five approvals), after the retries, with nothing written; the message
+// says the login host is unavailable, and the README's error table has
+// the row the on-call engineer looks for.
+func TestRunTokenEndpointUnavailable(t *testing.T) {
+	org := newCmdOrg(t, 1000, 35)
+	for _, tc := range []struct {
+		name string
+		down bool   // nothing listens at the login host
+		want string // in the message
+	}{
+		{name: "503 page", want: "http_503 (Service Unavailable)"},
+		{name: "connection refused", down: true, want: "connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tokenCalls atomic.Int64
+			var login string
+			if tc.down {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				login = "http://" + ln.Addr().String()
+				ln.Close()
+			} else {
+				gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/services/oauth2/token" {
+						tokenCalls.Add(1)
+						w.Header().Set("Content-Type", "text/html")
+						w.WriteHeader(http.StatusServiceUnavailable)
+						io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+						return
+					}
+					org.ServeHTTP(w, r)
+				}))
+				defer gw.Close()
+				login = gw.URL
+			}
+			path, _ := writeTestConfig(t, org.srv, login, org.world, false, "")
+			cfg := cmdConfig{path: path, dir: filepath.Dir(path)}
+			org.requests.Store(0)
+			code, stdout, stderr := navsyncIn(context.Background(), "run", "--config", cfg.path)
+			if code != exitFailure {
+				t.Fatalf("exit %d, want %d\n%s%s", code, exitFailure, stdout, stderr)
+			}
+			msg := errorLine(stderr)
+			for _, w := range []string{tc.want, "login host is unavailable", "status.salesforce.com"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			if strings.Contains(msg, "<html") {
+				t.Errorf("the gateway's page is in the message:\n%s", msg)
+			}
+			if !tc.down && tokenCalls.Load() < 2 {
+				t.Errorf("%d token requests: the outage was not retried", tokenCalls.Load())
+			}
+			assertNothingWritten(t, org, cfg, true)
+		})
+	}
+	// The README's row: exit 1, the login host unavailable, and what to do.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := ""
+	for l := range strings.Lines(string(readme)) {
+		if strings.Contains(l, "/services/oauth2/token") && strings.Contains(l, "exit 1") {
+			row = l
+		}
+	}
+	if row == "" || !strings.Contains(row, "status.salesforce.com") || !strings.Contains(row, "not re-consent") {
+		t.Errorf("README has no exit-1 row for an unavailable token endpoint with its fix: %q", row)
 	}
 }
 
