@@ -30,7 +30,8 @@ var pageJS string
 
 // The page's script and style are part of the template's text (never data),
 // so html/template writes them as they are; the script's hash is what the
-// Content-Security-Policy allows.
+// Content-Security-Policy allows. (html/template drops comments from a
+// script, which would change its hash: page.js has none.)
 var (
 	tmpl      *template.Template
 	scriptCSP string
@@ -251,15 +252,24 @@ type fieldRow struct {
 }
 
 // pageData is the JSON the page's script reads: the pairs of the queue,
-// by row, for reviews.csv.
+// by row, for reviews.csv. The run id and the time the page was written
+// (to the nanosecond) name this page's marks in the browser's localStorage,
+// so no two pages share them. The script keeps there, on every mark, only
+// each marked pair's lead and CRM ids, its verdict and time, and whether a
+// download held it (no name, not the reviewer's); it restores them when the
+// page opens, a mark of a pair not on the page kept for the download. When
+// the browser refuses storage the page says once that marks are lost on
+// close, and keeps them in memory.
 type pageData struct {
-	RunID string      `json:"run_id"`
-	Rows  [][2]string `json:"rows"`
+	RunID     string      `json:"run_id"`
+	Generated string      `json:"generated"`
+	Rows      [][2]string `json:"rows"`
 }
 
 func build(in *Input) *view {
+	now := time.Now().UTC()
 	v := &view{CSP: scriptCSP, Run: in.Run, Auto: in.AutoThreshold, Review: in.ReviewThreshold, Prior: in.LeadPrior,
-		Files: in.Files, Reviews: in.Reviews, Generated: time.Now().UTC().Format("2006-01-02 15:04:05 UTC")}
+		Files: in.Files, Reviews: in.Reviews, Generated: now.Format("2006-01-02 15:04:05 UTC")}
 	v.IsRun = in.Run.Command != "match"
 	v.Title = "navsync " + cmp.Or(in.Run.Command, "run") + " " + in.Run.RunID
 	v.Facts = facts(in)
@@ -323,6 +333,7 @@ func build(in *Input) *view {
 	}
 	v.Queue, v.Data = queue(in)
 	v.Data.RunID = in.Run.RunID
+	v.Data.Generated = now.Format(time.RFC3339Nano)
 	return v
 }
 

@@ -4,12 +4,108 @@
   var rows = Array.prototype.slice.call(document.querySelectorAll("#rows .q"));
   var texts = null;
   var marks = {};
+  var others = [];
   var el = function (id) { return document.getElementById(id); };
+  var verdicts = { same_person: true, different_people: true };
+  var pairKey = function (lead, crm) { return lead + "\n" + crm; };
+  var byPair = Object.create(null);
+  data.rows.forEach(function (p, i) { byPair[pairKey(p[0], p[1])] = i; });
+
+  var key = "navsync-review " + JSON.stringify([data.run_id, data.generated]);
+  var store = null;
+  try {
+    store = window.localStorage;
+    store.setItem(key + " probe", "1");
+    store.removeItem(key + " probe");
+  } catch (e) {
+    store = null;
+  }
+
+  function lost() {
+    store = null;
+    el("storage-note").hidden = false;
+  }
+
+  function entries() {
+    var out = Object.keys(marks).map(Number).sort(function (a, b) { return a - b; }).map(function (i) {
+      return [data.rows[i][0], data.rows[i][1], marks[i]];
+    });
+    return out.concat(others);
+  }
+
+  function save() {
+    if (store === null) { return; }
+    var list = entries().map(function (e) { return [e[0], e[1], e[2].verdict, e[2].at, e[2].saved ? 1 : 0]; });
+    try {
+      if (list.length > 0) {
+        store.setItem(key, JSON.stringify({ v: 1, marks: list }));
+      } else {
+        store.removeItem(key);
+      }
+    } catch (e) {
+      lost();
+    }
+  }
+
+  function show(i, verdict) {
+    var row = rows[i];
+    Array.prototype.forEach.call(row.querySelectorAll("input[type=radio]"), function (r) { r.checked = r.value === verdict; });
+    row.classList.toggle("marked", verdict !== "");
+  }
+
+  function restore() {
+    Array.prototype.forEach.call(document.querySelectorAll("#rows input[type=radio]:checked:not([value=\"\"])"), function (r) {
+      show(Number(r.closest(".q").getAttribute("data-i")), "");
+    });
+    if (store === null) { return; }
+    var raw, list;
+    try {
+      raw = store.getItem(key);
+    } catch (e) {
+      lost();
+      return;
+    }
+    try {
+      list = JSON.parse(raw).marks;
+    } catch (e) {
+      return;
+    }
+    if (!Array.isArray(list)) { return; }
+    var n = 0;
+    list.forEach(function (e) {
+      if (!Array.isArray(e) || typeof e[0] !== "string" || typeof e[1] !== "string" || verdicts[e[2]] !== true || typeof e[3] !== "string") {
+        return;
+      }
+      var m = { verdict: e[2], at: e[3], saved: e[4] === 1 };
+      var i = byPair[pairKey(e[0], e[1])];
+      n++;
+      if (i === undefined) {
+        others.push([e[0], e[1], m]);
+        return;
+      }
+      marks[i] = m;
+      show(i, m.verdict);
+    });
+    if (n > 0) {
+      var msg = "Restored " + n + (n === 1 ? " mark" : " marks") + " this browser kept for this page.";
+      if (others.length > 0) {
+        msg += " " + others.length + (others.length === 1 ? " is for a pair" : " are for pairs") +
+          " no longer on the page: kept, and in the download.";
+      }
+      el("restored").textContent = msg;
+      el("restored").hidden = false;
+    }
+  }
 
   function count() {
-    var n = Object.keys(marks).length;
+    var all = entries();
+    var n = all.length;
+    var u = all.filter(function (e) { return !e[2].saved; }).length;
     el("marked").textContent = n + (n === 1 ? " pair marked" : " pairs marked");
+    el("unsaved").textContent = n === 0 ? "" : u === 0 ? "all downloaded" : u + (u === 1 ? " mark" : " marks") + " not downloaded yet";
+    el("unsaved").classList.toggle("un", u > 0);
     el("download").disabled = n === 0;
+    el("clear").disabled = n === 0;
   }
 
   function filter() {
@@ -45,12 +141,13 @@
     var row = t.closest(".q");
     var i = row.getAttribute("data-i");
     if (t.value) {
-      marks[i] = { verdict: t.value, at: new Date().toISOString() };
+      marks[i] = { verdict: t.value, at: new Date().toISOString(), saved: false };
       row.classList.add("marked");
     } else {
       delete marks[i];
       row.classList.remove("marked");
     }
+    save();
     count();
   });
 
@@ -65,10 +162,8 @@
   function csv() {
     var reviewer = el("reviewer").value.trim();
     var lines = ["lead_id,crm_id,verdict,reviewer,reviewed_at"];
-    Object.keys(marks).map(Number).sort(function (a, b) { return a - b; }).forEach(function (i) {
-      var pair = data.rows[i];
-      var m = marks[i];
-      lines.push([pair[0], pair[1], m.verdict, reviewer, m.at].map(field).join(","));
+    entries().forEach(function (e) {
+      lines.push([e[0], e[1], e[2].verdict, reviewer, e[2].at].map(field).join(","));
     });
     return lines.join("\r\n") + "\r\n";
   }
@@ -81,8 +176,34 @@
     document.body.appendChild(a);
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    entries().forEach(function (e) { e[2].saved = true; });
+    save();
+    count();
   });
 
-  window.navsyncReview = { csv: csv, marks: function () { return Object.keys(marks).length; }, rows: data.rows.length };
+  el("clear").addEventListener("click", function () {
+    var all = entries();
+    var u = all.filter(function (e) { return !e[2].saved; }).length;
+    el("clear-what").textContent = "Clear all " + all.length + (all.length === 1 ? " mark" : " marks") + " of this page" +
+      (u > 0 ? " (" + u + " not downloaded)?" : "?");
+    el("clear-ask").hidden = false;
+  });
+  el("clear-no").addEventListener("click", function () { el("clear-ask").hidden = true; });
+  el("clear-yes").addEventListener("click", function () {
+    Object.keys(marks).forEach(function (i) { show(Number(i), ""); });
+    marks = {};
+    others = [];
+    el("clear-ask").hidden = true;
+    el("restored").hidden = true;
+    save();
+    count();
+  });
+
+  window.navsyncReview = {
+    csv: csv, key: key, stored: function () { return store !== null; }, rows: data.rows.length,
+    marks: function () { return entries().length; }
+  };
+  if (store === null) { lost(); }
+  restore();
   count();
 })();

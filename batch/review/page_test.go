@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/matcher"
@@ -161,6 +162,28 @@ func TestPageContent(t *testing.T) {
 	}
 	if len(data.Rows) != len(qs) || data.RunID != in.Run.RunID {
 		t.Fatalf("navsync-data: %d rows, run %q; page %d rows", len(data.Rows), data.RunID, len(qs))
+	}
+	// The page's marks are kept in the browser under its run id and the
+	// time it was written, to the nanosecond: another page of the same
+	// run id has another key.
+	gen, err := time.Parse(time.RFC3339Nano, data.Generated)
+	if err != nil || time.Since(gen) > time.Hour || time.Since(gen) < 0 {
+		t.Errorf("navsync-data: generated %q (%v)", data.Generated, err)
+	}
+	_, doc2 := render(t, in)
+	var data2 pageData
+	if err := json.Unmarshal([]byte(find(doc2, "script")[0].FirstChild.Data), &data2); err != nil || data2.Generated == data.Generated {
+		t.Errorf("two pages of run %s: generated %q and %q (%v)", in.Run.RunID, data.Generated, data2.Generated, err)
+	}
+	// The controls the script keeps marks with: the count not downloaded,
+	// clearing (which asks first), the notices.
+	for _, id := range []string{"marked", "unsaved", "download", "clear", "clear-ask", "clear-yes", "clear-no", "storage-note", "restored"} {
+		byID(t, doc, id)
+	}
+	for _, id := range []string{"clear-ask", "storage-note", "restored"} {
+		if n := byID(t, doc, id); !slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "hidden" }) {
+			t.Errorf("#%s is shown before the script runs", id)
+		}
 	}
 	byLead := map[string]*matcher.LeadResult{}
 	for i := range in.Results {
