@@ -3,7 +3,6 @@ package batch
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/review"
+	"github.com/navsync/navsync/internal/htmltest"
 	"github.com/navsync/navsync/matcher"
 	"github.com/navsync/navsync/sfbulk/sfsim"
 	"golang.org/x/net/html"
@@ -23,64 +23,13 @@ import (
 // pageDoc parses a run's report.html.
 func pageDoc(t testing.TB, dir string) *html.Node {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, PageFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := html.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-// elementByID finds the element with id in doc (nil if none).
-func elementByID(doc *html.Node, id string) *html.Node {
-	if doc.Type == html.ElementNode {
-		for _, a := range doc.Attr {
-			if a.Key == "id" && a.Val == id {
-				return doc
-			}
-		}
-	}
-	for c := doc.FirstChild; c != nil; c = c.NextSibling {
-		if n := elementByID(c, id); n != nil {
-			return n
-		}
-	}
-	return nil
-}
-
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
+	return htmltest.ParseFile(t, filepath.Join(dir, PageFile))
 }
 
 // pageQueue is the review queue's pairs, as the page's script reads them.
 func pageQueue(t testing.TB, dir string) [][2]string {
 	t.Helper()
-	n := elementByID(pageDoc(t, dir), "navsync-data")
-	if n == nil {
-		t.Fatal("report.html has no navsync-data")
-	}
-	var data struct {
-		Rows [][2]string `json:"rows"`
-	}
-	if err := json.Unmarshal([]byte(nodeText(n)), &data); err != nil {
-		t.Fatalf("navsync-data: %v", err)
-	}
-	return data.Rows
+	return htmltest.QueueRows(t, filepath.Join(dir, PageFile))
 }
 
 // reviewPicks picks two pairs of the queue: one the world's truth says is
@@ -245,12 +194,12 @@ func TestReviewLoop(t *testing.T) {
 		"not-applied-table":      far[0],
 		"verdict-problems-table": "no lead \"no-such-lead\"",
 	} {
-		n := elementByID(doc, id)
-		if n == nil || !strings.Contains(nodeText(n), want) {
+		n := htmltest.ByID(doc, id)
+		if n == nil || !strings.Contains(htmltest.Text(n), want) {
 			t.Errorf("page #%s lacks %q", id, want)
 		}
 	}
-	if n := elementByID(doc, "precision"); n == nil || !strings.Contains(nodeText(n), "auto threshold 0.95") {
+	if n := htmltest.ByID(doc, "precision"); n == nil || !strings.Contains(htmltest.Text(n), "auto threshold 0.95") {
 		t.Errorf("page has no precision line")
 	}
 

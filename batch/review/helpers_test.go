@@ -10,6 +10,7 @@ import (
 
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/htmltest"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/net/html"
 )
@@ -110,56 +111,20 @@ func render(t testing.TB, in *Input) ([]byte, *html.Node) {
 	return buf.Bytes(), doc
 }
 
-// find returns the elements under n with tag (and, if given, attribute
-// key=value) in document order.
-func find(n *html.Node, tag string, kv ...string) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == tag && (len(kv) < 2 || attr(n, kv[0]) == kv[1]) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
 func byID(t testing.TB, doc *html.Node, id string) *html.Node {
 	t.Helper()
-	var found *html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && attr(n, "id") == id {
-			found = n
-		}
-		for c := n.FirstChild; c != nil && found == nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	if found == nil {
+	n := htmltest.ByID(doc, id)
+	if n == nil {
 		t.Fatalf("no element with id %q", id)
 	}
-	return found
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
+	return n
 }
 
 // findClass returns the elements under n with tag and class among their
 // classes.
 func findClass(n *html.Node, tag, class string) []*html.Node {
 	var out []*html.Node
-	for _, e := range find(n, tag) {
+	for _, e := range htmltest.Find(n, tag) {
 		if hasClass(e, class) {
 			out = append(out, e)
 		}
@@ -168,33 +133,17 @@ func findClass(n *html.Node, tag, class string) []*html.Node {
 }
 
 func hasClass(n *html.Node, class string) bool {
-	return slices.Contains(strings.Fields(attr(n, "class")), class)
-}
-
-// textOf is the text under n, with runs of white space made one space.
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
+	return slices.Contains(strings.Fields(htmltest.Attr(n, "class")), class)
 }
 
 // tableRows are the cell texts of a table's body rows.
 func tableRows(table *html.Node) [][]string {
 	var out [][]string
-	for _, tb := range find(table, "tbody") {
-		for _, tr := range find(tb, "tr") {
+	for _, tb := range htmltest.Find(table, "tbody") {
+		for _, tr := range htmltest.Find(tb, "tr") {
 			var cells []string
-			for _, td := range find(tr, "td") {
-				cells = append(cells, textOf(td))
+			for _, td := range htmltest.Find(tr, "td") {
+				cells = append(cells, htmltest.Text(td))
 			}
 			out = append(out, cells)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/internal/htmltest"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/net/html"
 )
@@ -22,33 +23,33 @@ func TestPageContent(t *testing.T) {
 	in := worldPage(t, 1500)
 	raw, doc := render(t, in)
 
-	if got := textOf(find(doc, "title")[0]); got != "navsync run 20261203T023000Z-ab12" {
+	if got := htmltest.Text(htmltest.Find(doc, "title")[0]); got != "navsync run 20261203T023000Z-ab12" {
 		t.Errorf("title %q", got)
 	}
-	if !strings.Contains(textOf(doc), "This page holds personal data") {
+	if !strings.Contains(htmltest.Text(doc), "This page holds personal data") {
 		t.Error("no personal data notice")
 	}
 	// Self-contained: no element loads anything, nothing points outside
 	// but the page's own anchors.
 	for _, tag := range []string{"link", "img", "iframe", "object", "embed", "base", "form"} {
-		if n := find(doc, tag); len(n) > 0 {
+		if n := htmltest.Find(doc, tag); len(n) > 0 {
 			t.Errorf("%d <%s> elements", len(n), tag)
 		}
 	}
-	for _, a := range find(doc, "a") {
-		if h := attr(a, "href"); !strings.HasPrefix(h, "#") {
+	for _, a := range htmltest.Find(doc, "a") {
+		if h := htmltest.Attr(a, "href"); !strings.HasPrefix(h, "#") {
 			t.Errorf("a link to %q", h)
 		}
 	}
-	scripts := find(doc, "script")
-	if len(scripts) != 2 || attr(scripts[0], "type") != "application/json" || attr(scripts[1], "src") != "" {
+	scripts := htmltest.Find(doc, "script")
+	if len(scripts) != 2 || htmltest.Attr(scripts[0], "type") != "application/json" || htmltest.Attr(scripts[1], "src") != "" {
 		t.Fatalf("scripts: %d", len(scripts))
 	}
 	// The Content-Security-Policy allows exactly the page's script.
 	var csp string
-	for _, m := range find(doc, "meta") {
-		if attr(m, "http-equiv") == "Content-Security-Policy" {
-			csp = attr(m, "content")
+	for _, m := range htmltest.Find(doc, "meta") {
+		if htmltest.Attr(m, "http-equiv") == "Content-Security-Policy" {
+			csp = htmltest.Attr(m, "content")
 		}
 	}
 	sum := sha256.Sum256([]byte(scripts[1].FirstChild.Data))
@@ -58,8 +59,8 @@ func TestPageContent(t *testing.T) {
 
 	// Run facts.
 	facts := map[string]string{}
-	for _, tr := range find(find(doc, "table", "class", "facts")[0], "tr") {
-		facts[textOf(find(tr, "th")[0])] = textOf(find(tr, "td")[0])
+	for _, tr := range htmltest.Find(htmltest.Find(doc, "table", "class", "facts")[0], "tr") {
+		facts[htmltest.Text(htmltest.Find(tr, "th")[0])] = htmltest.Text(htmltest.Find(tr, "td")[0])
 	}
 	for k, want := range map[string]string{"run id": "20261203T023000Z-ab12", "mode": "dry run: nothing was written to Salesforce",
 		"duration": "1m35s", "org": "00D000000000001AAA", "status": "succeeded",
@@ -86,21 +87,21 @@ func TestPageContent(t *testing.T) {
 		t.Errorf("decision row %v, want %v", rows[0], want)
 	}
 	// The histogram: bars for each decision present, the two thresholds.
-	hist := find(byID(t, doc, "weights"), "svg")[0]
+	hist := htmltest.Find(byID(t, doc, "weights"), "svg")[0]
 	classes := map[string]int{}
-	for _, r := range find(hist, "rect") {
-		classes[attr(r, "class")]++
+	for _, r := range htmltest.Find(hist, "rect") {
+		classes[htmltest.Attr(r, "class")]++
 	}
 	if classes["cm"] == 0 || classes["cp"] == 0 || classes["cn"] == 0 {
 		t.Errorf("histogram bars by class %v", classes)
 	}
 	var labels []string
-	for _, tx := range find(hist, "text") {
-		if attr(tx, "class") == "thl" {
-			labels = append(labels, textOf(tx))
+	for _, tx := range htmltest.Find(hist, "text") {
+		if htmltest.Attr(tx, "class") == "thl" {
+			labels = append(labels, htmltest.Text(tx))
 		}
 	}
-	if !slices.Equal(labels, []string{"review 0.2", "auto 0.95"}) || len(find(hist, "line", "class", "th")) != 2 {
+	if !slices.Equal(labels, []string{"review 0.2", "auto 0.95"}) || len(htmltest.Find(hist, "line", "class", "th")) != 2 {
 		t.Errorf("threshold labels %v", labels)
 	}
 	// Blocking keys: a row per key with its pairs.
@@ -129,21 +130,21 @@ func TestPageContent(t *testing.T) {
 	}
 	// Rejects by reason with file and line.
 	rej := byID(t, doc, "rejects")
-	if h := textOf(find(rej, "h3")[0]); h != "empty_lead_id: 1" && h != "wrong_column_count: 1" {
+	if h := htmltest.Text(htmltest.Find(rej, "h3")[0]); h != "empty_lead_id: 1" && h != "wrong_column_count: 1" {
 		t.Errorf("rejects heading %q", h)
 	}
 	var rejRows [][]string
-	for _, tb := range find(rej, "table") {
+	for _, tb := range htmltest.Find(rej, "table") {
 		rejRows = append(rejRows, tableRows(tb)...)
 	}
 	if !slices.ContainsFunc(rejRows, func(r []string) bool { return r[0] == "/data/leads.csv" && r[1] == "7" && r[4] == hostile+",x" }) {
 		t.Errorf("rejects %v", rejRows)
 	}
 	// Reviews.
-	if s := textOf(byID(t, doc, "settled")); !strings.Contains(s, "Settled by review in this run: 3 pairs: 2 the same person") {
+	if s := htmltest.Text(byID(t, doc, "settled")); !strings.Contains(s, "Settled by review in this run: 3 pairs: 2 the same person") {
 		t.Errorf("settled: %q", s)
 	}
-	if s := textOf(byID(t, doc, "precision")); !strings.Contains(s, "75.0%: 3 of the 4 reviewed pairs") {
+	if s := htmltest.Text(byID(t, doc, "precision")); !strings.Contains(s, "75.0%: 3 of the 4 reviewed pairs") {
 		t.Errorf("precision: %q", s)
 	}
 	if rows := tableRows(byID(t, doc, "verdict-problems-table")); len(rows) != 1 || rows[0][1] != "4" || rows[0][2] != hostile {
@@ -152,7 +153,7 @@ func TestPageContent(t *testing.T) {
 
 	// The queue: every possible pair (and low-margin matches), by
 	// probability, each with both sides, its fields and waterfall.
-	qs := find(byID(t, doc, "rows"), "div", "class", "q")
+	qs := htmltest.Find(byID(t, doc, "rows"), "div", "class", "q")
 	if len(qs) == 0 || len(qs) < p {
 		t.Fatalf("%d queue rows for %d possible", len(qs), p)
 	}
@@ -172,7 +173,7 @@ func TestPageContent(t *testing.T) {
 	}
 	_, doc2 := render(t, in)
 	var data2 pageData
-	if err := json.Unmarshal([]byte(find(doc2, "script")[0].FirstChild.Data), &data2); err != nil || data2.Generated == data.Generated {
+	if err := json.Unmarshal([]byte(htmltest.Find(doc2, "script")[0].FirstChild.Data), &data2); err != nil || data2.Generated == data.Generated {
 		t.Errorf("two pages of run %s: generated %q and %q (%v)", in.Run.RunID, data.Generated, data2.Generated, err)
 	}
 	// The controls the script keeps marks with: the count not downloaded,
@@ -192,8 +193,8 @@ func TestPageContent(t *testing.T) {
 	prev := 2.0
 	hostileSeen := false
 	for i, q := range qs {
-		if attr(q, "id") != "r"+strconv.Itoa(i) || attr(q, "data-i") != strconv.Itoa(i) {
-			t.Fatalf("row %d: id %q", i, attr(q, "id"))
+		if htmltest.Attr(q, "id") != "r"+strconv.Itoa(i) || htmltest.Attr(q, "data-i") != strconv.Itoa(i) {
+			t.Fatalf("row %d: id %q", i, htmltest.Attr(q, "id"))
 		}
 		lr := byLead[data.Rows[i][0]]
 		if lr == nil || lr.CRMID != data.Rows[i][1] {
@@ -203,29 +204,29 @@ func TestPageContent(t *testing.T) {
 			t.Errorf("row %d: probability %v after %v (not sorted)", i, lr.Probability, prev)
 		}
 		prev = lr.Probability
-		if got := textOf(find(q, "span", "class", "p")[0]); got != strconv.FormatFloat(lr.Probability, 'f', 3, 64) {
+		if got := htmltest.Text(htmltest.Find(q, "span", "class", "p")[0]); got != strconv.FormatFloat(lr.Probability, 'f', 3, 64) {
 			t.Errorf("row %d: probability %q, want %v", i, got, lr.Probability)
 		}
-		radios := find(q, "input")
-		if len(radios) != 3 || attr(radios[1], "value") != "same_person" || attr(radios[2], "value") != "different_people" {
+		radios := htmltest.Find(q, "input")
+		if len(radios) != 3 || htmltest.Attr(radios[1], "value") != "same_person" || htmltest.Attr(radios[2], "value") != "different_people" {
 			t.Errorf("row %d: verdict inputs %d", i, len(radios))
 		}
-		fields := find(find(q, "table")[0], "tbody")[0]
-		trs := find(fields, "tr")
+		fields := htmltest.Find(htmltest.Find(q, "table")[0], "tbody")[0]
+		trs := htmltest.Find(fields, "tr")
 		if len(trs) != len(matcher.LeadFields)+4 {
 			t.Fatalf("row %d: %d evidence rows", i, len(trs))
 		}
 		for f, fs := range lr.Fields {
-			cells := find(trs[f], "td")
-			if textOf(cells[0]) != fs.Field || textOf(cells[3]) != fs.Level || textOf(cells[4]) != signed(fs.Weight) {
-				t.Errorf("row %d field %d: %q %q %q, want %+v", i, f, textOf(cells[0]), textOf(cells[3]), textOf(cells[4]), fs)
+			cells := htmltest.Find(trs[f], "td")
+			if htmltest.Text(cells[0]) != fs.Field || htmltest.Text(cells[3]) != fs.Level || htmltest.Text(cells[4]) != signed(fs.Weight) {
+				t.Errorf("row %d field %d: %q %q %q, want %+v", i, f, htmltest.Text(cells[0]), htmltest.Text(cells[3]), htmltest.Text(cells[4]), fs)
 			}
 		}
 		// The waterfall: the prior, the fields that weigh, the total.
-		wf := find(q, "svg")[0]
+		wf := htmltest.Find(q, "svg")[0]
 		var steps []string
-		for _, tx := range find(wf, "text") {
-			steps = append(steps, textOf(tx))
+		for _, tx := range htmltest.Find(wf, "text") {
+			steps = append(steps, htmltest.Text(tx))
 		}
 		nonzero := 0
 		for _, fs := range lr.Fields {
@@ -239,12 +240,12 @@ func TestPageContent(t *testing.T) {
 		if data.Rows[i][0] == hostileID {
 			hostileSeen = true
 			// The hostile values are text, in the name, company and owner.
-			names := find(q, "b", "class", "nm")
-			if textOf(names[0]) != hostile+" "+in.Leads[len(in.Leads)-1].LastName {
-				t.Errorf("hostile name shows as %q", textOf(names[0]))
+			names := htmltest.Find(q, "b", "class", "nm")
+			if htmltest.Text(names[0]) != hostile+" "+in.Leads[len(in.Leads)-1].LastName {
+				t.Errorf("hostile name shows as %q", htmltest.Text(names[0]))
 			}
-			if attr(q, "data-o") != strings.ToLower(`"><svg onload=alert(1)>@x.com`) {
-				t.Errorf("hostile owner attribute %q", attr(q, "data-o"))
+			if htmltest.Attr(q, "data-o") != strings.ToLower(`"><svg onload=alert(1)>@x.com`) {
+				t.Errorf("hostile owner attribute %q", htmltest.Attr(q, "data-o"))
 			}
 		}
 	}
@@ -261,7 +262,7 @@ func TestPageContent(t *testing.T) {
 					t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
 				}
 			}
-			if n.Data == "svg" && attr(n, "class") != "chart" || n.Data == "b" && attr(n, "class") != "nm" {
+			if n.Data == "svg" && htmltest.Attr(n, "class") != "chart" || n.Data == "b" && htmltest.Attr(n, "class") != "nm" {
 				t.Errorf("an element <%s> the template does not write", n.Data)
 			}
 		}
@@ -285,10 +286,10 @@ func TestPageQueueCap(t *testing.T) {
 	}
 	in.MaxRows = 10
 	_, doc := render(t, in)
-	if n := len(find(byID(t, doc, "rows"), "div", "class", "q")); n != 10 {
+	if n := len(htmltest.Find(byID(t, doc, "rows"), "div", "class", "q")); n != 10 {
 		t.Errorf("%d rows, want the cap 10", n)
 	}
-	if s := textOf(byID(t, doc, "left-out")); s != fmt.Sprintf("%s possible pairs are not on this page", num(int64(possible-9))) {
+	if s := htmltest.Text(byID(t, doc, "left-out")); s != fmt.Sprintf("%s possible pairs are not on this page", num(int64(possible-9))) {
 		t.Errorf("left out: %q (of %d possible; 9 on the page beside a match)", s, possible)
 	}
 	// Settled leads are not in the queue.
@@ -300,7 +301,7 @@ func TestPageQueueCap(t *testing.T) {
 		}
 	}
 	_, doc = render(t, in)
-	for _, q := range find(byID(t, doc, "rows"), "div", "class", "q") {
+	for _, q := range htmltest.Find(byID(t, doc, "rows"), "div", "class", "q") {
 		if findClass(q, "span", "d")[0].FirstChild.Data != "match" {
 			t.Fatal("a settled lead is in the queue")
 		}
@@ -332,14 +333,14 @@ func TestPageHugeValues(t *testing.T) {
 	if len(raw) > 20<<20 {
 		t.Errorf("page of %d MB", len(raw)>>20)
 	}
-	rows := find(byID(t, doc, "rows"), "div", "class", "q")
+	rows := htmltest.Find(byID(t, doc, "rows"), "div", "class", "q")
 	if n := len(rows); n < 50 || n == 600 {
 		t.Errorf("%d rows: want many, cut by the page's budget", n)
 	}
-	if attr(rows[0], "id") != "r0" || !strings.HasPrefix(textOf(findClass(rows[0], "span", "id")[0]), "lead L1<") {
+	if htmltest.Attr(rows[0], "id") != "r0" || !strings.HasPrefix(htmltest.Text(findClass(rows[0], "span", "id")[0]), "lead L1<") {
 		t.Errorf("the first row is not lead L1 (L0's 4 MB id is left out)")
 	}
-	if !strings.Contains(textOf(byID(t, doc, "queue")), "stays under about 20 MB") {
+	if !strings.Contains(htmltest.Text(byID(t, doc, "queue")), "stays under about 20 MB") {
 		t.Error("the page does not say rows were left out for its size")
 	}
 	t.Logf("page %.1f MB, %d rows", float64(len(raw))/(1<<20), len(rows))
@@ -354,7 +355,7 @@ func TestPageMatchCommand(t *testing.T) {
 		var found bool
 		var walk func(*html.Node)
 		walk = func(n *html.Node) {
-			found = found || n.Type == html.ElementNode && attr(n, "id") == id
+			found = found || n.Type == html.ElementNode && htmltest.Attr(n, "id") == id
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
 				walk(c)
 			}
@@ -364,7 +365,7 @@ func TestPageMatchCommand(t *testing.T) {
 			t.Errorf("a match page has #%s", id)
 		}
 	}
-	if len(find(byID(t, doc, "rows"), "div", "class", "q")) == 0 {
+	if len(htmltest.Find(byID(t, doc, "rows"), "div", "class", "q")) == 0 {
 		t.Error("a match page has no queue")
 	}
 }

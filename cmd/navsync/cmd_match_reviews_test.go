@@ -12,56 +12,9 @@ import (
 
 	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/htmltest"
 	"github.com/navsync/navsync/matcher"
-	"golang.org/x/net/html"
 )
-
-// pageSection is the text of the element with id in a report folder's
-// report.html, blanks folded ("" when there is none).
-func pageSection(t *testing.T, dir, id string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, batch.PageFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := html.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var find func(*html.Node) *html.Node
-	find = func(n *html.Node) *html.Node {
-		if n.Type == html.ElementNode {
-			for _, a := range n.Attr {
-				if a.Key == "id" && a.Val == id {
-					return n
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if m := find(c); m != nil {
-				return m
-			}
-		}
-		return nil
-	}
-	n := find(doc)
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var text func(*html.Node)
-	text = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			text(c)
-		}
-	}
-	text(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
 
 // byLead is matches.parquet's rows by lead id.
 func byLead(t *testing.T, out string) map[string]map[string]any {
@@ -145,18 +98,18 @@ func TestMatchReviews(t *testing.T) {
 	if r := after[rejected[0]]; r["run_id"] != "reviewed" {
 		t.Errorf("matches.parquet of run %v", r["run_id"])
 	}
-	for _, r := range pageRows(t, out) {
+	for _, r := range htmltest.QueueRows(t, filepath.Join(out, batch.PageFile)) {
 		if r == rejected || r == accepted {
 			t.Errorf("the page proposes %v again", r)
 		}
 	}
-	if s := pageSection(t, out, "settled"); !strings.Contains(s, "Settled by review in this run: 2 pairs: 1 the same person") {
+	if s := htmltest.Section(t, filepath.Join(out, batch.PageFile), "settled"); !strings.Contains(s, "Settled by review in this run: 2 pairs: 1 the same person") {
 		t.Errorf("page: %q", s)
 	}
-	if s := pageSection(t, out, "reviews-files"); !strings.Contains(s, "4 verdicts read, 2 pairs with a verdict") || strings.Contains(s, "state store") {
+	if s := htmltest.Section(t, filepath.Join(out, batch.PageFile), "reviews-files"); !strings.Contains(s, "4 verdicts read, 2 pairs with a verdict") || strings.Contains(s, "state store") {
 		t.Errorf("page: %q", s)
 	}
-	if s := pageSection(t, out, "verdict-problems-table"); !strings.Contains(s, `no lead "nobody"`) {
+	if s := htmltest.Section(t, filepath.Join(out, batch.PageFile), "verdict-problems-table"); !strings.Contains(s, `no lead "nobody"`) {
 		t.Errorf("page: verdict problems %q", s)
 	}
 

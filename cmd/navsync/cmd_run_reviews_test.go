@@ -11,44 +11,8 @@ import (
 	"testing"
 
 	"github.com/navsync/navsync/batch"
-	"golang.org/x/net/html"
+	"github.com/navsync/navsync/internal/htmltest"
 )
-
-// pageRows reads the review queue's pairs from a run folder's report.html.
-func pageRows(t *testing.T, dir string) [][2]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, batch.PageFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := html.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var data string
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "script" {
-			for _, a := range n.Attr {
-				if a.Key == "id" && a.Val == "navsync-data" && n.FirstChild != nil {
-					data = n.FirstChild.Data
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	var d struct {
-		Rows [][2]string `json:"rows"`
-	}
-	if err := json.Unmarshal([]byte(data), &d); err != nil {
-		t.Fatalf("navsync-data: %v", err)
-	}
-	return d.Rows
-}
 
 // navsync run --reviews F and the config's reviews: the summary says what
 // review settled and where the page is; a bad file exits 5 with its name.
@@ -67,7 +31,7 @@ func TestRunReviewsCommand(t *testing.T) {
 	if len(folders) != 1 || !strings.HasSuffix(filepath.ToSlash(folders[0])+"/report.html", m[1]) {
 		t.Fatalf("page %s, folders %v", m[1], folders)
 	}
-	rows := pageRows(t, folders[0])
+	rows := htmltest.QueueRows(t, filepath.Join(folders[0], batch.PageFile))
 	if len(rows) < 2 {
 		t.Fatalf("%d pairs in the queue", len(rows))
 	}
