@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/navsync/navsync/batch"
-	"github.com/navsync/navsync/fixtures"
 	"github.com/navsync/navsync/internal/htmltest"
 	"github.com/navsync/navsync/matcher"
 )
@@ -34,14 +33,7 @@ func byLead(t *testing.T, out string) map[string]map[string]any {
 // review settled. A file that is not a reviews file stops the run with
 // exit 5 before any report is written.
 func TestMatchReviews(t *testing.T) {
-	dir := t.TempDir()
-	w, err := fixtures.Generate(fixtures.Options{Seed: 3, People: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := writeWorld(t, 3, 1000)
 	crm, leads := filepath.Join(dir, "crm"), filepath.Join(dir, "salesnav", "leads.csv")
 	out := filepath.Join(dir, "reports")
 	match := func(extra ...string) (int, string, string) {

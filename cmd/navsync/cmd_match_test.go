@@ -326,17 +326,26 @@ func TestMatchOutCheckedFirst(t *testing.T) {
 	}
 }
 
-// TestMatchGeneratedWorld runs navsync match on a generated world with one
-// broken row appended to the lead export.
-func TestMatchGeneratedWorld(t *testing.T) {
+// writeWorld writes a generated world of the seed and size as files
+// (crm/, salesnav/) to a temporary folder and returns the folder and the
+// world.
+func writeWorld(t *testing.T, seed int64, people int) (string, *fixtures.World) {
+	t.Helper()
 	dir := t.TempDir()
-	w, err := fixtures.Generate(fixtures.Options{Seed: 3, People: 1000})
+	w, err := fixtures.Generate(fixtures.Options{Seed: seed, People: people})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Write(dir); err != nil {
 		t.Fatal(err)
 	}
+	return dir, w
+}
+
+// TestMatchGeneratedWorld runs navsync match on a generated world with one
+// broken row appended to the lead export.
+func TestMatchGeneratedWorld(t *testing.T) {
+	dir, w := writeWorld(t, 3, 1000)
 	leads := filepath.Join(dir, "salesnav", "leads.csv")
 	body, err := os.ReadFile(leads)
 	if err != nil {
@@ -420,14 +429,7 @@ func rewriteCSV(t *testing.T, src, dst string, edit func(header, row []string) [
 // holds 18 must give the same reports as the all-18 export (issue 9,
 // defect 4: every contact lost its company and matches fell by a quarter).
 func TestMatch15CharIDs(t *testing.T) {
-	dir := t.TempDir()
-	w, err := fixtures.Generate(fixtures.Options{Seed: 5, People: 1500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := writeWorld(t, 5, 1500)
 	idCols := map[string]bool{"Id": true, "AccountId": true, "OwnerId": true, "ConvertedContactId": true, "ConvertedAccountId": true, "ProfileId": true}
 	// to15 shortens the id columns of a row; drop names columns to leave out.
 	edit := func(shorten bool, drop ...string) func(header, row []string) []string {
