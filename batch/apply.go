@@ -425,22 +425,28 @@ func finishedJob(state string) bool {
 }
 
 // deleteIngestJobs deletes ingest jobs whose records' outcomes are
-// journalled. A failure is logged, never returned: Salesforce deletes a
-// finished job after 7 days itself. Nothing is deleted once ctx is done: a
-// stopped run sends nothing more.
+// journalled (deleteBulkJobs).
 func deleteIngestJobs(ctx context.Context, d ingestJobDeleter, ids []string, log *slog.Logger) {
+	deleteBulkJobs(ctx, "ingest", d.DeleteIngestJob, ids, log)
+}
+
+// deleteBulkJobs deletes Bulk API 2.0 jobs of a kind ("ingest" or "query")
+// the run no longer needs. A failure is logged, never returned: Salesforce
+// deletes a finished job after 7 days itself. Nothing is deleted once ctx
+// is done: a stopped run sends nothing more.
+func deleteBulkJobs(ctx context.Context, kind string, del func(ctx context.Context, jobID string) error, ids []string, log *slog.Logger) {
 	for k, id := range ids {
 		if ctx.Err() != nil {
-			log.Info("stopping: finished bulk ingest jobs left for Salesforce to delete after 7 days", "jobs", strings.Join(ids[k:], ","))
+			log.Info("stopping: finished bulk "+kind+" jobs left for Salesforce to delete after 7 days", "jobs", strings.Join(ids[k:], ","))
 			return
 		}
-		switch err := d.DeleteIngestJob(ctx, id); {
+		switch err := del(ctx, id); {
 		case err == nil:
-			log.Info("bulk ingest job deleted", "job", id)
+			log.Info("bulk "+kind+" job deleted", "job", id)
 		case errors.Is(err, sfbulk.ErrNotFound):
-			log.Info("bulk ingest job already deleted", "job", id)
+			log.Info("bulk "+kind+" job already deleted", "job", id)
 		default:
-			log.Warn("could not delete a finished bulk ingest job; Salesforce deletes it after 7 days", "job", id, "err", err.Error())
+			log.Warn("could not delete a finished bulk "+kind+" job; Salesforce deletes it after 7 days", "job", id, "err", err.Error())
 		}
 	}
 }

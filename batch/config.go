@@ -73,6 +73,14 @@ type SalesforceConfig struct {
 	// any other org, e.g. a sandbox token against production.
 	OrgID string     `yaml:"org_id"`
 	Auth  AuthConfig `yaml:"auth"`
+	// DeleteBulkJobs deletes the Bulk API 2.0 jobs a run made once it is
+	// done with them (default true): each extract query job once its rows
+	// are in the snapshot file (or its error is logged), each ingest job
+	// once the outcomes of its records are in the journal (a job whose
+	// outcome is still unknown is kept for the next run's reconciliation).
+	// false leaves them to Salesforce, which deletes a job, with its
+	// results, 7 days after it ended.
+	DeleteBulkJobs bool `yaml:"delete_bulk_jobs"`
 }
 
 // Auth flows.
@@ -153,12 +161,6 @@ type WritebackConfig struct {
 	// LockRetries is how often a record refused with UNABLE_TO_LOCK_ROW is
 	// sent again (default 5).
 	LockRetries int `yaml:"lock_retries"`
-	// DeleteIngestJobs deletes each Bulk API 2.0 ingest job once the
-	// outcomes of its records are in the journal (default true); a job
-	// whose outcome is still unknown is kept for the next run's
-	// reconciliation. false leaves them to Salesforce, which deletes
-	// finished jobs after 7 days.
-	DeleteIngestJobs bool `yaml:"delete_ingest_jobs"`
 }
 
 // WritebackField is one Salesforce field set from one lead export column.
@@ -282,14 +284,13 @@ type SafetyConfig struct {
 func Defaults() *Config {
 	mo := matcher.DefaultOptions()
 	return &Config{
-		Salesforce: SalesforceConfig{APIVersion: sfbulk.DefaultAPIVersion},
+		Salesforce: SalesforceConfig{APIVersion: sfbulk.DefaultAPIVersion, DeleteBulkJobs: true},
 		Matching:   MatchingConfig{AutoThreshold: mo.AutoThreshold, ReviewThreshold: mo.ReviewThreshold},
 		Writeback: WritebackConfig{
-			Fields:           DefaultWritebackFields(),
-			Objects:          []string{"Contact", "Lead"},
-			BulkThreshold:    10000,
-			LockRetries:      5,
-			DeleteIngestJobs: true,
+			Fields:        DefaultWritebackFields(),
+			Objects:       []string{"Contact", "Lead"},
+			BulkThreshold: 10000,
+			LockRetries:   5,
 		},
 		Contacts: ContactsConfig{MonthlyQuota: 1000, DailyAPIBudget: 1000,
 			OpportunityRole: OpportunityRoleConfig{Policy: RolePolicyNone},

@@ -214,6 +214,9 @@ func (d *nodeDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		fi, ok := index[key]
 		if !ok {
 			msg, hint := unknownKey(key, keys)
+			if to, moved := movedKeys[p]; moved {
+				msg, hint = fmt.Sprintf("%s is now %s", p, to), fmt.Sprintf("write it as %s (same values)", to)
+			}
 			d.add(p, kn.Line, msg, hint)
 			continue
 		}
@@ -227,6 +230,14 @@ func joinKey(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// movedKeys are keys of earlier builds by their path, with the key that
+// took their place.
+var movedKeys = map[string]string{
+	// One switch for query and ingest jobs since the extract deletes its
+	// query jobs too.
+	"writeback.delete_ingest_jobs": "salesforce.delete_bulk_jobs",
 }
 
 // secretHints are keys that would put a secret into the file.

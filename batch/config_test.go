@@ -114,9 +114,9 @@ func TestConfigLoadValid(t *testing.T) {
 		t.Errorf("objects %v", c.Writeback.Objects)
 	}
 	if c.Writeback.BulkThreshold != 10000 || c.Writeback.LockRetries != 5 || c.Salesforce.APIVersion != sfbulk.DefaultAPIVersion ||
-		!c.Writeback.DeleteIngestJobs {
-		t.Errorf("defaults: bulk %d, lock retries %d, api %s, delete ingest jobs %v", c.Writeback.BulkThreshold, c.Writeback.LockRetries,
-			c.Salesforce.APIVersion, c.Writeback.DeleteIngestJobs)
+		!c.Salesforce.DeleteBulkJobs {
+		t.Errorf("defaults: bulk %d, lock retries %d, api %s, delete bulk jobs %v", c.Writeback.BulkThreshold, c.Writeback.LockRetries,
+			c.Salesforce.APIVersion, c.Salesforce.DeleteBulkJobs)
 	}
 	if c.Safety != (SafetyConfig{MaxWrites: 50000, MaxGrowth: 5, GrowthFloor: 1000}) {
 		t.Errorf("safety %+v", c.Safety)
@@ -271,6 +271,8 @@ func TestConfigProblems(t *testing.T) {
 		{name: "lightning host", yaml: strings.Replace(baseYAML, "acme.my.salesforce.com", "acme.lightning.force.com", 1), key: "salesforce.login_url", msg: "Lightning UI host", hint: "My Domain"},
 		{name: "api version unquoted integer", yaml: strings.Replace(baseYAML, "  auth:", "  api_version: 62\n  auth:", 1), key: "salesforce.api_version", msg: `"62" is not an API version`, hint: `"62.0"`},
 		{name: "api version too old", yaml: strings.Replace(baseYAML, "  auth:", "  api_version: \"40.0\"\n  auth:", 1), key: "salesforce.api_version", msg: "too old"},
+		{name: "moved key", yaml: baseYAML + "writeback:\n  delete_ingest_jobs: false\n", key: "writeback.delete_ingest_jobs", line: 11,
+			msg: "writeback.delete_ingest_jobs is now salesforce.delete_bulk_jobs", hint: "write it as salesforce.delete_bulk_jobs"},
 		{name: "bad org id", yaml: strings.Replace(baseYAML, "  auth:", "  org_id: 00Dxyz\n  auth:", 1), key: "salesforce.org_id", msg: "not an org id"},
 		{name: "bad cron", yaml: baseYAML + "schedule: \"61 2 * * *\"\n", key: "schedule", line: 10, msg: "bad cron expression"},
 		{name: "cron with seconds", yaml: baseYAML + "schedule: \"0 30 2 * * *\"\n", key: "schedule", msg: "bad cron expression", hint: "no seconds field"},
@@ -384,7 +386,7 @@ func TestConfigValidFlows(t *testing.T) {
 		"contacts, jwt with its own key": baseYAML + "contacts:\n  enabled: true\n  lead_source: Web\n  auth: {flow: jwt, private_key_file: navsync.key}\n",
 		"contacts, refresh tokens (no folder yet)": baseYAML + "contacts:\n  enabled: true\n  lead_source: Web\n  external_id_field: sales_navigator_lead_id__c\n" +
 			"  auth: {flow: refresh_token, token_store: owners, redirect_url: \"http://127.0.0.1:8123/OauthRedirect\"}\n",
-		"every key": baseYAML + `  accounts: [exports/accounts.csv]
+		"every key": strings.Replace(baseYAML, "  auth:", "  delete_bulk_jobs: false\n  auth:", 1) + `  accounts: [exports/accounts.csv]
 matching: {auto_threshold: 0.9, review_threshold: 0.9}
 writeback:
   fields:
@@ -394,7 +396,6 @@ writeback:
   objects: [Contact]
   bulk_threshold: 1
   lock_retries: 0
-  delete_ingest_jobs: false
 contacts:
   enabled: false
   lead_source: LinkedIn
@@ -416,8 +417,8 @@ safety: {max_writes: 1, max_growth: 1.5, growth_floor: 0}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Writeback.DeleteIngestJobs == strings.Contains(yaml, "delete_ingest_jobs: false") {
-				t.Errorf("delete_ingest_jobs decoded as %v", c.Writeback.DeleteIngestJobs)
+			if c.Salesforce.DeleteBulkJobs == strings.Contains(yaml, "delete_bulk_jobs: false") {
+				t.Errorf("delete_bulk_jobs decoded as %v", c.Salesforce.DeleteBulkJobs)
 			}
 			if c.Salesforce.Auth.Flow == FlowClientCredentials {
 				if s, err := c.Salesforce.Auth.ClientSecret(); s != "from-env" || err != nil {

@@ -6,6 +6,7 @@
 // Account, Opportunity and User, refuses an org that lacks a field the
 // snapshot needs (ErrMissingField), and pulls the org snapshot through Bulk
 // API 2.0 query jobs into <work dir>/crm/<Object>.csv, the files
-// batch/input.ReadSnapshot and `navsync match --crm` read. It needs only
-// the two methods of BulkQuerier, which *sfbulk.Client has.
+// batch/input.ReadSnapshot and `navsync match --crm` read, and deletes its
+// query jobs. It needs only the methods of BulkQuerier, which
+// *sfbulk.Client has.
 package batch

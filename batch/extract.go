@@ -46,6 +46,7 @@ func (e *MissingFieldError) Unwrap() error { return ErrMissingField }
 type BulkQuerier interface {
 	Describe(ctx context.Context, object string) (*sfbulk.SObjectDescribe, error)
 	BulkQueryCSV(ctx context.Context, soql string, opts sfbulk.BulkQueryOptions, w io.Writer) (sfbulk.QueryStats, error)
+	DeleteQueryJob(ctx context.Context, jobID string) error
 }
 
 // Default writeback fields on Lead and Contact: the snapshot contract's
@@ -79,7 +80,12 @@ type ExtractOptions struct {
 	Concurrency int
 	// PageSize and JobAttempts go to sfbulk.BulkQueryOptions (0: its defaults).
 	PageSize, JobAttempts int
-	Logger                *slog.Logger // nil: discard
+	// KeepQueryJobs leaves the Bulk query jobs in Salesforce, which
+	// deletes them 7 days after they end. By default an object's jobs are
+	// deleted once its rows are in its file, or, when its export failed,
+	// once the error is logged.
+	KeepQueryJobs bool
+	Logger        *slog.Logger // nil: discard
 }
 
 // ObjectStats is one object's export.
@@ -89,9 +95,10 @@ type ObjectStats struct {
 	Rows   int64
 	Bytes  int64
 	Pages  int
-	// Jobs counts Bulk 2.0 query jobs run (more than 1 after a Failed job);
-	// PageRetries counts result pages fetched again.
+	// Jobs counts Bulk 2.0 query jobs run (more than 1 after a Failed job),
+	// JobIDs names them; PageRetries counts result pages fetched again.
 	Jobs, PageRetries int
+	JobIDs            []string
 	Took              time.Duration
 }
 
@@ -135,6 +142,12 @@ func (r *ExtractResult) Jobs() int {
 // snapshot, if any, whole (never some objects of one run and some of
 // another). A Failed Bulk job is run again (JobAttempts), a broken page is
 // fetched again, and a cancelled context aborts the running jobs.
+//
+// Each object's query jobs are deleted (unless KeepQueryJobs) once its
+// file holds every row, fsynced; when its export failed, once the error is
+// logged (with it the jobs' results and errorMessage go). When ctx is done
+// (SIGINT, SIGTERM) nothing more is deleted: Salesforce deletes the jobs 7
+// days after they end.
 func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*ExtractResult, error) {
 	start := time.Now()
 	if opts.Dir == "" {
@@ -181,13 +194,27 @@ func Extract(ctx context.Context, sf BulkQuerier, opts ExtractOptions) (*Extract
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
+	deleteJobs := func(ids []string) {
+		if !opts.KeepQueryJobs {
+			// ctx, not gctx: another object's failure does not keep this
+			// one's jobs; a stopped run does.
+			deleteBulkJobs(ctx, "query", sf.DeleteQueryJob, ids, log)
+		}
+	}
 	for i, o := range objs {
 		g.Go(func() error {
 			st, err := exportObject(gctx, sf, dir, o, queries[i], sfbulk.BulkQueryOptions{PageSize: opts.PageSize, JobAttempts: opts.JobAttempts},
 				func(name string) { tmu.Lock(); temps[i] = name; tmu.Unlock() })
 			if err != nil {
+				// The query has returned: no page of its jobs is still
+				// being fetched. Their error is logged before they go.
+				if !errors.Is(err, context.Canceled) {
+					log.Warn("object extract failed", "object", o.Name, "jobs", strings.Join(st.JobIDs, ","), "err", err.Error())
+				}
+				deleteJobs(st.JobIDs)
 				return fmt.Errorf("extract %s: %w", o.Name, err)
 			}
+			deleteJobs(st.JobIDs)
 			st.Path = filepath.Join(dir, o.File())
 			res.Objects[i] = st
 			log.Info("object extracted", "object", o.Name, "rows", st.Rows, "jobs", st.Jobs, "pages", st.Pages,
@@ -232,7 +259,7 @@ func exportObject(ctx context.Context, sf BulkQuerier, dir string, o snapshot.Ob
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &countingWriter{w: bw}
 	qs, err := sf.BulkQueryCSV(ctx, soql, qo, cw)
-	st.Rows, st.Bytes, st.Pages, st.Jobs, st.PageRetries = qs.Rows, qs.Bytes, qs.Pages, qs.JobsRun, qs.PageRetries
+	st.Rows, st.Bytes, st.Pages, st.Jobs, st.PageRetries, st.JobIDs = qs.Rows, qs.Bytes, qs.Pages, qs.JobsRun, qs.PageRetries, qs.JobIDs
 	if err == nil && cw.n == 0 {
 		// No row and no header (an empty results body): write the header,
 		// so readers still find the columns.

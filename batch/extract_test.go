@@ -7,12 +7,15 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -245,6 +248,8 @@ func (f *fakeOrg) BulkQueryCSV(_ context.Context, soql string, _ sfbulk.BulkQuer
 	return sfbulk.QueryStats{Bytes: int64(n), JobsRun: 1}, nil
 }
 
+func (f *fakeOrg) DeleteQueryJob(context.Context, string) error { return nil }
+
 // completeFake describes every snapshot object with every field it needs.
 func completeFake() *fakeOrg {
 	f := &fakeOrg{describe: map[string]*sfbulk.SObjectDescribe{}}
@@ -467,6 +472,215 @@ func TestExtractLeavesNoPartialFile(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// queryJobPath splits the path of a Bulk query job request into the job's
+// id and what follows it ("" or "results").
+func queryJobPath(path string) (id, rest string, ok bool) {
+	_, after, ok := strings.Cut(path, "/jobs/query/")
+	if !ok {
+		return "", "", false
+	}
+	id, rest, _ = strings.Cut(after, "/")
+	return id, rest, true
+}
+
+// lineOf is the index of the first log line holding every part, or -1.
+func lineOf(log string, parts ...string) int {
+	for i, l := range strings.Split(log, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestExtractDeletesQueryJobs: each object's query jobs are deleted once
+// its rows are in its file, never while a page of theirs may still be
+// fetched: a page broken once is fetched again first; a job whose pages
+// kept failing, or that ended Failed, is deleted once its error is
+// logged; a refused delete is a warning and the extract succeeds;
+// KeepQueryJobs keeps them; after a cancel nothing more is deleted.
+func TestExtractDeletesQueryJobs(t *testing.T) {
+	unavailable := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `[{"errorCode":"SERVER_UNAVAILABLE","message":"Server Unavailable"}]`)
+	}
+	// laterPage answers the requests of a results page after the first
+	// (the page breaks mid-pagination) with a 503, times times per job
+	// (0: always), and collects the jobs it broke.
+	laterPage := func(times int, broken map[string]int) func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+		return func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+			if rest != "results" || r.URL.Query().Get("locator") == "" || times > 0 && broken[id] >= times {
+				return false
+			}
+			broken[id]++
+			unavailable(w)
+			return true
+		}
+	}
+	const (
+		none = iota // every job deleted
+		all         // every job kept
+		one         // the job read when cancelled kept
+	)
+	tests := []struct {
+		name     string
+		keep     bool
+		faults   sfsim.Faults
+		attempts int
+		// answer answers a request of query job id in the org's place
+		// when it returns true; broken collects the jobs it answered.
+		answer   func(broken map[string]int) func(w http.ResponseWriter, r *http.Request, id, rest string) bool
+		cancelOn string // cancel the context once this object's export has written rows
+		wantErr  error
+		left     int
+	}{
+		{name: "deleted once the rows are in the files"},
+		{name: "kept with KeepQueryJobs", keep: true, left: all},
+		{name: "a refused delete is a warning", left: all, answer: func(map[string]int) func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+			return func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+				if r.Method != http.MethodDelete {
+					return false
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, `[{"errorCode":"API_ERROR","message":"Error encountered when deleting the job because the job is not terminated"}]`)
+				return true
+			}
+		}},
+		{name: "a page broken once is fetched again before the job goes",
+			answer: func(broken map[string]int) func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+				return laterPage(1, broken)
+			}},
+		{name: "a job whose pages keep failing goes once its error is logged", wantErr: sfbulk.ErrUnavailable,
+			answer: func(broken map[string]int) func(w http.ResponseWriter, r *http.Request, id, rest string) bool {
+				return laterPage(0, broken)
+			}},
+		{name: "Failed jobs run again go too", faults: sfsim.Faults{BulkFail: 0.5, Seed: 4}, attempts: 20},
+		{name: "a job that ended Failed goes once its error is logged", faults: sfsim.Faults{BulkFail: 1}, attempts: 2, wantErr: sfbulk.ErrBulkJobFailed},
+		{name: "cancelled: nothing more deleted", cancelOn: "Lead", wantErr: context.Canceled, left: one},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newJobOrg(t, 400, 5, sfsim.Options{})
+			var mu sync.Mutex
+			var events []string // "<method> <rest> <id>" of every query job request, in order
+			broken := map[string]int{}
+			var answer func(w http.ResponseWriter, r *http.Request, id, rest string) bool
+			if tt.answer != nil {
+				answer = tt.answer(broken)
+			}
+			o.answer = func(w http.ResponseWriter, r *http.Request) bool {
+				id, rest, ok := queryJobPath(r.URL.Path)
+				if !ok {
+					return false
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				events = append(events, r.Method+" "+rest+" "+id)
+				return answer != nil && answer(w, r, id, rest)
+			}
+			var logBuf syncBuffer
+			log := slog.New(slog.NewTextHandler(&logBuf, nil))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			c, err := o.connect("")(ctx, nil, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sf BulkQuerier = c
+			if tt.cancelOn != "" {
+				sf = cancelling{BulkQuerier: c, object: tt.cancelOn, cancel: cancel}
+			}
+			o.srv.SetFaults(tt.faults)
+			_, err = Extract(ctx, sf, ExtractOptions{Dir: t.TempDir(), PageSize: 50, Concurrency: 1, JobAttempts: tt.attempts,
+				KeepQueryJobs: tt.keep, Logger: log})
+			o.srv.SetFaults(sfsim.Faults{})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err %v, want %v", err, tt.wantErr)
+			}
+			if errors.Is(err, sfbulk.ErrNotFound) {
+				t.Fatalf("a job was deleted before its error: %v", err)
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			var jobs []string // every job created, in order
+			deleted := map[string]int{}
+			for i, e := range events {
+				m, id := e[:strings.IndexByte(e, ' ')], e[strings.LastIndexByte(e, ' ')+1:]
+				switch {
+				case m == http.MethodGet && !slices.Contains(jobs, id):
+					jobs = append(jobs, id)
+				case m == http.MethodDelete:
+					deleted[id] = i
+				}
+			}
+			for i, e := range events {
+				id := e[strings.LastIndexByte(e, ' ')+1:]
+				if d, ok := deleted[id]; ok && i > d && !strings.HasPrefix(e, http.MethodDelete) {
+					t.Errorf("%q after the job's delete", e)
+				}
+			}
+			org := o.srv.QueryJobs()
+			logs := logBuf.String()
+			switch tt.left {
+			case none:
+				if len(org) != 0 {
+					t.Errorf("the org still holds %v", org)
+				}
+				for _, id := range jobs {
+					if lineOf(logs, "bulk query job deleted", "job="+id) < 0 {
+						t.Errorf("job %s: no deletion logged", id)
+					}
+				}
+			case all:
+				if len(org) != len(jobs) || len(jobs) < 5 {
+					t.Errorf("the org holds %v, want the %d jobs %v", org, len(jobs), jobs)
+				}
+				if n := strings.Count(logs, "could not delete a finished bulk query job"); tt.answer != nil && n != len(jobs) {
+					t.Errorf("%d warnings for %d jobs not deleted:\n%s", n, len(jobs), logs)
+				}
+			case one:
+				last := jobs[len(jobs)-1]
+				if len(org) != 1 || org[last] != "JobComplete" {
+					t.Errorf("the org holds %v, want only %s, read when cancelled", org, last)
+				}
+				if _, ok := deleted[last]; ok || lineOf(logs, "stopping: finished bulk query jobs left for Salesforce", last) < 0 {
+					t.Errorf("the job read when cancelled: delete sent %v, log:\n%s", ok, logs)
+				}
+			}
+			// A job that failed is deleted after its error is in the log.
+			for _, id := range jobs {
+				del := lineOf(logs, "bulk query job deleted", "job="+id)
+				for _, failed := range []int{lineOf(logs, "object extract failed", id), lineOf(logs, "bulk job failed; running it again", "job="+id)} {
+					if failed >= 0 && del >= 0 && failed > del {
+						t.Errorf("job %s deleted (log line %d) before its error was logged (line %d)", id, del, failed)
+					}
+				}
+			}
+			switch {
+			case tt.wantErr != nil && tt.wantErr != context.Canceled:
+				if lineOf(logs, "object extract failed") < 0 {
+					t.Errorf("the failure is not logged:\n%s", logs)
+				}
+			case tt.faults.BulkFail > 0:
+				fc := o.srv.FaultCounts()["bulk-fail"]
+				if fc == 0 || len(jobs) != 5+fc || strings.Count(logs, "UNKNOWN_EXCEPTION") != fc {
+					t.Errorf("%d jobs failed, %d run; errors logged:\n%s", fc, len(jobs), logs)
+				}
+			}
+			if tt.answer != nil && tt.left == none && len(broken) == 0 {
+				t.Error("no page was broken: the case proves nothing")
+			}
+		})
 	}
 }
 

@@ -250,7 +250,7 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if !opts.DryRun {
 		t = time.Now()
 		rec, err := Reconcile(ctx, sf, st, ReconcileOptions{ExtField: cfg.ContactExternalIDField(),
-			KeepIngestJobs: opts.Apply.KeepIngestJobs || !cfg.Writeback.DeleteIngestJobs, Log: log, Now: opts.Now})
+			KeepIngestJobs: opts.Apply.KeepIngestJobs || !cfg.Salesforce.DeleteBulkJobs, Log: log, Now: opts.Now})
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
@@ -304,7 +304,8 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 
 	// Extract the org snapshot.
 	work := filepath.Join(cfg.WorkDir, runID)
-	ex, err := Extract(ctx, sf, ExtractOptions{Dir: work, WritebackFields: cfg.Writeback.FieldNames(), Logger: log, JobAttempts: 5})
+	ex, err := Extract(ctx, sf, ExtractOptions{Dir: work, WritebackFields: cfg.Writeback.FieldNames(), Logger: log, JobAttempts: 5,
+		KeepQueryJobs: !cfg.Salesforce.DeleteBulkJobs})
 	if err != nil {
 		if errors.Is(err, ErrMissingField) {
 			return res, badInput(fmt.Errorf("run: extract: %w", err))
@@ -438,7 +439,7 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		ao.RunID, ao.Log, ao.Progress, ao.Now = runID, log, opts.Progress, opts.Now
 		ao.BulkThreshold = cmp.Or(ao.BulkThreshold, cfg.Writeback.BulkThreshold)
 		ao.LockRetries = cmp.Or(ao.LockRetries, cfg.Writeback.LockRetries)
-		ao.KeepIngestJobs = ao.KeepIngestJobs || !cfg.Writeback.DeleteIngestJobs
+		ao.KeepIngestJobs = ao.KeepIngestJobs || !cfg.Salesforce.DeleteBulkJobs
 		applyCalls := sf.Usage().Calls
 		ar, err := Apply(ctx, sf, st, actions, ao)
 		res.Outcomes = ar.Outcomes

@@ -382,24 +382,26 @@ func TestRunCollectionsAndIngestEndEqual(t *testing.T) {
 	}
 }
 
-// TestRunDeletesIngestJobs: a run leaves none of its ingest jobs in the
-// org once their outcomes are journalled; with writeback.delete_ingest_jobs
-// false the finished jobs stay; a delete that fails is logged, and the run
-// succeeds all the same.
-func TestRunDeletesIngestJobs(t *testing.T) {
+// TestRunDeletesBulkJobs: a run leaves none of its Bulk jobs in the org:
+// the extract's query jobs once the snapshot is read, the ingest jobs once
+// their outcomes are journalled; a dry run deletes its query jobs too. With
+// salesforce.delete_bulk_jobs false the finished jobs stay; a delete that
+// fails is logged, per job, and the run succeeds all the same.
+func TestRunDeletesBulkJobs(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		keep, refuse bool
+		name              string
+		keep, refuse, dry bool
 	}{
 		{name: "deleted"},
 		{name: "kept by the config", keep: true},
 		{name: "the delete fails", refuse: true},
+		{name: "dry run", dry: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := newJobOrg(t, 1000, 14, sfsim.Options{})
 			if tc.refuse {
 				o.answer = func(w http.ResponseWriter, r *http.Request) bool {
-					if r.Method != http.MethodDelete || !strings.Contains(r.URL.Path, "/jobs/ingest/") {
+					if r.Method != http.MethodDelete || !strings.Contains(r.URL.Path, "/jobs/") {
 						return false
 					}
 					w.Header().Set("Content-Type", "application/json")
@@ -410,34 +412,48 @@ func TestRunDeletesIngestJobs(t *testing.T) {
 			}
 			cfg := o.config(t)
 			cfg.Writeback.BulkThreshold = 1 // every object through ingest jobs
-			cfg.Writeback.DeleteIngestJobs = !tc.keep
+			cfg.Salesforce.DeleteBulkJobs = !tc.keep
 			var logBuf syncBuffer
 			res, err := o.run(t, cfg, func(opts *RunOptions) {
 				opts.Log = slog.New(slog.NewTextHandler(&logBuf, nil))
 				opts.Apply.IngestMaxUploadBytes = 20000 // several jobs per object
+				opts.DryRun = tc.dry
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st := res.Summary.Actions[KindWriteback]; st[StatusDone] == 0 || st[StatusFailed]+st[StatusUnknown]+st[StatusNotSent] != 0 {
-				t.Fatalf("writebacks %v", st)
+			var queries []string
+			for _, ob := range res.Extract.Objects {
+				queries = append(queries, ob.JobIDs...)
+			}
+			if len(queries) != res.Extract.Jobs() || len(queries) < 5 {
+				t.Fatalf("query jobs %v, %d run", queries, res.Extract.Jobs())
 			}
 			used := res.Summary.IngestJobs
-			if len(used) < 3 {
-				t.Fatalf("%d ingest jobs used, want several", len(used))
-			}
-			jobs := o.srv.IngestJobs()
-			if tc.keep || tc.refuse {
-				for _, id := range used {
-					if jobs[id] != "JobComplete" {
-						t.Errorf("job %s: %q in the org, want JobComplete", id, jobs[id])
-					}
+			if !tc.dry {
+				if st := res.Summary.Actions[KindWriteback]; st[StatusDone] == 0 || st[StatusFailed]+st[StatusUnknown]+st[StatusNotSent] != 0 {
+					t.Fatalf("writebacks %v", st)
 				}
-			} else if len(jobs) != 0 {
-				t.Errorf("the org still holds the jobs %v", jobs)
+				if len(used) < 3 {
+					t.Fatalf("%d ingest jobs used, want several", len(used))
+				}
 			}
-			if tc.refuse && strings.Count(logBuf.String(), "could not delete a finished bulk ingest job") != len(used) {
-				t.Errorf("want a warning per job not deleted:\n%s", logBuf.String())
+			for kind, jobs := range map[string]struct {
+				used []string
+				org  map[string]string
+			}{"ingest": {used, o.srv.IngestJobs()}, "query": {queries, o.srv.QueryJobs()}} {
+				if tc.keep || tc.refuse {
+					for _, id := range jobs.used {
+						if jobs.org[id] != "JobComplete" {
+							t.Errorf("%s job %s: %q in the org, want JobComplete", kind, id, jobs.org[id])
+						}
+					}
+				} else if len(jobs.org) != 0 {
+					t.Errorf("the org still holds the %s jobs %v", kind, jobs.org)
+				}
+				if n := strings.Count(logBuf.String(), "could not delete a finished bulk "+kind+" job"); tc.refuse && n != len(jobs.used) {
+					t.Errorf("%d warnings for %d %s jobs not deleted:\n%s", n, len(jobs.used), kind, logBuf.String())
+				}
 			}
 		})
 	}

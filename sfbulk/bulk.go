@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/navsync/navsync/internal/sfid"
 )
 
 // BulkQueryOptions tunes a Bulk API 2.0 query.
@@ -27,13 +29,19 @@ type BulkQueryOptions struct {
 	// JobAttempts is how many jobs to run when one ends Failed before any row
 	// was delivered (default 3). Aborted jobs are not re-run.
 	JobAttempts int
-	// DeleteJob deletes the job and its stored results after a complete read.
+	// DeleteJob deletes the job and its stored results after a complete read
+	// (a failed delete is logged). A caller that must delete failed jobs
+	// too, or only once it has stored the rows, calls DeleteQueryJob with
+	// QueryStats.JobIDs instead.
 	DeleteJob bool
 }
 
 // QueryStats describes a finished (or stopped) Bulk query.
 type QueryStats struct {
 	JobID string
+	// JobIDs are every job created, in order (JobID is the last): a job
+	// that ended Failed and was run again stays in the org until deleted.
+	JobIDs []string
 	// Rows handed to the caller; Pages and Bytes (uncompressed CSV) read.
 	Rows  int64
 	Pages int
@@ -112,10 +120,13 @@ func (c *Client) bulkQuery(ctx context.Context, soql string, opts BulkQueryOptio
 			return st, err
 		}
 		st.JobID = id
+		st.JobIDs = append(st.JobIDs, id)
 		job, err = c.waitQueryJob(ctx, id)
 		var je *BulkJobError
 		if errors.As(err, &je) && je.State == "Failed" && st.JobsRun < opts.JobAttempts {
-			c.log.Warn("bulk job failed; running it again", "job", id, "attempt", st.JobsRun)
+			// The job's errorMessage goes nowhere else: it is logged
+			// before the job may be deleted.
+			c.log.Warn("bulk job failed; running it again", "job", id, "attempt", st.JobsRun, "error_message", je.ErrorMessage)
 			continue
 		}
 		if err != nil {
@@ -132,11 +143,28 @@ func (c *Client) bulkQuery(ctx context.Context, soql string, opts BulkQueryOptio
 		return st, fmt.Errorf("bulk job %s: read %d rows, job reports %d", job.ID, st.Rows, job.NumberRecordsProcessed)
 	}
 	if opts.DeleteJob {
-		if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/query/" + job.ID, idempotent: true}, nil, nil); err != nil {
+		if err := c.DeleteQueryJob(ctx, job.ID); err != nil {
 			c.log.Warn("bulk job delete failed", "job", job.ID, "err", err.Error())
 		}
 	}
 	return st, nil
+}
+
+// DeleteQueryJob deletes a query job and its stored results (DELETE
+// /jobs/query/{id}); Salesforce otherwise keeps them 7 days after the job
+// ends. Salesforce deletes a job JobComplete, Failed or Aborted and
+// refuses one UploadComplete or InProgress (an *APIError, 400 API_ERROR
+// "...the job is not terminated"). An unknown or already deleted id is
+// ErrNotFound. Delete a job only once its rows are stored and its error,
+// if any, recorded: after that its results and errorMessage are gone.
+func (c *Client) DeleteQueryJob(ctx context.Context, jobID string) error {
+	if !sfid.Valid(jobID) {
+		return fmt.Errorf("bulk query: invalid job id %q", jobID)
+	}
+	if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/query/" + jobID, idempotent: true}, nil, nil); err != nil {
+		return fmt.Errorf("delete bulk query job %s: %w", jobID, err)
+	}
+	return nil
 }
 
 func (c *Client) createQueryJob(ctx context.Context, op, soql, delim, le string) (string, error) {

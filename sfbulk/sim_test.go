@@ -1,6 +1,7 @@
 package sfbulk
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -506,6 +507,84 @@ func TestSimBulkJobFails(t *testing.T) {
 	var je *BulkJobError
 	if !errors.As(err, &je) || je.State != "Failed" || !strings.Contains(je.ErrorMessage, "UNKNOWN_EXCEPTION") || st.JobsRun != 2 {
 		t.Fatalf("%v %+v", err, st)
+	}
+}
+
+// TestSimDeleteQueryJob: DeleteQueryJob deletes a query job that ended
+// (complete or Failed), after which it is ErrNotFound; a job not ended is
+// refused with an *APIError and stays; a bad id is refused before any
+// request. QueryStats.JobIDs names every job a query ran, the Failed
+// attempts too, and each Failed attempt's errorMessage is logged before
+// the next job starts.
+func TestSimDeleteQueryJob(t *testing.T) {
+	ctx := context.Background()
+	o := newSim(t, sfsim.Options{})
+	loadContacts(t, o.s, 30)
+	var logBuf bytes.Buffer
+	c := o.client(t, "", func(cfg *Config) { cfg.Logger = newTestLogger(&logBuf) })
+	noop := func(h, r []string) error { return nil }
+
+	st, err := c.BulkQuery(ctx, "SELECT Id FROM Contact", BulkQueryOptions{PageSize: 10}, noop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.JobIDs) != 1 || st.JobIDs[0] != st.JobID {
+		t.Fatalf("JobIDs %v, JobID %s", st.JobIDs, st.JobID)
+	}
+	if got := o.s.QueryJobs()[st.JobID]; got != "JobComplete" {
+		t.Fatalf("the job after the query: %q", got)
+	}
+	if err := c.DeleteQueryJob(ctx, st.JobID); err != nil {
+		t.Fatal(err)
+	}
+	var job BulkJob
+	if err := c.doJSON(ctx, &request{method: http.MethodGet, path: "/jobs/query/" + st.JobID, idempotent: true}, nil, &job); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the deleted job answers: %v %+v", err, job)
+	}
+	if err := c.DeleteQueryJob(ctx, st.JobID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+
+	o.s.SetFaults(sfsim.Faults{BulkFail: 1})
+	st, err = c.BulkQuery(ctx, "SELECT Id FROM Contact", BulkQueryOptions{JobAttempts: 3}, noop)
+	o.s.SetFaults(sfsim.Faults{})
+	if !errors.Is(err, ErrBulkJobFailed) || len(st.JobIDs) != 3 || st.JobIDs[2] != st.JobID {
+		t.Fatalf("err %v, JobIDs %v", err, st.JobIDs)
+	}
+	for i, id := range st.JobIDs {
+		if got := o.s.QueryJobs()[id]; got != "Failed" {
+			t.Errorf("attempt %d: %q", i+1, got)
+		}
+		if i < 2 && !strings.Contains(logBuf.String(), "job="+id) {
+			t.Errorf("attempt %d (%s) not logged:\n%s", i+1, id, logBuf.String())
+		}
+		if err := c.DeleteQueryJob(ctx, id); err != nil {
+			t.Errorf("delete of the Failed job %s: %v", id, err)
+		}
+	}
+	if n := strings.Count(logBuf.String(), "UNKNOWN_EXCEPTION"); n != 2 {
+		t.Errorf("%d Failed attempts logged with their errorMessage, want 2:\n%s", n, logBuf.String())
+	}
+
+	release := o.s.HoldQueryJobs()
+	defer release()
+	var queued BulkJob
+	if err := c.doJSON(ctx, &request{method: http.MethodPost, path: "/jobs/query", idempotent: true},
+		map[string]string{"operation": "query", "query": "SELECT Id FROM Contact"}, &queued); err != nil {
+		t.Fatal(err)
+	}
+	err = c.DeleteQueryJob(ctx, queued.ID)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.ErrorCode != "API_ERROR" || errors.Is(err, ErrNotFound) {
+		t.Errorf("delete of a queued job: %v", err)
+	}
+	if jobs := o.s.QueryJobs(); len(jobs) != 1 || jobs[queued.ID] != "UploadComplete" {
+		t.Errorf("the org holds %v, want only the queued job", jobs)
+	}
+
+	before := callsOf(c)
+	if err := c.DeleteQueryJob(ctx, "750/../x"); err == nil || callsOf(c) != before {
+		t.Errorf("bad id: %v, %d calls", err, callsOf(c)-before)
 	}
 }
 

@@ -80,6 +80,11 @@ func TestDemo(t *testing.T) {
 	if err != nil || len(hist) != 3 || !hist[2].DryRun || hist[1].Writes == 0 || hist[0].Writes != 0 {
 		t.Fatalf("run history %+v, %v", hist, err)
 	}
+	// Every run deleted its Bulk query jobs (one per snapshot object):
+	// the org keeps none of them.
+	if n := strings.Count(stderr.String(), `"msg":"bulk query job deleted"`); n != 3*5 || strings.Contains(stderr.String(), "could not delete") {
+		t.Errorf("%d bulk query jobs deleted by the three runs, want 15", n)
+	}
 	// The logs never carry the stored refresh token or the secret.
 	secrets, _ := filepath.Glob(filepath.Join(out, "tokens", "*"))
 	secrets = append(secrets, filepath.Join(out, "client_secret"))

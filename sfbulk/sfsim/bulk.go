@@ -48,6 +48,9 @@ type jobState struct {
 	// a close holds its job's lock, and purgeJobs takes mu, then each
 	// job's.
 	ingestHold atomic.Pointer[chan struct{}]
+	// queryHold, while set, holds query jobs created since then in
+	// UploadComplete until it is closed (HoldQueryJobs).
+	queryHold atomic.Pointer[chan struct{}]
 }
 
 // HoldIngestJobs keeps Bulk API 2.0 ingest jobs closed from now on queued
@@ -62,6 +65,23 @@ func (s *Server) HoldIngestJobs() (release func()) {
 	return func() {
 		once.Do(func() {
 			s.jobs.ingestHold.CompareAndSwap(p, nil)
+			close(h)
+		})
+	}
+}
+
+// HoldQueryJobs keeps Bulk API 2.0 query jobs created from now on queued
+// in UploadComplete, not yet run, until release is called, as a busy org
+// leaves jobs queued: for tests of a client that meets a job that has not
+// ended. release may be called more than once.
+func (s *Server) HoldQueryJobs() (release func()) {
+	h := make(chan struct{})
+	p := &h
+	s.jobs.queryHold.Store(p)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.jobs.queryHold.CompareAndSwap(p, nil)
 			close(h)
 		})
 	}
@@ -309,8 +329,12 @@ func (c *call) createQueryJob() error {
 	j.mu.Lock()
 	info := j.queryInfo(false)
 	j.mu.Unlock()
+	var held chan struct{}
+	if p := c.s.jobs.queryHold.Load(); p != nil {
+		held = *p
+	}
 	c.s.wg.Add(1)
-	go c.s.processQueryJob(j)
+	go c.s.processQueryJob(j, held)
 	writeJSON(c.w, 200, info)
 	return nil
 }
@@ -328,10 +352,16 @@ func (s *Server) recoverJob(j *jobBase) {
 	}
 }
 
-func (s *Server) processQueryJob(j *queryJob) {
+func (s *Server) processQueryJob(j *queryJob, held chan struct{}) {
 	defer s.wg.Done()
 	defer s.recoverJob(&j.jobBase)
 	s.waitHold()
+	if held != nil {
+		select {
+		case <-held:
+		case <-s.ctx.Done():
+		}
+	}
 	j.mu.Lock()
 	if j.state != stateUploadComplete {
 		j.mu.Unlock()
@@ -729,11 +759,29 @@ func (c *call) routeIngestJobs(segs []string) error {
 // clients that should delete their jobs.
 func (s *Server) IngestJobs() map[string]string {
 	s.jobs.mu.Lock()
-	jobs := make([]*ingestJob, 0, len(s.jobs.ingest))
+	jobs := make([]*jobBase, 0, len(s.jobs.ingest))
 	for _, j := range s.jobs.ingest {
-		jobs = append(jobs, j)
+		jobs = append(jobs, &j.jobBase)
 	}
 	s.jobs.mu.Unlock()
+	return jobStates(jobs)
+}
+
+// QueryJobs are the Bulk API 2.0 query jobs the org holds (until deleted,
+// or 7 days after they ended), by id with their state, as IngestJobs.
+func (s *Server) QueryJobs() map[string]string {
+	s.jobs.mu.Lock()
+	jobs := make([]*jobBase, 0, len(s.jobs.query))
+	for _, j := range s.jobs.query {
+		jobs = append(jobs, &j.jobBase)
+	}
+	s.jobs.mu.Unlock()
+	return jobStates(jobs)
+}
+
+// jobStates reads each job's state under its own lock (the jobs lock is
+// not held).
+func jobStates(jobs []*jobBase) map[string]string {
 	out := make(map[string]string, len(jobs))
 	for _, j := range jobs {
 		j.mu.Lock()

@@ -556,6 +556,118 @@ func TestDeleteIngestJob(t *testing.T) {
 	}
 }
 
+// TestDeleteQueryJob: as Salesforce (query_delete_job), a query job is
+// deleted (204) when JobComplete, Failed or Aborted, with its results; one
+// UploadComplete (queued) or InProgress is refused with 400 API_ERROR and
+// stays; an unknown or deleted id is 404 NOT_FOUND. QueryJobs lists the
+// jobs the org holds.
+func TestDeleteQueryJob(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	create := func() string {
+		var j jobInfo
+		h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"}).json(t, &j)
+		return j.ID
+	}
+	del := func(id string) resp { return h.do("DELETE", v+"/jobs/query/"+id, h.admin, nil) }
+	refused := func(what, id string) {
+		t.Helper()
+		r := del(id)
+		if r.status != 400 || r.errorCode() != "API_ERROR" || !strings.Contains(string(r.body), "the job is not terminated") {
+			t.Errorf("delete of a job %s: %d %s", what, r.status, r.body)
+		}
+		if st := h.s.QueryJobs()[id]; st != what {
+			t.Errorf("the job %s after a refused delete: %q", what, st)
+		}
+	}
+	deleted := func(what, id string) {
+		t.Helper()
+		if st := h.s.QueryJobs()[id]; st != what {
+			t.Errorf("QueryJobs: the job is %q, want %s", st, what)
+		}
+		if r := del(id); r.status != 204 || len(r.body) != 0 {
+			t.Errorf("delete of a job %s: %d %s", what, r.status, r.body)
+		}
+		for _, p := range []string{"", "/results"} {
+			if r := h.do("GET", v+"/jobs/query/"+id+p, h.admin, nil); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+				t.Errorf("GET %s of the job deleted %s: %d %s", p, what, r.status, r.body)
+			}
+		}
+		if r := del(id); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+			t.Errorf("second delete of the job deleted %s: %d %s", what, r.status, r.body)
+		}
+		if _, ok := h.s.QueryJobs()[id]; ok {
+			t.Errorf("QueryJobs still lists the job deleted %s", what)
+		}
+	}
+
+	release := h.s.HoldQueryJobs()
+	queued := create()
+	refused("UploadComplete", queued)
+	j := h.s.queryJob(queued)
+	j.mu.Lock()
+	j.state = stateInProgress // as while Salesforce runs it
+	j.mu.Unlock()
+	refused("InProgress", queued)
+	if r := h.do("PATCH", v+"/jobs/query/"+queued, h.admin, map[string]any{"state": "Aborted"}); r.status != 200 {
+		t.Fatalf("abort: %d %s", r.status, r.body)
+	}
+	deleted("Aborted", queued)
+	release()
+
+	done := create()
+	if j := h.waitJob("query", done, h.admin); j.State != "JobComplete" {
+		t.Fatalf("job %+v", j)
+	}
+	deleted("JobComplete", done)
+
+	h.s.SetFaults(Faults{BulkFail: 1})
+	failed := create()
+	h.s.SetFaults(Faults{})
+	if j := h.waitJob("query", failed, h.admin); j.State != "Failed" {
+		t.Fatalf("job %+v", j)
+	}
+	deleted("Failed", failed)
+
+	if jobs := h.s.QueryJobs(); len(jobs) != 0 {
+		t.Errorf("jobs left: %v", jobs)
+	}
+	if r := del("7505g00000000ZZAAA"); r.status != 404 || r.errorCode() != "NOT_FOUND" {
+		t.Errorf("delete of an unknown job: %d %s", r.status, r.body)
+	}
+}
+
+// TestHoldQueryJobs: a query job created while held stays UploadComplete,
+// without results, until released; one created before the hold runs.
+func TestHoldQueryJobs(t *testing.T) {
+	h := newHarness(t, Options{}, 3)
+	create := func() string {
+		var j jobInfo
+		h.do("POST", v+"/jobs/query", h.admin, map[string]any{"operation": "query", "query": "SELECT Id FROM Contact"}).json(t, &j)
+		return j.ID
+	}
+	free := create()
+	release := h.s.HoldQueryJobs()
+	held := create()
+	if j := h.waitJob("query", free, h.admin); j.State != "JobComplete" {
+		t.Fatalf("job created before the hold: %+v", j)
+	}
+	for range 3 {
+		var j jobInfo
+		h.do("GET", v+"/jobs/query/"+held, h.admin, nil).json(t, &j)
+		if j.State != "UploadComplete" {
+			t.Fatalf("held job: %+v", j)
+		}
+	}
+	if r := h.do("GET", v+"/jobs/query/"+held+"/results", h.admin, nil); r.status != 400 || r.errorCode() != "INVALIDJOBSTATE" {
+		t.Errorf("results of a held job: %d %s", r.status, r.body)
+	}
+	release()
+	release()
+	if j := h.waitJob("query", held, h.admin); j.State != "JobComplete" || j.NumberRecordsProcessed != 3 {
+		t.Fatalf("released job: %+v", j)
+	}
+}
+
 // TestCloseIngestJobWithoutJobsLock: closing an ingest job (which holds
 // the job's lock) never waits for the org's jobs lock, which purgeJobs
 // holds while it takes each job's lock: the two orders deadlocked the
