@@ -280,26 +280,9 @@ func (s *Store) MarkSent(ctx context.Context, runID string, seqs []int, jobID st
 		if err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, `UPDATE actions SET state = 'sent', job_id = ?, attempted_at = ?, updated_at = ?,
+		return updateActions(ctx, tx, `UPDATE actions SET state = 'sent', job_id = ?, attempted_at = ?, updated_at = ?,
 			attempts = attempts + 1, error_code = '', error_message = ''
-			WHERE id = ? AND state IN ('planned', 'failed', 'not_applied')`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, seq := range seqs {
-			if seq < 0 || seq > maxSeq {
-				return fmt.Errorf("action %d: %w", seq, ErrNoAction)
-			}
-			res, err := st.ExecContext(ctx, jobID, micros(at), now, actionKey(run, seq))
-			if err != nil {
-				return fmt.Errorf("action %d: %w", seq, err)
-			}
-			if err := checkUpdated(ctx, tx, res, run, runID, seq, Sent); err != nil {
-				return err
-			}
-		}
-		return nil
+			WHERE id = ? AND state IN ('planned', 'failed', 'not_applied')`, []any{jobID, micros(at), now}, run, runID, seqs, Sent)
 	})
 	return wrapJournalErr("MarkSent", runID, err)
 }
@@ -326,27 +309,13 @@ func (s *Store) MoveToJob(ctx context.Context, runID string, seqs []int, jobID s
 		if err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, `UPDATE actions SET job_id = ?, updated_at = ? WHERE id = ? AND state = 'sent'`)
-		if err != nil {
-			return err
+		err = updateActions(ctx, tx, `UPDATE actions SET job_id = ?, updated_at = ? WHERE id = ? AND state = 'sent'`,
+			[]any{jobID, now}, run, runID, seqs, Sent)
+		var te *TransitionError
+		if errors.As(err, &te) {
+			return fmt.Errorf("action %d is %s, not sent (only a sent action moves to another job): %w", te.Seq, te.From, ErrIllegalTransition)
 		}
-		defer st.Close()
-		for _, seq := range seqs {
-			if seq < 0 || seq > maxSeq {
-				return fmt.Errorf("action %d: %w", seq, ErrNoAction)
-			}
-			res, err := st.ExecContext(ctx, jobID, now, actionKey(run, seq))
-			if err != nil {
-				return fmt.Errorf("action %d: %w", seq, err)
-			}
-			var te *TransitionError
-			if err := checkUpdated(ctx, tx, res, run, runID, seq, Sent); errors.As(err, &te) {
-				return fmt.Errorf("action %d is %s, not sent (only a sent action moves to another job): %w", seq, te.From, ErrIllegalTransition)
-			} else if err != nil {
-				return err
-			}
-		}
-		return nil
+		return err
 	})
 	return wrapJournalErr("MoveToJob", runID, err)
 }
@@ -504,6 +473,30 @@ func checkUpdated(ctx context.Context, tx *sql.Tx, res sql.Result, run int64, ru
 		return err
 	}
 	return &TransitionError{RunID: runID, Seq: seq, From: from, To: to}
+}
+
+// updateActions runs the one-row update q for each action of seqs of run
+// (its arguments: args, then the action's key) and checks that each
+// changed (checkUpdated, to state to); the first error stops it.
+func updateActions(ctx context.Context, tx *sql.Tx, q string, args []any, run int64, runID string, seqs []int, to string) error {
+	st, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, seq := range seqs {
+		if seq < 0 || seq > maxSeq {
+			return fmt.Errorf("action %d: %w", seq, ErrNoAction)
+		}
+		res, err := st.ExecContext(ctx, append(args[:len(args):len(args)], actionKey(run, seq))...)
+		if err != nil {
+			return fmt.Errorf("action %d: %w", seq, err)
+		}
+		if err := checkUpdated(ctx, tx, res, run, runID, seq, to); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wrapJournalErr prefixes err with the method and run, leaving a
