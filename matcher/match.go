@@ -24,6 +24,8 @@ type run struct {
 	pix       [numLeadIndexes]*index
 	cix       [numCompanyKeys]*index
 	companyN  []int32 // per CRM person: the CRM records of its company name
+	firstN    []int32 // per CRM person: the CRM records of its given name
+	lastN     []int32 // per CRM person: the CRM records of its surname
 	leadPrior float64 // log2 prior odds of a lead pair
 	compPrior float64
 	ov        *overrideIndex // Options.Overrides, nil without
@@ -93,6 +95,7 @@ func newRun(ctx context.Context, in Input, opts Options) (*run, error) {
 		a.tfW = float32(m.tfWeight(m.company[cName][lvExact], m.companyM[cName][lvExact], a.nameCount, len(r.accts), m.companyTF[cName]))
 	}
 	r.companyN = counts.company
+	r.firstN, r.lastN = counts.first, counts.last
 	r.leadPrior = priorWeight(params.LeadMatchRate, len(r.crm))
 	r.compPrior = priorWeight(params.CompanyMatchRate, len(r.accts))
 	return r, nil

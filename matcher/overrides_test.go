@@ -2,8 +2,10 @@ package matcher
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -111,5 +113,43 @@ func TestLeadPriorAddsUp(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no lead had a candidate")
+	}
+}
+
+// A CRM record without a title cannot vouch for a lead of the same name
+// and firm that has one where the firm is likely to hold two people of
+// that name (issue 10, independent worlds: namesakes of common names at
+// large employers matched a title-less Contact): Wei Zhang at a firm of
+// 400 CRM records, most of them Zhangs and Weis, is possible; at a firm of
+// one record, with a rare name, the same pair is a match.
+func TestNamesakeRiskWithoutTitle(t *testing.T) {
+	var in Input
+	given := []string{"Wei", "Li", "Ming", "Jun"}
+	family := []string{"Zhang", "Wang", "Chen", "Liu"}
+	for i := range 400 {
+		in.People = append(in.People, Person{ID: fmt.Sprintf("003%015d", i), Object: "Contact",
+			FirstName: given[i%4], LastName: family[(i/4)%4], Company: "Huaxing Electronics", Title: "Engineer",
+			Email: fmt.Sprintf("p%d@huaxing.cn", i)})
+	}
+	in.People[0].Title, in.People[0].Email = "", "" // Wei Zhang, no title, no address
+	for i := range 1200 {
+		in.People = append(in.People, Person{ID: fmt.Sprintf("003%015d", 1000+i), Object: "Contact",
+			FirstName: fmt.Sprintf("Given%d", i), LastName: fmt.Sprintf("Family%d", i), Company: fmt.Sprintf("Firm %d", i)})
+	}
+	in.People = append(in.People, Person{ID: "003000000000009999", Object: "Contact", FirstName: "Ottoline", LastName: "Quenneville", Company: "Brindle Works"})
+	in.Leads = []Lead{
+		{LeadID: "L1", FirstName: "Wei", LastName: "Zhang", CurrentCompany: "Huaxing Electronics", CurrentTitle: "Sales Director"},
+		{LeadID: "L2", FirstName: "Ottoline", LastName: "Quenneville", CurrentCompany: "Brindle Works", CurrentTitle: "Sales Director"},
+	}
+	res, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1, l2 := res.Leads[0], res.Leads[1]
+	if l1.Decision != DecisionPossible || !strings.HasPrefix(l1.Reason, "same_name_colleague") || l1.CRMID != in.People[0].ID {
+		t.Errorf("Wei Zhang at a firm of 400: %s %s %q, want possible same_name_colleague", l1.Decision, l1.CRMID, l1.Reason)
+	}
+	if l2.Decision != DecisionMatch || l2.CRMID != "003000000000009999" {
+		t.Errorf("a rare name at a firm of one: %s %s %q, want match", l2.Decision, l2.CRMID, l2.Reason)
 	}
 }
