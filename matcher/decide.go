@@ -154,6 +154,9 @@ func (r *run) blocker(l *prepPerson, ci int32, lv *[numLeadFields]level, linked,
 	case nameVariant(lv) && otherJob(lv[fTitle]):
 		return "name variant and title differs: needs email or phone agreement"
 	}
+	if gl, gc := l.lead.generation, r.crmGeneration(ci); gl != gc {
+		return "same_name_relative: one name carries a generational suffix (Jr., Sr., III) the other lacks or differs in, and no email or phone of this person's confirms it: this may be a parent or child of the same name"
+	}
 	if why := r.colleagueEvidence(l, ci, lv); why != "" {
 		return "same_name_colleague: the name and company agree, but " + why +
 			", and no email or phone of this person's confirms it: this may be a colleague of the same name"
@@ -457,4 +460,11 @@ const namesakeRisk = 1e-3
 func (r *run) namesakes(ci int32) float64 {
 	n := float64(len(r.crm))
 	return float64(r.companyN[ci]) * float64(r.firstN[ci]) / n * float64(r.lastN[ci]) / n
+}
+
+// crmGeneration is the generational suffix of CRM person ci's name (see
+// generation), read from the record as given: only the decided pairs ask.
+func (r *run) crmGeneration(ci int32) uint8 {
+	p := &r.in.People[ci]
+	return generation(p.FirstName, p.LastName)
 }

@@ -9,6 +9,26 @@ var honorifics = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor
 
 var nameSuffixes = setOf("jr", "jnr", "sr", "snr", "ii", "iii", "iv", "v", "phd", "md", "mba", "esq", "cpa", "dds", "dvm", "rn", "pe", "pmp", "cfa", "msc", "bsc", "ma", "ba", "jd", "llm", "mph", "frcs", "obe", "mbe", "cbe")
 
+// generations are the generational suffixes of a name, by the generation
+// they name: Jr. and II, Sr., III, IV. They tell a parent from a child of
+// the same name, where the other suffixes (PhD, MBA) are the same person's.
+var generations = map[string]uint8{"jr": 1, "jnr": 1, "junior": 1, "ii": 1, "2nd": 1, "sr": 2, "snr": 2, "senior": 2, "iii": 3, "3rd": 3, "iv": 4, "4th": 4}
+
+// generation is the generational suffix closing a name's last field (or its
+// first, where a form put the whole name), 0 for none: "Hayashi Sr." is 2.
+// A one-word field is a name, not a suffix ("Senior" is a family name).
+func generation(first, last string) uint8 {
+	for _, f := range []string{last, first} {
+		words := strings.FieldsFunc(strings.ToLower(f), func(r rune) bool { return r == ' ' || r == ',' || r == '.' })
+		if len(words) > 1 {
+			if g := generations[words[len(words)-1]]; g != 0 {
+				return g
+			}
+		}
+	}
+	return 0
+}
+
 // givenName normalises a first-name field: accents, case and punctuation
 // folded, hyphenated names joined, honorifics and suffixes removed. It returns the first remaining
 // word and whether that word is a bare initial ("J." → "j", true).

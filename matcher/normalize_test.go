@@ -665,3 +665,28 @@ func TestTransliterated(t *testing.T) {
 		t.Errorf("Doerte Guenther / Dörte Günther: given %v, surname %v; want fuzzy_strong both", g, s)
 	}
 }
+
+// A generational suffix tells a parent from a child of the same name
+// (issue 10, independent worlds: "Kenji Hayashi Sr." matched the CRM's
+// Kenji Hayashi); other suffixes and a one-word field are not one.
+func TestGeneration(t *testing.T) {
+	tests := []struct {
+		first, last string
+		want        uint8
+	}{
+		{"Kenji", "Hayashi Sr.", 2},
+		{"Andrew", "Mitchell III", 3},
+		{"John", "Smith, Jr.", 1},
+		{"John", "Smith II", 1},
+		{"John Smith IV", "", 4},
+		{"John", "Smith", 0},
+		{"Olive", "Senior", 0},
+		{"Ann", "Lee PhD", 0},
+		{"Ann", "Lee-Junior", 0},
+	}
+	for _, tt := range tests {
+		if got := generation(tt.first, tt.last); got != tt.want {
+			t.Errorf("generation(%q, %q) = %d, want %d", tt.first, tt.last, got, tt.want)
+		}
+	}
+}

@@ -153,3 +153,26 @@ func TestNamesakeRiskWithoutTitle(t *testing.T) {
 		t.Errorf("a rare name at a firm of one: %s %s %q, want match", l2.Decision, l2.CRMID, l2.Reason)
 	}
 }
+
+// A lead whose name carries a generational suffix the CRM record lacks is
+// possible, reason same_name_relative, unless an email or number of the
+// person's confirms it.
+func TestSameNameRelative(t *testing.T) {
+	in := Input{People: []Person{
+		{ID: "003000000000000001", Object: "Contact", FirstName: "Kenji", LastName: "Hayashi", Company: "Horizonte Engenharia", Email: "kenji.hayashi@horizonte.com.br", Title: "Data Scientist"},
+		{ID: "003000000000000002", Object: "Contact", FirstName: "Ottoline", LastName: "Quenneville", Company: "Brindle Works", Email: "oq@brindle.example", Title: "Data Scientist"},
+	}, Leads: []Lead{
+		{LeadID: "L1", FirstName: "Kenji", LastName: "Hayashi Sr.", CurrentCompany: "Horizonte Engenharia", CurrentTitle: "Data Scientist"},
+		{LeadID: "L2", FirstName: "Ottoline", LastName: "Quenneville Jr.", Email: "oq@brindle.example", CurrentCompany: "Brindle Works", CurrentTitle: "Data Scientist"},
+	}}
+	res, err := Match(context.Background(), in, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := res.Leads[0]; l.Decision != DecisionPossible || !strings.HasPrefix(l.Reason, "same_name_relative") {
+		t.Errorf("Kenji Hayashi Sr.: %s %q, want possible same_name_relative", l.Decision, l.Reason)
+	}
+	if l := res.Leads[1]; l.Decision != DecisionMatch {
+		t.Errorf("a suffix with the person's own address: %s %q, want match", l.Decision, l.Reason)
+	}
+}

@@ -79,6 +79,7 @@ type leadSide struct {
 	pastTitles []titleInfo
 	swapFirst  string // its last-name field read as a given name
 	swapLast   string // its first-name field read as a surname
+	generation uint8  // the generational suffix of its name (see generation)
 }
 
 // crmCounts are the CRM frequencies of each person's first name, surname,
@@ -94,6 +95,7 @@ func (n *normalizer) prepLead(l *Lead, p *prepPerson, side *leadSide) {
 	p.last = n.surname(l.LastName)
 	side.swapFirst, _ = n.givenName(l.LastName)
 	side.swapLast = n.surname(l.FirstName)
+	side.generation = generation(l.FirstName, l.LastName)
 	p.firstRoots = nicknames().Roots(p.first)
 	p.linked = strings.TrimSpace(l.LeadID)
 	p.email = normEmail(l.Email)
