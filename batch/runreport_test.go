@@ -15,98 +15,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/batch/review"
 	"github.com/navsync/navsync/internal/duckdbtest"
+	"github.com/navsync/navsync/internal/parquettest"
 	"github.com/navsync/navsync/matcher"
 )
 
-// pqTable is a Parquet file read back with arrow-go: its schema, each
-// column's values as Go values (nil for null), the codecs and metadata.
-type pqTable struct {
-	schema *arrow.Schema
-	cols   map[string][]any
-	rows   int
-	codecs map[compress.Compression]bool
-	kv     map[string]string
-}
-
-func readParquet(t *testing.T, path string) *pqTable {
+func readParquet(t *testing.T, path string) *parquettest.Table {
 	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	out := &pqTable{schema: tbl.Schema(), cols: map[string][]any{}, rows: int(tbl.NumRows()),
-		codecs: map[compress.Compression]bool{}, kv: map[string]string{}}
-	md := pf.MetaData()
-	for i := 0; i < md.NumRowGroups(); i++ {
-		rg := md.RowGroup(i)
-		for c := 0; c < rg.NumColumns(); c++ {
-			cc, err := rg.ColumnChunk(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out.codecs[cc.Compression()] = true
-		}
-	}
-	for _, kv := range md.KeyValueMetadata() {
-		out.kv[kv.Key] = *kv.Value
-	}
-	for i, f := range tbl.Schema().Fields() {
-		vals := []any{}
-		for _, chunk := range tbl.Column(i).Data().Chunks() {
-			for j := 0; j < chunk.Len(); j++ {
-				vals = append(vals, arrowValue(t, chunk, j))
-			}
-		}
-		out.cols[f.Name] = vals
-	}
-	return out
-}
-
-func arrowValue(t *testing.T, a arrow.Array, i int) any {
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.String:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Timestamp:
-		return a.Value(i).ToTime(arrow.Microsecond)
-	case *array.List:
-		start, end := a.ValueOffsets(i)
-		out := []string{}
-		for j := start; j < end; j++ {
-			out = append(out, arrowValue(t, a.ListValues(), int(j)).(string))
-		}
-		return out
-	}
-	t.Fatalf("unhandled arrow array %T", a)
-	return nil
+	return parquettest.Read(t, path)
 }
 
 // column is a column's name, Arrow type and nullability.
@@ -115,9 +35,9 @@ type column struct {
 	nullable  bool
 }
 
-func (p *pqTable) columns() []column {
+func columns(p *parquettest.Table) []column {
 	var out []column
-	for _, f := range p.schema.Fields() {
+	for _, f := range p.Schema.Fields() {
 		out = append(out, column{f.Name, f.Type.String(), f.Nullable})
 	}
 	return out
@@ -270,7 +190,7 @@ func TestWriteRunFolder(t *testing.T) {
 		{"error_message", str, true}, {"ingest_job_id", str, true}, {"attempted_at", ts, true},
 		{"api_usage_used", "int64", true}, {"api_usage_max", "int64", true}, {"dry_run", "bool", false},
 	}
-	if got := tb.columns(); !reflect.DeepEqual(got, wantCols) {
+	if got := columns(tb); !reflect.DeepEqual(got, wantCols) {
 		t.Errorf("actions.parquet columns:\n got %v\nwant %v", got, wantCols)
 	}
 	at := started.Add(90 * time.Second).UTC()
@@ -296,11 +216,11 @@ func TestWriteRunFolder(t *testing.T) {
 		"dry_run":        {false, false, false, false, false},
 	}
 	for _, c := range wantCols {
-		if got := tb.cols[c.name]; !reflect.DeepEqual(got, wantVals[c.name]) {
+		if got := tb.Cols[c.name]; !reflect.DeepEqual(got, wantVals[c.name]) {
 			t.Errorf("actions.parquet %s:\n got %#v\nwant %#v", c.name, got, wantVals[c.name])
 		}
 	}
-	if v := tb.cols["attempted_at"][0]; v != nil && v.(time.Time).Location() != time.UTC {
+	if v := tb.Cols["attempted_at"][0]; v != nil && v.(time.Time).Location() != time.UTC {
 		t.Errorf("attempted_at reads back in %v, want UTC", v.(time.Time).Location())
 	}
 
@@ -319,22 +239,22 @@ func TestWriteRunFolder(t *testing.T) {
 		{QuotaFile, "quota", columnsOf(QuotaColumns("x")), "user_id", []any{"005A", "005B"}},
 	} {
 		tb := readParquet(t, filepath.Join(dir, r.file))
-		if got := tb.columns(); !reflect.DeepEqual(got, r.cols) {
+		if got := columns(tb); !reflect.DeepEqual(got, r.cols) {
 			t.Errorf("%s columns:\n got %v\nwant %v", r.file, got, r.cols)
 		}
-		if got := tb.cols[r.key]; !reflect.DeepEqual(got, r.keys) {
+		if got := tb.Cols[r.key]; !reflect.DeepEqual(got, r.keys) {
 			t.Errorf("%s %s = %v, want %v", r.file, r.key, got, r.keys)
 		}
-		for _, v := range tb.cols["run_id"] {
+		for _, v := range tb.Cols["run_id"] {
 			if v != runID {
 				t.Errorf("%s run_id %v", r.file, v)
 			}
 		}
-		if !reflect.DeepEqual(tb.codecs, map[compress.Compression]bool{compress.Codecs.Zstd: true}) {
-			t.Errorf("%s codecs %v, want ZSTD", r.file, tb.codecs)
+		if !reflect.DeepEqual(tb.Codecs, map[compress.Compression]bool{compress.Codecs.Zstd: true}) {
+			t.Errorf("%s codecs %v, want ZSTD", r.file, tb.Codecs)
 		}
-		if tb.kv["navsync.run_id"] != runID || tb.kv["navsync.report"] != r.report {
-			t.Errorf("%s metadata %v", r.file, tb.kv)
+		if tb.KV["navsync.run_id"] != runID || tb.KV["navsync.report"] != r.report {
+			t.Errorf("%s metadata %v", r.file, tb.KV)
 		}
 	}
 	m := readParquet(t, filepath.Join(dir, report.MatchesFile))
@@ -347,7 +267,7 @@ func TestWriteRunFolder(t *testing.T) {
 		"blocking_keys":         {[]string{"email"}, nil, nil, nil},
 		"reason":                {nil, nil, "runner-up too close", "no candidate"},
 	} {
-		if got := m.cols[col]; !reflect.DeepEqual(got, want) {
+		if got := m.Cols[col]; !reflect.DeepEqual(got, want) {
 			t.Errorf("matches.parquet %s = %#v, want %#v", col, got, want)
 		}
 	}
@@ -355,7 +275,7 @@ func TestWriteRunFolder(t *testing.T) {
 	for col, want := range map[string][]any{
 		"file": {"/data/leads.csv"}, "line": {int64(5)}, "reason": {"invalid_utf8"}, "detail": {"byte 7"}, "raw": {"L9,\uFFFD"},
 	} {
-		if got := rj.cols[col]; !reflect.DeepEqual(got, want) {
+		if got := rj.Cols[col]; !reflect.DeepEqual(got, want) {
 			t.Errorf("rejects.parquet %s = %#v, want %#v", col, got, want)
 		}
 	}

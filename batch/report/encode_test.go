@@ -23,6 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/navsync/navsync/internal/parquettest"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -435,8 +436,8 @@ func fileRowGroups(t *testing.T, path string) []int64 {
 // for null; a list is a []any, nil for a null element.
 func readColumns(t *testing.T, path string) (*arrow.Schema, map[string][]any) {
 	t.Helper()
-	tb := readBackWith(t, path, anyValue)
-	return tb.schema, tb.cols
+	tb := parquettest.ReadWith(t, path, anyValue)
+	return tb.Schema, tb.Cols
 }
 
 func anyValue(a arrow.Array, i int) any {
@@ -448,7 +449,7 @@ func anyValue(a arrow.Array, i int) any {
 		}
 		return out
 	}
-	return value(a, i)
+	return parquettest.Value(a, i)
 }
 
 // TestEncodeErrorLeavesNothing: a column that cannot be encoded (a null

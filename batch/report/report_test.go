@@ -13,101 +13,15 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/internal/parquettest"
 	"github.com/navsync/navsync/matcher"
 )
 
-// table is a Parquet file read back: column name → values as Go values
-// (nil for null), plus the file's metadata.
-type table struct {
-	schema    *arrow.Schema
-	cols      map[string][]any
-	rows      int
-	rowGroups []int64
-	codecs    map[compress.Compression]bool
-	kv        map[string]string
-}
-
-func readBack(t *testing.T, path string) *table {
+func readBack(t *testing.T, path string) *parquettest.Table {
 	t.Helper()
-	return readBackWith(t, path, value)
-}
-
-// readBackWith is readBack with conv turning each value into Go.
-func readBackWith(t *testing.T, path string, conv func(arrow.Array, int) any) *table {
-	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	out := &table{schema: tbl.Schema(), cols: map[string][]any{}, rows: int(tbl.NumRows()),
-		codecs: map[compress.Compression]bool{}, kv: map[string]string{}}
-	md := pf.MetaData()
-	for i := 0; i < md.NumRowGroups(); i++ {
-		rg := md.RowGroup(i)
-		out.rowGroups = append(out.rowGroups, rg.NumRows())
-		for c := 0; c < rg.NumColumns(); c++ {
-			cc, err := rg.ColumnChunk(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out.codecs[cc.Compression()] = true
-		}
-	}
-	for _, kv := range md.KeyValueMetadata() {
-		out.kv[kv.Key] = *kv.Value
-	}
-	for i, f := range tbl.Schema().Fields() {
-		var vals []any
-		for _, chunk := range tbl.Column(i).Data().Chunks() {
-			for j := 0; j < chunk.Len(); j++ {
-				vals = append(vals, conv(chunk, j))
-			}
-		}
-		out.cols[f.Name] = vals
-	}
-	return out
-}
-
-func value(a arrow.Array, i int) any {
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.String:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Timestamp:
-		return a.Value(i).ToTime(arrow.Microsecond)
-	case *array.List:
-		start, end := a.ValueOffsets(i)
-		var out []string
-		for j := start; j < end; j++ {
-			out = append(out, value(a.ListValues(), int(j)).(string))
-		}
-		return out
-	}
-	panic(fmt.Sprintf("unhandled %T", a))
+	return parquettest.Read(t, path)
 }
 
 func fields(level string, w float64, names []string) []matcher.FieldScore {
@@ -133,8 +47,8 @@ func TestWriteMatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := readBack(t, path)
-	if tb.rows != 3 {
-		t.Fatalf("rows = %d", tb.rows)
+	if tb.Rows != 3 {
+		t.Fatalf("rows = %d", tb.Rows)
 	}
 	want := []string{"run_id", "lead_id", "decision", "crm_object", "crm_id", "probability", "match_weight", "runner_up_id", "runner_up_probability"}
 	for _, f := range matcher.LeadFields {
@@ -142,7 +56,7 @@ func TestWriteMatches(t *testing.T) {
 	}
 	want = append(want, "blocking_keys", "job_change", "converted", "converted_contact_id", "account_id", "account_probability", "reason")
 	var names []string
-	for _, f := range tb.schema.Fields() {
+	for _, f := range tb.Schema.Fields() {
 		names = append(names, f.Name)
 	}
 	if !reflect.DeepEqual(names, want) {
@@ -153,20 +67,20 @@ func TestWriteMatches(t *testing.T) {
 		"blocking_keys": "list<element: utf8, nullable>", "job_change": "bool", "converted": "bool",
 	}
 	for name, typ := range types {
-		f, _ := tb.schema.FieldsByName(name)
+		f, _ := tb.Schema.FieldsByName(name)
 		if len(f) != 1 || f[0].Type.String() != typ {
 			t.Errorf("column %s: type %v, want %s", name, f, typ)
 		}
 	}
-	if f, _ := tb.schema.FieldsByName("lead_id"); f[0].Nullable {
+	if f, _ := tb.Schema.FieldsByName("lead_id"); f[0].Nullable {
 		t.Error("lead_id is nullable")
 	}
-	if f, _ := tb.schema.FieldsByName("crm_id"); !f[0].Nullable {
+	if f, _ := tb.Schema.FieldsByName("crm_id"); !f[0].Nullable {
 		t.Error("crm_id is not nullable")
 	}
 	check := func(col string, want ...any) {
 		t.Helper()
-		if got := tb.cols[col]; !reflect.DeepEqual(got, want) {
+		if got := tb.Cols[col]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, want %#v", col, got, want)
 		}
 	}
@@ -191,11 +105,11 @@ func TestWriteMatches(t *testing.T) {
 	check("account_id", "001A", nil, nil)
 	check("account_probability", 0.97, nil, nil)
 	check("reason", nil, "runner-up too close", "no candidate")
-	if !reflect.DeepEqual(tb.codecs, map[compress.Compression]bool{compress.Codecs.Zstd: true}) {
-		t.Errorf("codecs %v, want only ZSTD", tb.codecs)
+	if !reflect.DeepEqual(tb.Codecs, map[compress.Compression]bool{compress.Codecs.Zstd: true}) {
+		t.Errorf("codecs %v, want only ZSTD", tb.Codecs)
 	}
-	if tb.kv["navsync.run_id"] != "run-1" || tb.kv["navsync.report"] != "matches" {
-		t.Errorf("metadata %v", tb.kv)
+	if tb.KV["navsync.run_id"] != "run-1" || tb.KV["navsync.report"] != "matches" {
+		t.Errorf("metadata %v", tb.KV)
 	}
 }
 
@@ -210,8 +124,8 @@ func TestWriteAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := readBack(t, path)
-	if len(tb.schema.Fields()) != 8+2*len(matcher.CompanyFields)+2 {
-		t.Errorf("%d columns", len(tb.schema.Fields()))
+	if len(tb.Schema.Fields()) != 8+2*len(matcher.CompanyFields)+2 {
+		t.Errorf("%d columns", len(tb.Schema.Fields()))
 	}
 	for col, want := range map[string][]any{
 		"account_id":       {"A1", "A2"},
@@ -223,7 +137,7 @@ func TestWriteAccounts(t *testing.T) {
 		"blocking_keys":    {[]string{"domain"}, nil},
 		"reason":           {nil, nil},
 	} {
-		if got := tb.cols[col]; !reflect.DeepEqual(got, want) {
+		if got := tb.Cols[col]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, want %#v", col, got, want)
 		}
 	}
@@ -248,7 +162,7 @@ func TestWriteRejects(t *testing.T) {
 		"detail":  {"3 fields, header has 4", nil},
 		"raw":     {"L5,a,b", ",x,y,z"},
 	} {
-		if got := tb.cols[col]; !reflect.DeepEqual(got, want) {
+		if got := tb.Cols[col]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, want %#v", col, got, want)
 		}
 	}
@@ -285,21 +199,21 @@ func TestRowGroupsAndTimestamps(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := readBack(t, path)
-	if !reflect.DeepEqual(tb.rowGroups, []int64{4, 4, 2}) {
-		t.Errorf("row groups %v", tb.rowGroups)
+	if !reflect.DeepEqual(tb.RowGroups, []int64{4, 4, 2}) {
+		t.Errorf("row groups %v", tb.RowGroups)
 	}
-	f, _ := tb.schema.FieldsByName("at")
+	f, _ := tb.Schema.FieldsByName("at")
 	if ts, ok := f[0].Type.(*arrow.TimestampType); !ok || ts.Unit != arrow.Microsecond || ts.TimeZone != "UTC" {
 		t.Errorf("at type %v, want timestamp[us, UTC]", f[0].Type)
 	}
-	at := tb.cols["at"]
+	at := tb.Cols["at"]
 	if at[3] != nil {
 		t.Errorf("zero time not null: %v", at[3])
 	}
 	if got, want := at[0].(time.Time), base.Truncate(time.Microsecond); !got.Equal(want) || got.Location() != time.UTC {
 		t.Errorf("at[0] = %v, want %v in UTC", got, want)
 	}
-	if n := tb.cols["n"]; n[0] != int64(0) || n[1] != nil || n[8] != int64(8) {
+	if n := tb.Cols["n"]; n[0] != int64(0) || n[1] != nil || n[8] != int64(8) {
 		t.Errorf("n = %v", n)
 	}
 }
@@ -310,8 +224,8 @@ func TestEmptyReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := readBack(t, path)
-	if tb.rows != 0 || len(tb.schema.Fields()) == 0 {
-		t.Errorf("rows %d, %d columns", tb.rows, len(tb.schema.Fields()))
+	if tb.Rows != 0 || len(tb.Schema.Fields()) == 0 {
+		t.Errorf("rows %d, %d columns", tb.Rows, len(tb.Schema.Fields()))
 	}
 }
 
@@ -384,8 +298,8 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		if e := entries(t, dir); !reflect.DeepEqual(e, []string{MatchesFile}) {
 			t.Errorf("left behind: %q", e)
 		}
-		if tb := readBack(t, target); tb.rows != 1 || tb.cols["run_id"][0] != "old" {
-			t.Errorf("old file changed: %d rows", tb.rows)
+		if tb := readBack(t, target); tb.Rows != 1 || tb.Cols["run_id"][0] != "old" {
+			t.Errorf("old file changed: %d rows", tb.Rows)
 		}
 	})
 	t.Run("missing folder", func(t *testing.T) {
@@ -421,8 +335,8 @@ func TestRoundTripManyRowGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := readBack(t, path)
-	if tb.rows != len(rows) || len(tb.rowGroups) != (len(rows)+127)/128 {
-		t.Fatalf("%d rows in %d row groups", tb.rows, len(tb.rowGroups))
+	if tb.Rows != len(rows) || len(tb.RowGroups) != (len(rows)+127)/128 {
+		t.Fatalf("%d rows in %d row groups", tb.Rows, len(tb.RowGroups))
 	}
 	for i, row := range rows {
 		var wantKeys any
@@ -433,8 +347,8 @@ func TestRoundTripManyRowGroups(t *testing.T) {
 		if row.CRMID != "" {
 			wantID, wantP, wantLevel = row.CRMID, row.Probability, row.Fields[0].Level
 		}
-		got := []any{tb.cols["lead_id"][i], tb.cols["decision"][i], tb.cols["crm_id"][i], tb.cols["probability"][i],
-			tb.cols["email_level"][i], tb.cols["blocking_keys"][i], tb.cols["job_change"][i]}
+		got := []any{tb.Cols["lead_id"][i], tb.Cols["decision"][i], tb.Cols["crm_id"][i], tb.Cols["probability"][i],
+			tb.Cols["email_level"][i], tb.Cols["blocking_keys"][i], tb.Cols["job_change"][i]}
 		want := []any{row.LeadID, string(row.Decision), wantID, wantP, wantLevel, wantKeys, row.JobChange}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("row %d:\n got %#v\nwant %#v", i, got, want)
@@ -478,7 +392,7 @@ func TestPrepareThenCommitOrAbort(t *testing.T) {
 		t.Errorf("after commit: %q", e)
 	}
 	m.Abort() // after commit: a no-op
-	if tb := readBack(t, filepath.Join(dir, MatchesFile)); tb.rows != 1 {
-		t.Errorf("%d rows", tb.rows)
+	if tb := readBack(t, filepath.Join(dir, MatchesFile)); tb.Rows != 1 {
+		t.Errorf("%d rows", tb.Rows)
 	}
 }

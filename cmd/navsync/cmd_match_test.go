@@ -18,12 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/parquettest"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -31,59 +28,7 @@ import (
 // (strings, float64, int64, bool, []string; nil for null).
 func parquetRows(t *testing.T, path string) (names []string, rows []map[string]any) {
 	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	rows = make([]map[string]any, tbl.NumRows())
-	for i := range rows {
-		rows[i] = map[string]any{}
-	}
-	for c, f := range tbl.Schema().Fields() {
-		names = append(names, f.Name)
-		r := 0
-		for _, chunk := range tbl.Column(c).Data().Chunks() {
-			for j := 0; j < chunk.Len(); j++ {
-				rows[r][f.Name] = cell(chunk, j)
-				r++
-			}
-		}
-	}
-	return names, rows
-}
-
-func cell(a arrow.Array, i int) any {
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.String:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.List:
-		s, e := a.ValueOffsets(i)
-		var out []string
-		for j := s; j < e; j++ {
-			out = append(out, cell(a.ListValues(), int(j)).(string))
-		}
-		return out
-	}
-	return a.ValueStr(i)
+	return parquettest.Read(t, path).RowMaps()
 }
 
 // smallWorld writes an org snapshot and a Sales Navigator export: leads
