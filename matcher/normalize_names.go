@@ -18,7 +18,10 @@ var generations = map[string]uint8{"jr": 1, "jnr": 1, "junior": 1, "ii": 1, "2nd
 // first, where a form put the whole name), 0 for none: "Hayashi Sr." is 2.
 // A one-word field is a name, not a suffix ("Senior" is a family name).
 func generation(first, last string) uint8 {
-	for _, f := range []string{last, first} {
+	for _, f := range [2]string{last, first} {
+		if !strings.ContainsAny(f, " ,.") {
+			continue // one word: no suffix, and nothing to allocate for most names
+		}
 		words := strings.FieldsFunc(strings.ToLower(f), func(r rune) bool { return r == ' ' || r == ',' || r == '.' })
 		if len(words) > 1 {
 			if g := generations[words[len(words)-1]]; g != 0 {
