@@ -6,9 +6,9 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/navsync/navsync/internal/numfmt"
 	"github.com/navsync/navsync/internal/sfid"
 )
 
@@ -185,13 +185,7 @@ func tooManyRejects(path string, st FileStat, rejects []Reject) error {
 }
 
 // thousands writes n with thousands separators.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func thousands(n int) string { return numfmt.Thousands(int64(n)) }
 
 // repeatedHeader reports whether a row repeats the header.
 func repeatedHeader(f [][]byte, hdr []string) bool {

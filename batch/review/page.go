@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/internal/numfmt"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -101,22 +102,7 @@ func escapedLen(s string) int {
 	return n
 }
 
-func num(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func num(v int64) string { return numfmt.Thousands(v) }
 
 func toInt64(v any) int64 {
 	switch x := v.(type) {

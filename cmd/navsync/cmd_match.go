@@ -25,6 +25,7 @@ import (
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/batch/review"
+	"github.com/navsync/navsync/internal/numfmt"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/sync/errgroup"
 )
@@ -463,22 +464,7 @@ func rejectBreakdown(rs []input.Reject) string {
 }
 
 // num formats n with thousands separators.
-func num(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func num(n int64) string { return numfmt.Thousands(n) }
 
 func roundDuration(d time.Duration) time.Duration {
 	switch {
