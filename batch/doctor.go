@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/internal/atomicfile"
 	"github.com/navsync/navsync/internal/snapshot"
 	"github.com/navsync/navsync/sfbulk"
 )
@@ -1271,33 +1273,9 @@ func (d *doctor) fileFailed(check string, err error) {
 }
 
 // writePrivateCSV writes rows to path through a temporary file, mode 0600.
-func writePrivateCSV(path string, rows [][]string) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func writePrivateCSV(path string, rows [][]string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err = w.WriteAll(rows); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, 0o600, func(w io.Writer) error { return csv.NewWriter(w).WriteAll(rows) })
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/navsync/navsync/internal/atomicfile"
 )
 
 // TokenStore keeps one user's token between runs.
@@ -72,36 +74,8 @@ func (s *FileTokenStore) Save(_ context.Context, t *Token) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("token store dir: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.Path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("token store temp: %w", err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("token store chmod: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("token store write: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("token store sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("token store close: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.Path); err != nil {
-		return fmt.Errorf("token store rename: %w", err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err := atomicfile.WriteBytes(s.Path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("token store: %w", err)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/report"
 	"github.com/navsync/navsync/batch/review"
+	"github.com/navsync/navsync/internal/atomicfile"
 	"github.com/navsync/navsync/internal/numfmt"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/sync/errgroup"
@@ -339,25 +340,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.WriteBytes(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return nil

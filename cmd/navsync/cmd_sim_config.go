@@ -13,6 +13,7 @@ import (
 
 	"github.com/navsync/navsync/batch"
 	"github.com/navsync/navsync/fixtures"
+	"github.com/navsync/navsync/internal/atomicfile"
 	"github.com/navsync/navsync/sfbulk"
 	"github.com/navsync/navsync/sfbulk/sfsim"
 )
@@ -267,28 +268,6 @@ func writeSimExports(w *fixtures.World, dir string) error {
 
 // writeSimFile writes b to path through a temporary file in the same
 // folder, with mode perm from the start.
-func writeSimFile(path string, b []byte, perm os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+func writeSimFile(path string, b []byte, perm os.FileMode) error {
+	return atomicfile.WriteBytes(path, b, perm)
 }
