@@ -202,11 +202,12 @@ var functionWords = map[string]uint8{
 	"design": fnDesign, "designer": fnDesign, "ux": fnDesign,
 }
 
-// title normalises a job title (folded, abbreviations expanded, stop words
+// title normalises a job title (folded, its scope and its acronym in
+// brackets dropped (titleCore), abbreviations expanded, stop words
 // dropped) and classifies its seniority and function.
 func (n *normalizer) title(s string) (norm string, seniority, function uint8) {
 	var arr [12]string
-	toks := n.tokens(s, arr[:0])
+	toks := n.tokens(n.titleCore(s), arr[:0])
 	if len(toks) == 0 {
 		return "", senNone, fnNone
 	}
@@ -311,4 +312,89 @@ var titleModifiers = map[string]uint16{
 	"senior": 1 << 0, "junior": 1 << 1, "associate": 1 << 2, "assistant": 1 << 3, "principal": 1 << 4, "staff": 1 << 5,
 	"deputy": 1 << 6, "interim": 1 << 7, "acting": 1 << 8, "global": 1 << 9, "regional": 1 << 10, "vice": 1 << 11,
 	"executive": 1 << 12, "intern": 1 << 13, "trainee": 1 << 14,
+}
+
+// titleScope are words that say where, for which market or on what terms
+// a job is done, not what the job is: "Support Engineer - North America",
+// "Buyer (Remote)", "Sales Director, EMEA", "Legal Counsel – US & Canada".
+var titleScope = setOf("north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
+	"northeast", "northwest", "southeast", "southwest", "midwest", "america", "americas", "emea", "apac", "apj", "latam",
+	"dach", "nordics", "nordic", "benelux", "iberia", "europe", "european", "asia", "pacific", "africa", "middle",
+	"anz", "uk", "us", "usa", "united", "kingdom", "states", "global", "worldwide", "international", "regional",
+	"region", "remote", "hybrid", "onsite", "contract", "contractor", "freelance", "interim", "temporary", "part",
+	"full", "time", "parttime", "fulltime", "based", "and")
+
+// titleSeparators set a title's scope apart from the job.
+var titleSeparators = []string{" - ", " – ", " — ", " | ", ", ", " / "}
+
+// titleCore returns a title without trailing parts that only say where or
+// on what terms the job is done (titleScope words or a country: "Buyer -
+// North America", "Accountant (Remote)", "Sales Director, Germany") and
+// without the acronym of its own words in brackets ("Chief Procurement
+// Officer (CPO)"), so a profile's qualified title reads as the CRM's
+// plain one. Other trailing parts stay: "Manager, Engineering" keeps its
+// function.
+func (n *normalizer) titleCore(s string) string {
+	for strings.ContainsAny(s, "-–—|,/(") {
+		s = strings.TrimSpace(s)
+		if strings.HasSuffix(s, ")") {
+			if i := strings.LastIndexByte(s, '('); i > 0 {
+				head, inner := s[:i], s[i+1:len(s)-1]
+				if n.isTitleScope(inner) || n.isAcronymOf(inner, head) {
+					s = head
+					continue
+				}
+			}
+			return s
+		}
+		cut := -1
+		for _, sep := range titleSeparators {
+			if i := strings.LastIndex(s, sep); i > 0 && n.isTitleScope(s[i+len(sep):]) && strings.TrimSpace(s[:i]) != "" {
+				cut = max(cut, i)
+			}
+		}
+		if cut < 0 {
+			return s
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// isTitleScope reports whether s is only titleScope words and country
+// names (a country's full name, not a two-letter code: "IT" is a
+// function).
+func (n *normalizer) isTitleScope(s string) bool {
+	var arr [8]string
+	toks := n.tokens(s, arr[:0])
+	words := 0
+	for _, t := range toks {
+		switch {
+		case t == "and":
+		case has(titleScope, t), len(t) > 3 && countryNames[t] != "":
+			words++
+		default:
+			return false
+		}
+	}
+	return words > 0
+}
+
+// isAcronymOf reports whether acr is the initials of head's words ("CPO",
+// "Chief Procurement Officer"), stop words optional ("VP", "Vice
+// President"; "CoS", "Chief of Staff").
+func (n *normalizer) isAcronymOf(acr, head string) bool {
+	var a, b [12]string
+	at := n.tokens(acr, a[:0])
+	if len(at) != 1 || len(at[0]) < 2 {
+		return false
+	}
+	var all, content []byte
+	for _, t := range n.tokens(head, b[:0]) {
+		all = append(all, t[0])
+		if !has(titleStop, t) {
+			content = append(content, t[0])
+		}
+	}
+	return at[0] == string(all) || at[0] == string(content)
 }

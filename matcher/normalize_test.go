@@ -690,3 +690,45 @@ func TestGeneration(t *testing.T) {
 		}
 	}
 }
+
+func TestTitleScope(t *testing.T) {
+	n := newNormalizer()
+	cmp := func(a, b string) level {
+		ta, tb := newTitleInfo(n.title(a)), newTitleInfo(n.title(b))
+		return compareTitle(&ta, &tb)
+	}
+	// Where, for which market or on what terms the job is done is not
+	// another job.
+	for _, p := range [][2]string{
+		{"Support Engineer - North America", "Support Engineer"},
+		{"Buyer (Remote)", "Buyer"},
+		{"Legal Counsel – North America", "Legal Counsel"},
+		{"Sales Director, EMEA", "Sales Director"},
+		{"Account Executive | DACH", "Account Executive"},
+		{"Accountant (Part-time)", "Accountant"},
+		{"Legal Counsel – US & Canada", "Legal Counsel"},
+		{"Recruiter, Germany", "Recruiter"},
+		{"Chief Procurement Officer (CPO)", "Chief Procurement Officer"},
+		{"Vice President (VP) - Remote", "Vice President"},
+		{"Data Engineer — Global / Remote", "Data Engineer"},
+	} {
+		if lv := cmp(p[0], p[1]); lv != lvExact {
+			t.Errorf("%q vs %q = %v, want exact", p[0], p[1], lv)
+		}
+	}
+	// A trailing part that names a function, or a two-letter word that may
+	// be one, stays.
+	for in, want := range map[string]string{
+		"Manager, Engineering": "manager engineering",
+		"Director - Sales":     "director sales",
+		"Manager, IT":          "manager information technology",
+		"Co-Founder":           "co founder",
+		"Engineer (Platform)":  "engineer platform",
+		"Director, Americas":   "director",
+		"Head of Sales (EMEA)": "head sales",
+	} {
+		if got, _, _ := n.title(in); got != want {
+			t.Errorf("title(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -25,7 +25,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("indep", flag.ContinueOnError)
 	seed := fl.Uint64("seed", 1, "world seed")
 	n := fl.Int("leads", 5000, "Sales Navigator leads (the org holds about 1.6 people a lead)")
-	missed := fl.String("missed", "", "also print up to 10 leads of this `CASE` of the org that were not matched to their person")
+	missed := fl.String("missed", "", "also print up to 10 leads of this `CASE` not matched to their person (of the org) or given a CRM record (not of the org)")
 	out := fl.String("out", "", "`DIR` to keep the world's files in (default: a temporary folder, removed)")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *missed != "" {
-		s.printMissed(stdout, in, *missed, 10)
+		s.printMissed(stdout, in, *missed, 40)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ type summary struct {
 	RecallPossible          float64
 	cases                   map[string]*caseStats
 	wrong                   []wrongMatch
-	missed                  map[string][]wrongMatch // people of the org not matched, by case
+	missed                  map[string][]wrongMatch // people of the org not matched, and others given a CRM record, by case
 }
 
 type wrongMatch struct {
@@ -82,8 +82,8 @@ func score(w *world, in *input.Inputs, res *matcher.Result) *summary {
 		if c.hard {
 			s.HardNegatives++
 		}
-		if c.inOrg && !(lr.Decision == matcher.DecisionMatch && right) {
-			s.missed[row.kind] = append(s.missed[row.kind], wrongMatch{row.kind, leads[lr.LeadID], lr, row.truth, ""})
+		if c.inOrg && !(lr.Decision == matcher.DecisionMatch && right) || !c.inOrg && lr.CRMID != "" {
+			s.missed[row.kind] = append(s.missed[row.kind], wrongMatch{row.kind, leads[lr.LeadID], lr, row.truth, row.shadow})
 		}
 		switch lr.Decision {
 		case matcher.DecisionMatch:
@@ -204,7 +204,7 @@ func (s *summary) printMissed(out io.Writer, in *input.Inputs, kind string, n in
 		people[p.ID] = p
 	}
 	ms := s.missed[kind]
-	fmt.Fprintf(out, "\n%s: %d leads of the org not matched to their person\n", kind, len(ms))
+	fmt.Fprintf(out, "\n%s: %d leads of the org not matched to their person, or not of the org and given a CRM record\n", kind, len(ms))
 	for _, m := range ms[:min(n, len(ms))] {
 		printWrong(out, m, people)
 	}
