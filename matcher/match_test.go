@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -586,5 +587,35 @@ func TestSharedPhone(t *testing.T) {
 	}
 	if sameCRMPerson(&r.crm[0], &r.crm[1]) || r.crm[0].phoneOthers[0] != 2 || r.crm[3].phoneOthers[0] != 0 {
 		t.Errorf("switchboard colleagues: same person %v, others %v %v", sameCRMPerson(&r.crm[0], &r.crm[1]), r.crm[0].phoneOthers, r.crm[3].phoneOthers)
+	}
+}
+
+// A job changer's current company differs from the CRM record's by
+// definition: in the job_change context it weighs as a person who left
+// (JobChangeLeft), not as any lead whose company differs; a parameter
+// file without the key takes the default; a value out of range is refused.
+func TestJobChangeLeft(t *testing.T) {
+	p := DefaultParams()
+	c, err := p.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	general := c.ctx[ctxGeneral][fCompany][lvDifferent]
+	moved := c.ctx[ctxJobChange][fCompany][lvDifferent]
+	if want := math.Log2(0.95 / 0.986); math.Abs(moved-want) > 1e-9 || general > -2 {
+		t.Errorf("current company different: job_change %.3f (want %.3f), general %.3f (want below -2)", moved, want, general)
+	}
+	if c.ctx[ctxSameCompany][fCompany] != c.lead[fCompany] {
+		t.Error("same_company context changed the current company's weights")
+	}
+	old := DefaultParams()
+	old.JobChangeLeft = 0
+	if c2, err := old.compile(); err != nil || c2.ctx[ctxJobChange][fCompany][lvDifferent] != moved {
+		t.Errorf("file without job_change_left: err %v, weight %v, want %v", err, c2.ctx[ctxJobChange][fCompany][lvDifferent], moved)
+	}
+	bad := DefaultParams()
+	bad.JobChangeLeft = 1.5
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "job_change_left") {
+		t.Errorf("job_change_left 1.5: err = %v", err)
 	}
 }

@@ -123,7 +123,20 @@ type Params struct {
 	// number and title are expected. Other pairs use Lead. Nil (a file of
 	// an earlier version) takes the defaults.
 	Contexts []ContextParams `json:"contexts,omitempty"`
+	// JobChangeLeft is the probability that the same person's current
+	// company differs from the CRM record's when the person's history
+	// lists the CRM record's company (they left it: LinkedIn lists a
+	// firm someone still works at as current). The current company's
+	// "different" level weighs log2(JobChangeLeft / u) in the job_change
+	// context instead of its general weight, whose m (how often a lead's
+	// company differs at all) would count the job change twice beside the
+	// past company's agreement. Zero (a file of an earlier version) takes
+	// the default; Train keeps it.
+	JobChangeLeft float64 `json:"job_change_left,omitempty"`
 }
+
+// defaultJobChangeLeft is Params.JobChangeLeft's default.
+const defaultJobChangeLeft = 0.95
 
 // ContextParams are the m/u of ContextFields in one comparison context.
 type ContextParams struct {
@@ -222,6 +235,7 @@ func DefaultParams() *Params {
 		},
 	}
 	p := &Params{
+		JobChangeLeft:    defaultJobChangeLeft,
 		LeadMatchRate:    0.8,
 		CompanyMatchRate: 0.8,
 		RunnerUpMargin:   3,
@@ -292,6 +306,9 @@ func (p *Params) upgraded() *Params {
 	}
 	if q.Contexts == nil {
 		q.Contexts = def.Contexts
+	}
+	if q.JobChangeLeft == 0 {
+		q.JobChangeLeft = def.JobChangeLeft
 	}
 	return &q
 }
@@ -367,6 +384,14 @@ func (p *Params) compile() (*compiled, error) {
 			c.ctx[k+1][f], c.ctxM[k+1][f] = w[j], m[j]
 		}
 	}
+	if !(p.JobChangeLeft > 0 && p.JobChangeLeft <= 1) {
+		return nil, fmt.Errorf("params: job_change_left must be in (0,1], got %v", p.JobChangeLeft)
+	}
+	// In the job_change context the current company differs by the
+	// context's definition: its weight is that of a person who left.
+	uDiff := c.leadM[fCompany][lvDifferent] / math.Exp2(c.lead[fCompany][lvDifferent])
+	c.ctx[ctxJobChange][fCompany][lvDifferent] = math.Log2(p.JobChangeLeft / uDiff)
+	c.ctxM[ctxJobChange][fCompany][lvDifferent] = p.JobChangeLeft
 	return c, nil
 }
 
