@@ -275,7 +275,7 @@ func compareCompany(a *compName, ad []string, b *compName, bd []string) level {
 		}
 		return lvFuzzyStrong
 	}
-	if tokenPrefix(a.name, b.name) || tokenPrefix(b.name, a.name) {
+	if tokenPrefix(a.name, b.name) || tokenPrefix(b.name, a.name) || compactPrefix(a, b) || compactPrefix(b, a) {
 		return lvFuzzyStrong
 	}
 	// Variants of one company name keep its first letter; comparing the
@@ -373,6 +373,26 @@ func labelIs(d, name string) bool {
 
 // tokenPrefix reports whether short's words are the leading words of long
 // ("acme" and "acme industries").
+// compactPrefix reports whether short, without its spaces, is long's
+// first words without theirs, and one of them has spaces: the name run
+// together ("BlueRidgeFoods", "LoneStar", "MoselEnergie" for "Blue Ridge
+// Foods Group", "Lone Star Solutions", "Mosel Energie International").
+func compactPrefix(short, long *compName) bool {
+	s := short.compact
+	if len(s) < 6 || short.compact == short.name && long.compact == long.name || !strings.HasPrefix(long.compact, s) {
+		return false
+	}
+	n := 0 // letters of long.name read
+	for i := 0; i < len(long.name); i++ {
+		if long.name[i] != ' ' {
+			n++
+		} else if n == len(s) {
+			return true
+		}
+	}
+	return n == len(s)
+}
+
 func tokenPrefix(short, long string) bool {
 	return len(short) >= 3 && len(long) > len(short) && strings.HasPrefix(long, short) && long[len(short)] == ' '
 }

@@ -732,3 +732,30 @@ func TestTitleScope(t *testing.T) {
 		}
 	}
 }
+
+// A company name run together is the name ("BlueRidgeFoods" was
+// fuzzy_weak against "Blue Ridge Foods Group LLC", and the pair "names
+// only").
+func TestCompareCompanyRunTogether(t *testing.T) {
+	n := newNormalizer()
+	tests := []struct {
+		a, b string
+		want level
+	}{
+		{"BlueRidgeFoods", "Blue Ridge Foods Group LLC", lvFuzzyStrong},
+		{"LoneStar", "Lone Star Solutions", lvFuzzyStrong},
+		{"MoselEnergie", "Mosel Energie International KG", lvFuzzyStrong},
+		{"Lone Star", "LoneStar", lvFuzzyStrong},
+		{"Blue Ridge Foods Group", "BlueRidgeFoods", lvFuzzyStrong},
+		{"BlueRidge", "Blue Ridgeway Capital", lvFuzzyWeak}, // not at a word's end
+		{"Acme", "Ac Me Holdings", lvDifferent},             // too short to say
+		{"Northwind", "North Wind Traders", lvFuzzyStrong},  // one word against three
+		{"Northwinds", "North Wind Traders", lvFuzzyWeak},   // another word
+		{"Bluestone", "Blue Stone Capital", lvFuzzyStrong},
+	}
+	for _, tt := range tests {
+		if got := compareCompany(n.companyName(tt.a), nil, n.companyName(tt.b), nil); got != tt.want {
+			t.Errorf("compareCompany(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
