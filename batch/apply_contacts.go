@@ -304,7 +304,9 @@ func createChunk(ctx context.Context, reader RecordReader, cl ContactWriter, j J
 	}
 	var results []sfbulk.RecordResult
 	var callErr error
+	method, path := "POST", "/composite/sobjects"
 	if o.UseUpsert {
+		method, path = "PATCH", "/composite/sobjects/Contact/"+o.ExtIDField
 		results, callErr = cl.Upsert(context.WithoutCancel(ctx), "Contact", o.ExtIDField, recs)
 	} else {
 		results, callErr = cl.Create(context.WithoutCancel(ctx), "Contact", recs)
@@ -321,7 +323,9 @@ func createChunk(ctx context.Context, reader RecordReader, cl ContactWriter, j J
 		if k < len(results) {
 			r = results[k]
 		} else {
-			r = sfbulk.RecordResult{Sent: sfbulk.NotSent, RequestErr: callErr}
+			// It went out in the call: it may exist (unknown, its
+			// reservation held) unless the call's error says otherwise.
+			r = missingResult(callErr, method, path, len(results), len(send))
 		}
 		oc := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max}
 		js := state.Outcome{Seq: a.Seq}
@@ -487,7 +491,7 @@ func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Act
 			if k < len(results) {
 				r = results[k]
 			} else {
-				r = sfbulk.RecordResult{Sent: sfbulk.NotSent, RequestErr: callErr}
+				r = missingResult(callErr, "POST", "/composite/sobjects", len(results), len(chunk))
 			}
 			oc := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max}
 			js := state.Outcome{Seq: actions[i].Seq}

@@ -470,3 +470,311 @@ func TestRunContactsUnderDrops(t *testing.T) {
 		t.Fatal("nothing created")
 	}
 }
+
+// shortOwners hands out the owners' clients, the first write of object
+// (Contact or OpportunityContactRole) carrying two records or more, each
+// of them then succeeding, answered one result short without an error.
+// applied: Salesforce wrote the record the answer leaves out; else that
+// record never reached it. Every record of object sent is counted by key.
+type shortOwners struct {
+	OwnerClients
+	object, leadField string
+	applied           bool
+
+	mu      sync.Mutex
+	method  string         // "create" or "upsert": the call answered short
+	owner   string         // whose call it was
+	dropped sfbulk.Record  // the record left without a result
+	sent    map[string]int // records sent, by shortKey
+}
+
+func (s *shortOwners) Client(ctx context.Context, userID, username string) (ContactWriter, error) {
+	c, err := s.OwnerClients.Client(ctx, userID, username)
+	if err != nil {
+		return nil, err
+	}
+	return shortWriter{ContactWriter: c, s: s, uid: userID}, nil
+}
+
+// shortKey names a record: a Contact by its lead id, a role by its Contact
+// and Opportunity.
+func (s *shortOwners) shortKey(r sfbulk.Record) string {
+	if s.object == "Contact" {
+		return fieldString(r[s.leadField])
+	}
+	return fieldString(r["ContactId"]) + "/" + fieldString(r["OpportunityId"])
+}
+
+type shortWriter struct {
+	ContactWriter
+	s   *shortOwners
+	uid string
+}
+
+func (w shortWriter) Create(ctx context.Context, object string, recs []sfbulk.Record) ([]sfbulk.RecordResult, error) {
+	return w.s.write(w.uid, "create", object, recs, func(r []sfbulk.Record) ([]sfbulk.RecordResult, error) {
+		return w.ContactWriter.Create(ctx, object, r)
+	})
+}
+
+func (w shortWriter) Upsert(ctx context.Context, object, ext string, recs []sfbulk.Record) ([]sfbulk.RecordResult, error) {
+	return w.s.write(w.uid, "upsert", object, recs, func(r []sfbulk.Record) ([]sfbulk.RecordResult, error) {
+		return w.ContactWriter.Upsert(ctx, object, ext, r)
+	})
+}
+
+func (s *shortOwners) write(uid, method, object string, recs []sfbulk.Record,
+	send func([]sfbulk.Record) ([]sfbulk.RecordResult, error)) ([]sfbulk.RecordResult, error) {
+	if object != s.object {
+		return send(recs)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	count := func(rs []sfbulk.Record) {
+		for _, r := range rs {
+			s.sent[s.shortKey(r)]++
+		}
+	}
+	allDone := func(res []sfbulk.RecordResult, err error) bool {
+		return err == nil && !slices.ContainsFunc(res, func(r sfbulk.RecordResult) bool { return !r.Success })
+	}
+	n := len(recs)
+	if s.dropped != nil || n < 2 {
+		count(recs)
+		return send(recs)
+	}
+	if s.applied {
+		count(recs)
+		res, err := send(recs)
+		if !allDone(res, err) || len(res) != n {
+			return res, err
+		}
+		s.method, s.owner, s.dropped = method, uid, recs[n-1]
+		return res[:n-1], nil
+	}
+	count(recs[:n-1])
+	res, err := send(recs[:n-1])
+	if !allDone(res, err) {
+		// Not a clean call: the last record goes too, answered.
+		count(recs[n-1:])
+		last, lerr := send(recs[n-1:])
+		return append(res, last...), errors.Join(err, lerr)
+	}
+	s.method, s.owner, s.dropped = method, uid, recs[n-1]
+	return res, nil
+}
+
+// plainLeadID is the integration user's client with Contact's lead id
+// field described as a plain field, not an External ID: contacts are then
+// created, not upserted.
+type plainLeadID struct {
+	Client
+	field string
+}
+
+func (p plainLeadID) Describe(ctx context.Context, object string) (*sfbulk.SObjectDescribe, error) {
+	d, err := p.Client.Describe(ctx, object)
+	if err != nil || object != "Contact" {
+		return d, err
+	}
+	c := *d
+	c.Fields = slices.Clone(d.Fields)
+	for i := range c.Fields {
+		if strings.EqualFold(c.Fields[i].Name, p.field) {
+			c.Fields[i].ExternalID = false
+		}
+	}
+	return &c, nil
+}
+
+// TestRunContactShortAnswer: an owner's create (or upsert) of Contacts, or
+// of their contact roles, whose answer holds one result fewer than the
+// records sent leaves the record without a result unknown (it may have
+// been written), its quota reservation held, and stops the apply as a
+// lost answer does; the next run finds the record by its lead id (or its
+// Contact and Opportunity) and never sends it again, or, when Salesforce
+// did not write it, creates the Contact once.
+func TestRunContactShortAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		object          string // whose first write is answered short
+		upsert, applied bool
+	}{
+		{"create, applied", "Contact", false, true},
+		{"create, not applied", "Contact", false, false},
+		{"upsert, applied", "Contact", true, true},
+		{"upsert, not applied", "Contact", true, false},
+		{"role, applied", "OpportunityContactRole", true, true},
+		{"role, not applied", "OpportunityContactRole", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			org := newJobOrg(t, 2000, 37, sfsim.Options{})
+			cfg := org.contactsConfig(t)
+			if tc.object == "OpportunityContactRole" {
+				cfg.Contacts.OpportunityRole = OpportunityRoleConfig{Policy: RolePolicyMostRecent, Role: "Influencer"}
+			}
+			leadField := cfg.ContactExternalIDField()
+			so := &shortOwners{object: tc.object, leadField: leadField, applied: tc.applied, sent: map[string]int{}}
+			run := func() (*RunResult, error) {
+				return org.run(t, cfg, func(o *RunOptions) {
+					if !tc.upsert {
+						conn := o.Connect
+						o.Connect = func(ctx context.Context, c *Config, log *slog.Logger) (Client, error) {
+							cl, err := conn(ctx, c, log)
+							if err != nil {
+								return nil, err
+							}
+							return plainLeadID{Client: cl, field: leadField}, nil
+						}
+					}
+					uc, err := NewUserClients(cfg, org.srv.OrgID(), mustStore(t, cfg), time.Now, slog.New(slog.DiscardHandler))
+					if err != nil {
+						t.Fatal(err)
+					}
+					so.OwnerClients = ownerClientsAdapter{uc}
+					o.Owners = so
+				})
+			}
+			before := org.contactsByLead()
+			month, _ := quotaMonth(cfg, time.Now())
+
+			res, err := run()
+			if so.dropped == nil {
+				t.Fatalf("no %s write was answered short (err %v)", tc.object, err)
+			}
+			if want := map[bool]string{false: "create", true: "upsert"}[tc.upsert]; tc.object == "Contact" && so.method != want {
+				t.Fatalf("contacts went by %s, want %s", so.method, want)
+			}
+			// Like a lost answer, the short answer stops the apply.
+			if err == nil || !strings.Contains(err.Error(), "results for") {
+				t.Errorf("run with a short answer: err %v, want the short answer", err)
+			}
+			if res == nil {
+				t.Fatal(err)
+			}
+			runID := res.Summary.RunID
+			key := so.shortKey(so.dropped)
+			di := slices.IndexFunc(res.Actions, func(a Action) bool {
+				if tc.object == "Contact" {
+					return a.Kind == KindCreateContact && a.LeadID == fieldString(so.dropped[leadField])
+				}
+				return a.Kind == KindCreateContactRole && a.Fields["ContactId"] == fieldString(so.dropped["ContactId"])
+			})
+			if di < 0 {
+				t.Fatalf("no action for the record left out %v", so.dropped)
+			}
+			dropped := res.Actions[di]
+			if o := res.Outcomes[di]; o.Status != StatusUnknown {
+				t.Errorf("the record left out of the answer: %s %s %q, want unknown", o.Status, o.ErrorCode, o.ErrorMessage)
+			}
+			st := mustStore(t, cfg)
+			unknown, err := st.ActionsInState(ctx, runID, state.Unknown)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(unknown) != 1 || unknown[0].Seq != dropped.Seq {
+				t.Errorf("journalled unknown: %v, want only action %d", unknown, dropped.Seq)
+			}
+			held, err := st.OpenReservations(ctx, runID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var heldSeqs []int
+			for _, r := range held {
+				heldSeqs = append(heldSeqs, r.Seq)
+			}
+			wantHeld := []int{dropped.Seq} // the Contact's reservation; a role has none
+			if tc.object != "Contact" {
+				wantHeld = nil
+			}
+			if !slices.Equal(heldSeqs, wantHeld) {
+				t.Errorf("reservations held after the run: %v, want %v", heldSeqs, wantHeld)
+			}
+			// The apply stopped: only contacts of the owners after this
+			// one are left not sent, for the next run.
+			notSent := map[string]bool{}
+			for i, a := range res.Actions {
+				if a.Kind == KindCreateContact && res.Outcomes[i].Status == StatusNotSent {
+					if a.OnBehalfOf <= so.owner {
+						t.Errorf("lead %s of owner %s not sent; the short answer was owner %s's", a.LeadID, a.OnBehalfOf, so.owner)
+					}
+					notSent[a.LeadID] = true
+				}
+			}
+			sentBefore := so.sent[key]
+
+			// The next run reconciles it, then finishes the work.
+			res2, err := run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, notFound := 0, 1
+			if tc.applied {
+				found, notFound = 1, 0
+			}
+			if rc := res2.Reconciled; !slices.Contains(rc.Runs, runID) || rc.Done != found || rc.NotApplied != notFound {
+				t.Errorf("reconciled %+v, want run %s with %d found and %d not applied", rc, runID, found, notFound)
+			}
+			resent := 0
+			if tc.object == "Contact" && !tc.applied {
+				resent = 1 // never reached Salesforce: created now, once
+			}
+			if n := so.sent[key] - sentBefore; n != resent {
+				t.Errorf("the record left out was sent %d times by the next run, want %d", n, resent)
+			}
+			acts, err := st.Actions(ctx, runID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantState := map[bool]string{true: state.Done, false: state.NotApplied}[tc.applied]
+			if got := acts[dropped.Seq].State; got != wantState {
+				t.Errorf("the record left out is journalled %s after reconciliation, want %s", got, wantState)
+			}
+			for i, a := range res2.Actions {
+				if a.Kind == KindCreateContact && notSent[a.LeadID] && (res2.Outcomes[i].Status == StatusNotSent || res2.Outcomes[i].Status == StatusUnknown) {
+					t.Errorf("lead %s, not sent by the first run: %s in the next", a.LeadID, res2.Outcomes[i].Status)
+				}
+			}
+			after := org.contactsByLead()
+			for id, recs := range after {
+				if len(recs) > 1 {
+					t.Errorf("lead %s has %d Contacts", id, len(recs))
+				}
+			}
+			if tc.object == "Contact" {
+				if n := len(after[dropped.LeadID]); n != 1 {
+					t.Errorf("lead %s: %d Contacts, want 1", dropped.LeadID, n)
+				}
+			} else {
+				roles := 0
+				for _, r := range org.srv.Records("OpportunityContactRole") {
+					if r["ContactId"]+"/"+r["OpportunityId"] == key {
+						roles++
+					}
+				}
+				if roles != found {
+					t.Errorf("%d OpportunityContactRoles for %s, want %d", roles, key, found)
+				}
+			}
+			// The owner's quota counts each Contact created for it once,
+			// nothing held.
+			if held, err := st.OpenReservations(ctx, runID); err != nil || len(held) != 0 {
+				t.Errorf("reservations of the first run still held: %v %v", held, err)
+			}
+			mine := 0
+			for id, recs := range after {
+				if len(before[id]) == 0 && len(recs) == 1 && recs[0]["CreatedById"] == so.owner {
+					mine++
+				}
+			}
+			created, reserved, err := st.ContactQuota(ctx, so.owner, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if created != mine || reserved != 0 {
+				t.Errorf("owner %s's quota: %d created, %d reserved; %d Contacts created in the org", so.owner, created, reserved, mine)
+			}
+		})
+	}
+}
