@@ -20,9 +20,11 @@ type nicknameTable struct {
 	names []string            // root id → name
 }
 
-// nicknames is built once from the embedded table and never modified.
+// nicknames is built once from the embedded tables (the English one and
+// our own of short forms in other languages: Fritz/Friedrich, Wim/Willem,
+// Kasia/Katarzyna) and never modified.
 var nicknames = sync.OnceValue(func() *nicknameTable {
-	t, err := parseNicknames(nicknamedata.CSV())
+	t, err := parseNicknames(nicknameCSV())
 	if err != nil {
 		// The table is embedded at build time; a parse failure is a
 		// packaging bug that tests catch.
@@ -30,6 +32,13 @@ var nicknames = sync.OnceValue(func() *nicknameTable {
 	}
 	return t
 })
+
+// nicknameCSV is the English table followed by the rows of the
+// international one (its header dropped).
+func nicknameCSV() string {
+	_, rows, _ := strings.Cut(nicknamedata.International(), "\n")
+	return strings.TrimRight(nicknamedata.CSV(), "\n") + "\n" + rows
+}
 
 func parseNicknames(data string) (*nicknameTable, error) {
 	r := csv.NewReader(strings.NewReader(data))

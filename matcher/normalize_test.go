@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -78,6 +79,18 @@ func TestNicknames(t *testing.T) {
 		{"gerald", "jeremiah", false},
 		{"bert", "herbert", true},
 		{"william", "wilma", false}, // "wilma has_nickname william": a row to a longer name
+		// the international table (issue 10: short forms outside English
+		// were "different", -5.9 bits)
+		{"fritz", "friedrich", true},
+		{"wim", "willem", true},
+		{"kasia", "katarzyna", true},
+		{"lupe", "guadalupe", true},
+		{"charo", "rosario", true},
+		{"vicky", "vikram", true},
+		{"terri", "theresa", true},
+		{"andi", "andreas", true},
+		{"friedrich", "frederick", false}, // both go by Fritz: two names
+		{"katarzyna", "catherine", false}, // a translation, not a short form
 	}
 	for _, tt := range tests {
 		ra, rb := nt.Roots(tt.a), nt.Roots(tt.b)
@@ -87,6 +100,14 @@ func TestNicknames(t *testing.T) {
 	}
 	if len(nt.names) < 500 {
 		t.Errorf("nickname table has %d names, want the full embedded table", len(nt.names))
+	}
+	// Every name of the tables is written as given names fold, or it
+	// could never be looked up (but the English table's initials, "k.c.").
+	n := newNormalizer()
+	for _, name := range nt.names {
+		if got, _ := n.givenName(name); got != name && !strings.Contains(name, ".") {
+			t.Errorf("table name %q folds to %q", name, got)
+		}
 	}
 }
 
