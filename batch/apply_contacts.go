@@ -38,10 +38,12 @@ type ContactOptions struct {
 	RunID string
 	// Usernames maps a User id to its username (for the owner's token).
 	Usernames map[string]string
-	// ExtIDField is the Contact field holding the lead id. Upsert makes a
-	// resend harmless when it is an External ID field (UseUpsert);
-	// otherwise contacts are created and a lost answer is reconciled by
-	// reading that field back before anything is sent again.
+	// ExtIDField is the Contact field created Contacts are upserted on
+	// (contacts.external_id_field; the writeback mapping fills it, from
+	// lead_id or profile_url). Upsert makes a resend harmless when it is
+	// an External ID field (UseUpsert); otherwise contacts are created and
+	// a lost answer is reconciled by reading back the value written into
+	// that field before anything is sent again.
 	ExtIDField string
 	UseUpsert  bool
 	// Month is the quota month key (org time zone) and MonthlyQuota the
@@ -353,9 +355,9 @@ func createChunk(ctx context.Context, reader RecordReader, cl ContactWriter, j J
 			released = append(released, a.Seq)
 		case r.Sent == sfbulk.MaybeSent:
 			// It may exist: the reservation stays until the next run
-			// reads the Contact back by its lead id.
+			// reads the Contact back by its external id field's value.
 			oc.Status, oc.ErrorCode = StatusUnknown, errorCode(r.Err())
-			oc.ErrorMessage = "no answer from Salesforce; the next run looks the Contact up by its lead id before sending again"
+			oc.ErrorMessage = "no answer from Salesforce; the next run looks the Contact up by its external id field before sending again"
 			js.State, js.ErrorCode, js.ErrorMessage = state.Unknown, oc.ErrorCode, oc.ErrorMessage
 			fatal = errors.Join(fatal, r.Err())
 		default:
@@ -391,11 +393,13 @@ func createChunk(ctx context.Context, reader RecordReader, cl ContactWriter, j J
 
 type dupHit struct {
 	id       string
-	sameLead bool // the Contact carries this lead's id: created by an earlier run
+	sameLead bool // the Contact carries the value this lead's create writes into the external id field: created by an earlier run
 }
 
 // findDuplicates looks up Contacts on the chunk's Accounts with the same
-// last name, then compares first and last names folded.
+// last name, then compares first and last names folded. A same-name
+// Contact holding, in extField, the value the action writes there (the
+// lead id, or what the writeback mapping fills it from) is this lead's.
 func findDuplicates(ctx context.Context, reader RecordReader, actions []Action, chunk []int, extField string) (map[int]dupHit, error) {
 	accounts, lasts := map[string]bool{}, map[string]bool{}
 	for _, i := range chunk {
@@ -436,7 +440,8 @@ func findDuplicates(ctx context.Context, reader RecordReader, actions []Action, 
 		rs := found[key{a.Fields["AccountId"], foldName(a.Fields["FirstName"]), foldName(a.Fields["LastName"])}]
 		for _, r := range rs {
 			h := dupHit{id: fieldString(r["Id"])}
-			if extField != "" && strings.TrimSpace(fieldString(lookupField(r, extField))) == a.LeadID {
+			if v := strings.TrimSpace(fieldValue(a.Fields, extField)); extField != "" && v != "" &&
+				strings.TrimSpace(fieldString(lookupField(r, extField))) == v {
 				h.sameLead = true
 			}
 			if prev, ok := out[i]; !ok || h.sameLead && !prev.sameLead {

@@ -1,9 +1,16 @@
 package batch
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -776,5 +783,252 @@ func TestRunContactShortAnswer(t *testing.T) {
 				t.Errorf("owner %s's quota: %d created, %d reserved; %d Contacts created in the org", so.owner, created, reserved, mine)
 			}
 		})
+	}
+}
+
+// loseFirstContactCreate makes the org apply the first create of Contacts
+// (POST /composite/sobjects) that succeeds for each of its records and
+// drop the connection without an answer.
+// It returns the lead ids (Sales_Navigator_Lead_Id__c) the lost call
+// carried, filled in once the call has gone.
+func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var lost []string
+	done := false
+	org.mu.Lock()
+	org.answer = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/composite/sobjects") {
+			return false
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req struct {
+			Records []map[string]any `json:"records"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil || len(req.Records) == 0 {
+			return false
+		}
+		if typ, _ := req.Records[0]["attributes"].(map[string]any); typ["type"] != "Contact" {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		org.srv.Handler().ServeHTTP(rec, r)
+		var results []struct {
+			Success bool `json:"success"`
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &results) != nil ||
+			slices.ContainsFunc(results, func(r struct {
+				Success bool `json:"success"`
+			}) bool {
+				return !r.Success
+			}) {
+			// Not a clean create (a read-only owner): answered as it was.
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return true
+		}
+		done = true
+		for _, rec := range req.Records {
+			lost = append(lost, fieldString(rec[DefaultLeadIDField]))
+		}
+		panic(http.ErrAbortHandler) // applied, and never answered
+	}
+	org.mu.Unlock()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(lost)
+	}
+}
+
+// TestRunContactLostAnswerProfileURLExternalID: with
+// contacts.external_id_field the writeback field taking profile_url (a URL
+// field, not an External ID: Contacts are created, not upserted), a create
+// applied by Salesforce whose answer is lost is found by the next run by
+// the value the run wrote into that field (the profile URL, not the lead
+// id): journalled done, its quota reservation confirmed, never sent again,
+// one Contact per lead.
+func TestRunContactLostAnswerProfileURLExternalID(t *testing.T) {
+	ctx := context.Background()
+	org := newJobOrg(t, 2000, 38, sfsim.Options{})
+	cfg := org.contactsConfig(t)
+	cfg.Contacts.ExternalIDField = DefaultProfileURLField
+	// The config allows it (the test's connection needs no auth keys).
+	for _, p := range cfg.problems(LoadOptions{SkipFileChecks: true}) {
+		if strings.HasPrefix(p.Key, "contacts.") {
+			t.Fatalf("config problem: %v", p)
+		}
+	}
+	lost := loseFirstContactCreate(t, org)
+	before := org.contactsByLead()
+	month, _ := quotaMonth(cfg, time.Now())
+
+	res, err := org.run(t, cfg, nil)
+	if err == nil {
+		t.Fatal("the run with a lost answer succeeded")
+	}
+	if res == nil {
+		t.Fatal(err)
+	}
+	leads := lost()
+	if len(leads) == 0 {
+		t.Fatalf("no Contact create was lost: %v", err)
+	}
+	owner := ""
+	for i, a := range res.Actions {
+		if a.Kind == KindCreateContact && slices.Contains(leads, a.LeadID) {
+			if s := res.Outcomes[i].Status; s != StatusUnknown {
+				t.Errorf("lead %s of the lost call: %s, want unknown", a.LeadID, s)
+			}
+			if a.Fields[DefaultProfileURLField] == "" || a.Fields[DefaultProfileURLField] == a.LeadID {
+				t.Fatalf("lead %s: profile URL %q", a.LeadID, a.Fields[DefaultProfileURLField])
+			}
+			owner = a.OnBehalfOf
+		}
+	}
+	for _, id := range leads {
+		if n := len(org.contactsByLead()[id]); n != 1 {
+			t.Fatalf("lead %s: %d Contacts after the lost call, want 1 (applied)", id, n)
+		}
+	}
+
+	res2, err := org.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runID := res.Summary.RunID
+	if rc := res2.Reconciled; !slices.Contains(rc.Runs, runID) || rc.Done != len(leads) || rc.NotApplied != 0 {
+		t.Errorf("reconciled %+v, want run %s with %d found and none not applied", rc, runID, len(leads))
+	}
+	st := mustStore(t, cfg)
+	acts, err := st.Actions(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acts {
+		if a.Kind == KindCreateContact && slices.Contains(leads, a.LeadID) && a.State != state.Done {
+			t.Errorf("lead %s of the lost call journalled %s after reconciliation, want done", a.LeadID, a.State)
+		}
+	}
+	for i, a := range res2.Actions {
+		if a.Kind == KindCreateContact && slices.Contains(leads, a.LeadID) && !a.Skip {
+			t.Errorf("lead %s of the lost call planned again: %s %s", a.LeadID, res2.Outcomes[i].Status, a.Reason)
+		}
+	}
+	after := org.contactsByLead()
+	for id, recs := range after {
+		if len(recs) > 1 {
+			t.Errorf("lead %s has %d Contacts", id, len(recs))
+		}
+	}
+	// The owner's quota counts each Contact created for it once.
+	mine := 0
+	for id, recs := range after {
+		if len(before[id]) == 0 && len(recs) == 1 && recs[0]["CreatedById"] == owner {
+			mine++
+		}
+	}
+	created, reserved, err := st.ContactQuota(ctx, owner, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != mine || reserved != 0 {
+		t.Errorf("owner %s's quota: %d created, %d reserved; %d Contacts created for it in the org", owner, created, reserved, mine)
+	}
+}
+
+// TestReconcileContactsByLongValues: open creates are looked up by the
+// value they wrote into the external id field however long (a chunk of 200
+// profile URLs takes several queries under the REST URI limit), with the
+// field named in another case than the mapping that filled it; a create
+// that wrote no value there, or whose value is in no Contact, is not
+// found.
+func TestReconcileContactsByLongValues(t *testing.T) {
+	ctx := context.Background()
+	org := newJobOrg(t, 100, 39, sfsim.Options{})
+	c, err := org.connect("")(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := func(i int) string {
+		return "https://www.linkedin.com/sales/lead/ACwAA" + strings.Repeat("x", 40) + "," + "NAME_SEARCH," + string(rune('a'+i%26)) + fmt.Sprint(i)
+	}
+	var rows [][]string
+	var acts []state.Action
+	want := map[int]string{}
+	for i := range 230 {
+		a := state.Action{Seq: i, LeadID: fmt.Sprint("L", i), Kind: KindCreateContact, Object: "Contact",
+			Fields: map[string]string{DefaultLeadIDField: fmt.Sprint("L", i), DefaultProfileURLField: url(i)}}
+		switch {
+		case i == 7:
+			delete(a.Fields, DefaultProfileURLField) // wrote none: cannot be found by it
+		case i%10 != 3: // i%10 == 3: never created
+			id := sfid.New(sfid.Contact, "8y", uint64(i+1))
+			rows = append(rows, []string{id, "F", fmt.Sprint("N", i), url(i)})
+			want[i] = id
+		}
+		acts = append(acts, a)
+	}
+	if err := org.srv.Load("Contact", []string{"Id", "FirstName", "LastName", DefaultProfileURLField}, rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]string{}
+	if err := createdContacts(ctx, c, acts, strings.ToLower(DefaultProfileURLField), got); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("found %d Contacts, want %d", len(got), len(want))
+		for i, id := range want {
+			if got[i] != id {
+				t.Errorf("action %d: %q, want %q", i, got[i], id)
+			}
+		}
+	}
+}
+
+// cannedReader answers every query with its records.
+type cannedReader struct {
+	RecordReader
+	recs []sfbulk.Record
+}
+
+func (c cannedReader) QueryRecords(context.Context, string) ([]sfbulk.Record, error) {
+	return c.recs, nil
+}
+
+// TestFindDuplicatesSameLeadByExternalIDValue: the pre-create look-up
+// tells this lead's own Contact (created by an earlier run) from another
+// same-name Contact by the value the create writes into the external id
+// field, here the profile URL, not by the lead id.
+func TestFindDuplicatesSameLeadByExternalIDValue(t *testing.T) {
+	const acc, u1, u2 = "001A", "https://www.linkedin.com/in/ann-1", "https://www.linkedin.com/in/bob-2"
+	actions := []Action{
+		{LeadID: "L1", Fields: map[string]string{"AccountId": acc, "FirstName": "Ann", "LastName": "Lee", DefaultLeadIDField: "L1", DefaultProfileURLField: u1}},
+		{LeadID: "L2", Fields: map[string]string{"AccountId": acc, "FirstName": "Bob", "LastName": "Lee", DefaultLeadIDField: "L2", DefaultProfileURLField: u2}},
+	}
+	r := cannedReader{recs: []sfbulk.Record{
+		{"Id": "003X", "AccountId": acc, "FirstName": "Ann", "LastName": "Lee", DefaultProfileURLField: u1},
+		{"Id": "003Y", "AccountId": acc, "FirstName": "Bob", "LastName": "Lee", DefaultProfileURLField: "L2"},
+	}}
+	got, err := findDuplicates(context.Background(), r, actions, []int{0, 1}, DefaultProfileURLField)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]dupHit{0: {id: "003X", sameLead: true}, 1: {id: "003Y"}}
+	if !maps.Equal(got, want) {
+		t.Errorf("findDuplicates = %+v, want %+v", got, want)
 	}
 }

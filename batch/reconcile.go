@@ -1,9 +1,11 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -23,8 +25,11 @@ type RecordReader interface {
 
 // ReconcileOptions configure Reconcile.
 type ReconcileOptions struct {
-	// ExtField is the Contact field holding the lead id, by which the
-	// Contacts of create_contact actions are found.
+	// ExtField is the Contact field created Contacts are upserted on
+	// (contacts.external_id_field): the Contacts of create_contact actions
+	// are found by the value each action wrote into it, as journalled (the
+	// lead id, or e.g. the profile URL when the writeback mapping fills it
+	// from profile_url).
 	ExtField string
 	// KeepIngestJobs leaves the ingest jobs a killed run journalled in
 	// Salesforce (deleted after 7 days); by default each is deleted once
@@ -80,7 +85,11 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, opts Reco
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
-		applied, err := whichApplied(ctx, r, open, opts.ExtField)
+		contacts, err := runContacts(ctx, st, run.ID, open)
+		if err != nil {
+			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
+		}
+		applied, err := whichApplied(ctx, r, open, opts.ExtField, contacts)
 		if err != nil {
 			return out, fmt.Errorf("reconcile run %s: %w", run.ID, err)
 		}
@@ -145,11 +154,33 @@ func Reconcile(ctx context.Context, r RecordReader, st reconcileStore, opts Reco
 	return out, nil
 }
 
+// runContacts maps lead ids to the Contacts run runID created (its done
+// create_contact actions), when an open contact role needs its Contact:
+// the journal plans a role before its Contact exists, so the role's own
+// fields do not name it.
+func runContacts(ctx context.Context, st reconcileStore, runID string, open []state.Action) (map[string]string, error) {
+	if !slices.ContainsFunc(open, func(a state.Action) bool { return a.Kind == KindCreateContactRole && a.Fields["ContactId"] == "" }) {
+		return nil, nil
+	}
+	done, err := st.ActionsInState(ctx, runID, state.Done)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, a := range done {
+		if a.Kind == KindCreateContact && a.TargetID != "" {
+			m[a.LeadID] = a.TargetID
+		}
+	}
+	return m, nil
+}
+
 // whichApplied returns, by Seq, the open actions that were applied, with
 // the record they wrote: a writeback whose record holds its values, a
-// Contact found by its lead id, a contact role found by its Contact and
-// Opportunity.
-func whichApplied(ctx context.Context, r RecordReader, open []state.Action, extField string) (map[int]string, error) {
+// Contact found by the value it wrote into extField, a contact role found
+// by its Contact (contacts: the run's created Contacts by lead id, see
+// runContacts) and Opportunity.
+func whichApplied(ctx context.Context, r RecordReader, open []state.Action, extField string, contacts map[string]string) (map[int]string, error) {
 	applied := map[int]string{}
 	// Ingest jobs first: wait for each job to end (an Open job is aborted:
 	// its upload never completed, so it applied nothing), so that no job
@@ -179,7 +210,15 @@ func whichApplied(ctx context.Context, r RecordReader, open []state.Action, extF
 	if err := createdContacts(ctx, r, creates, extField, applied); err != nil {
 		return nil, err
 	}
-	if err := createdRoles(ctx, r, roles, extField, applied); err != nil {
+	if contacts == nil {
+		contacts = map[string]string{}
+	}
+	for _, a := range creates {
+		if id, ok := applied[a.Seq]; ok {
+			contacts[a.LeadID] = id
+		}
+	}
+	if err := createdRoles(ctx, r, roles, contacts, applied); err != nil {
 		return nil, err
 	}
 	for object, acts := range byObject {
@@ -255,8 +294,30 @@ func fieldString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// createdContacts finds the Contacts of open create_contact actions by
-// their lead id field.
+// fieldValue is fields[name], the name compared case-insensitively (API
+// names ignore case; the config may spell a field otherwise than the
+// writeback mapping that filled it).
+func fieldValue(fields map[string]string, name string) string {
+	if v, ok := fields[name]; ok {
+		return v
+	}
+	for k, v := range fields {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// maxLookupSOQL bounds the SOQL of a look-up by values (encoded as a query
+// parameter), under sfbulk's REST URI limit of 14,000 bytes: profile URLs
+// are long, 150 of them would not fit.
+const maxLookupSOQL = 12000
+
+// createdContacts finds the Contacts of open create_contact actions by the
+// value each wrote into extField (journalled in its fields: the lead id,
+// or what the writeback mapping fills that field from). An action that
+// wrote no value there cannot be found by it.
 func createdContacts(ctx context.Context, r RecordReader, acts []state.Action, extField string, applied map[int]string) error {
 	if len(acts) == 0 {
 		return nil
@@ -264,14 +325,14 @@ func createdContacts(ctx context.Context, r RecordReader, acts []state.Action, e
 	if extField == "" {
 		return fmt.Errorf("contacts to reconcile but no lead id field configured")
 	}
-	const chunk = 150
-	for start := 0; start < len(acts); start += chunk {
-		part := acts[start:min(start+chunk, len(acts))]
-		ids := make([]string, len(part))
-		for i, a := range part {
-			ids[i] = a.LeadID
+	var part []state.Action
+	var values []string
+	size := 0
+	flush := func() error {
+		if len(part) == 0 {
+			return nil
 		}
-		soql, err := sfbulk.Select("Id", extField).From("Contact").Where(sfbulk.InStrings(extField, ids)).Build()
+		soql, err := sfbulk.Select("Id", extField).From("Contact").Where(sfbulk.InStrings(extField, values)).Build()
 		if err != nil {
 			return err
 		}
@@ -279,33 +340,43 @@ func createdContacts(ctx context.Context, r RecordReader, acts []state.Action, e
 		if err != nil {
 			return fmt.Errorf("read back Contacts: %w", err)
 		}
-		byLead := map[string]string{}
+		byValue := map[string]string{}
 		for _, rec := range recs {
-			byLead[strings.TrimSpace(fieldString(lookupField(rec, extField)))] = fieldString(rec["Id"])
+			byValue[strings.TrimSpace(fieldString(lookupField(rec, extField)))] = fieldString(rec["Id"])
 		}
 		for _, a := range part {
-			if id, ok := byLead[a.LeadID]; ok {
+			if id, ok := byValue[strings.TrimSpace(fieldValue(a.Fields, extField))]; ok {
 				applied[a.Seq] = id
 			}
 		}
+		part, values, size = part[:0], values[:0], 0
+		return nil
 	}
-	return nil
+	const chunk = 150
+	for _, a := range acts {
+		v := strings.TrimSpace(fieldValue(a.Fields, extField))
+		if v == "" {
+			continue
+		}
+		// Each value takes its quotes and a separator, escaped.
+		n := len(url.QueryEscape("'" + v + "', "))
+		if len(part) == chunk || len(part) > 0 && size+n > maxLookupSOQL {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		part, values, size = append(part, a), append(values, v), size+n
+	}
+	return flush()
 }
 
 // createdRoles finds the OpportunityContactRoles of open actions by their
-// Contact and Opportunity.
-func createdRoles(ctx context.Context, r RecordReader, acts []state.Action, extField string, applied map[int]string) error {
+// Contact (in their fields, or the Contact their lead's create_contact
+// created: contacts) and Opportunity. A role whose Contact was not created
+// was never sent.
+func createdRoles(ctx context.Context, r RecordReader, acts []state.Action, contacts map[string]string, applied map[int]string) error {
 	for _, a := range acts {
-		c, o := a.Fields["ContactId"], a.Fields["OpportunityId"]
-		if c == "" && extField != "" {
-			// The journal planned the role before its Contact existed:
-			// find the Contact by the lead id.
-			found := map[int]string{}
-			if err := createdContacts(ctx, r, []state.Action{a}, extField, found); err != nil {
-				return err
-			}
-			c = found[a.Seq]
-		}
+		c, o := cmp.Or(a.Fields["ContactId"], contacts[a.LeadID]), a.Fields["OpportunityId"]
 		if c == "" || o == "" {
 			continue
 		}
