@@ -23,6 +23,8 @@ type summary struct {
 	Matches, MatchOK        int
 	PossibleOK              int
 	HardNegatives, HardHits int
+	NameCompanyOnly         int // matches decided on name and company alone
+	NameCompanyOnlyWrong    int
 	Precision, Recall       float64
 	RecallPossible          float64
 	cases                   map[string]*caseStats
@@ -88,6 +90,12 @@ func score(w *world, in *input.Inputs, res *matcher.Result) *summary {
 		switch lr.Decision {
 		case matcher.DecisionMatch:
 			s.Matches++
+			if nameAndCompanyOnly(lr.Fields) {
+				s.NameCompanyOnly++
+				if !right {
+					s.NameCompanyOnlyWrong++
+				}
+			}
 			if right {
 				s.MatchOK++
 				cs.matchOK++
@@ -128,7 +136,9 @@ func (s *summary) print(out io.Writer, in *input.Inputs) {
 	fmt.Fprintf(out, "precision of match         %.4f  (%d of %d)\n", s.Precision, s.MatchOK, s.Matches)
 	fmt.Fprintf(out, "recall of match            %.4f\n", s.Recall)
 	fmt.Fprintf(out, "recall of match+possible   %.4f\n", s.RecallPossible)
-	fmt.Fprintf(out, "hard negatives matched     %d of %d\n\n", s.HardHits, s.HardNegatives)
+	fmt.Fprintf(out, "hard negatives matched     %d of %d\n", s.HardHits, s.HardNegatives)
+	fmt.Fprintf(out, "matched on name and company alone (no email, phone, title or past job to compare): %d, %d of them wrong\n\n",
+		s.NameCompanyOnly, s.NameCompanyOnlyWrong)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\tleads\tmatch ✓\tmatch ✗\tpossible ✓\tpossible other\tnone\trecall match\trecall m+p\t")
 	for _, c := range mix {
@@ -252,4 +262,19 @@ func companyLevel(fs []matcher.FieldScore) string {
 		}
 	}
 	return ""
+}
+
+// nameAndCompanyOnly reports whether a decision had nothing but the names
+// and the current company to go on: every other field missing on one side.
+func nameAndCompanyOnly(fs []matcher.FieldScore) bool {
+	for _, f := range fs {
+		switch f.Field {
+		case "first_name", "last_name", "current_company":
+		default:
+			if f.Level != "missing" {
+				return false
+			}
+		}
+	}
+	return true
 }
