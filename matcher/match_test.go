@@ -619,3 +619,38 @@ func TestJobChangeLeft(t *testing.T) {
 		t.Errorf("job_change_left 1.5: err = %v", err)
 	}
 }
+
+// A parameter file written before the contexts had past_title is read
+// with its defaults; the job_change context weighs the past title the
+// lead lists at the CRM record's company higher than in general.
+func TestContextPastTitle(t *testing.T) {
+	p := DefaultParams()
+	for k := range p.Contexts {
+		p.Contexts[k].Fields = p.Contexts[k].Fields[:3] // email, phone, current_title
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old Params
+	if err := json.Unmarshal(b, &old); err != nil {
+		t.Fatal(err)
+	}
+	c, err := old.compile()
+	if err != nil {
+		t.Fatalf("file without past_title in its contexts: %v", err)
+	}
+	def, _ := DefaultParams().compile()
+	if c.ctx != def.ctx {
+		t.Error("past_title's context defaults differ from the shipped ones")
+	}
+	if len(old.Contexts[0].Fields) != 3 {
+		t.Error("upgrading changed the caller's params")
+	}
+	if g, j := def.ctx[ctxGeneral][fPastTitle][lvExact], def.ctx[ctxJobChange][fPastTitle][lvExact]; j < g+1.5 {
+		t.Errorf("past_title exact: job_change %.2f bits, general %.2f; want the job change's at least 1.5 bits more", j, g)
+	}
+	if def.ctx[ctxSameCompany][fPastTitle] != def.lead[fPastTitle] {
+		t.Error("same_company context changed the past title's weights")
+	}
+}
