@@ -78,31 +78,34 @@ func applyContacts(ctx context.Context, reader RecordReader, owners OwnerClients
 		o.Progress = nopProgress{}
 	}
 	byOwner := map[string][]int{}
-	roles := map[string]int{} // lead id -> index of its contact role action
+	retries := map[string][]int{} // owner -> roles of Contacts created by earlier runs
+	roles := map[string]int{}     // lead id -> index of its contact role action
 	var ownerIDs []string
 	for i := range actions {
 		a := &actions[i]
 		if a.Skip {
 			continue
 		}
-		switch a.Kind {
-		case KindCreateContact:
-			if _, ok := byOwner[a.OnBehalfOf]; !ok {
-				ownerIDs = append(ownerIDs, a.OnBehalfOf)
-			}
+		switch {
+		case a.Kind == KindCreateContact:
 			byOwner[a.OnBehalfOf] = append(byOwner[a.OnBehalfOf], i)
-		case KindCreateContactRole:
+			ownerIDs = append(ownerIDs, a.OnBehalfOf)
+		case isRoleRetry(a):
+			retries[a.OnBehalfOf] = append(retries[a.OnBehalfOf], i)
+			ownerIDs = append(ownerIDs, a.OnBehalfOf)
+		case a.Kind == KindCreateContactRole:
 			roles[a.LeadID] = i
 		}
 	}
 	slices.Sort(ownerIDs)
+	ownerIDs = slices.Compact(ownerIDs)
 	o.roleOf = roles
 	defer owners.Flush(context.WithoutCancel(ctx))
 	for _, uid := range ownerIDs {
 		if err := ctx.Err(); err != nil {
 			return &stopError{err}
 		}
-		if err := createForOwner(ctx, reader, owners, j, ledger, actions, outcomes, byOwner[uid], uid, o); err != nil {
+		if err := createForOwner(ctx, reader, owners, j, ledger, actions, outcomes, byOwner[uid], retries[uid], uid, o); err != nil {
 			return err
 		}
 	}
@@ -165,27 +168,29 @@ func ownerStop(ctx context.Context, j Journal, runID string, actions []Action, o
 	return nil
 }
 
+// createForOwner creates an owner's contacts (idx) and their roles, and
+// the roles of Contacts earlier runs created for the owner that did not
+// get them (retries).
 func createForOwner(ctx context.Context, reader RecordReader, owners OwnerClients, j Journal, ledger QuotaLedger,
-	actions []Action, outcomes []Outcome, idx []int, uid string, o ContactOptions) error {
+	actions []Action, outcomes []Outcome, idx, retries []int, uid string, o ContactOptions) error {
 	cl, err := owners.Client(ctx, uid, o.Usernames[uid])
 	if err != nil {
 		reason, detail := ownerRefusal(err)
 		if reason == "" {
 			return &stopError{fmt.Errorf("sign in as owner %s: %w", uid, err)}
 		}
-		return ownerStop(ctx, j, o.RunID, actions, outcomes, idx, false, reason, detail, errorCode(err))
+		return ownerStop(ctx, j, o.RunID, actions, outcomes, append(slices.Clip(idx), retries...), false, reason, detail, errorCode(err))
 	}
 	if o.Calls != nil {
 		before := cl.Usage().Calls
 		defer func() { *o.Calls += cl.Usage().Calls - before }()
 	}
-	seqs := make([]int, len(idx))
-	for k, i := range idx {
-		seqs[k] = actions[i].Seq
-	}
-	granted, err := ledger.ReserveContacts(journalCtx(ctx), o.RunID, uid, o.Month, seqs, o.MonthlyQuota)
-	if err != nil {
-		return &stopError{fmt.Errorf("quota ledger: %w", err)}
+	var granted []int
+	if len(idx) > 0 {
+		granted, err = ledger.ReserveContacts(journalCtx(ctx), o.RunID, uid, o.Month, seqsOf(actions, idx), o.MonthlyQuota)
+		if err != nil {
+			return &stopError{fmt.Errorf("quota ledger: %w", err)}
+		}
 	}
 	over := idx[len(granted):]
 	idx = idx[:len(granted)]
@@ -209,11 +214,12 @@ func createForOwner(ctx context.Context, reader RecordReader, owners OwnerClient
 			if err := ledger.SettleContacts(journalCtx(ctx), o.RunID, nil, seqsOf(actions, rest)); err != nil {
 				return &stopError{fmt.Errorf("quota ledger: %w", err)}
 			}
-			return ownerStop(ctx, j, o.RunID, actions, outcomes, rest, false, stop, detail, "")
+			return ownerStop(ctx, j, o.RunID, actions, outcomes, append(slices.Clip(rest), retries...), false, stop, detail, "")
 		}
 	}
-	// The contact roles of this owner's created contacts.
-	return createRoles(ctx, cl, j, actions, outcomes, idx, o)
+	// The contact roles of this owner's created contacts, and those
+	// earlier runs lost.
+	return createRoles(ctx, cl, j, actions, outcomes, idx, retries, o)
 }
 
 // stopDetail explains why an owner's remaining contacts were not sent.
@@ -464,8 +470,9 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // createRoles adds the OpportunityContactRole of each contact of idx that
-// was created, with the owner's client.
-func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Action, outcomes []Outcome, idx []int, o ContactOptions) error {
+// was created, and the roles of retries (their Contacts created by earlier
+// runs), with the owner's client.
+func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Action, outcomes []Outcome, idx, retries []int, o ContactOptions) error {
 	var send []int
 	for _, ci := range idx {
 		if outcomes[ci].Status != StatusDone {
@@ -476,6 +483,7 @@ func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Act
 			send = append(send, i)
 		}
 	}
+	send = append(send, retries...)
 	for start := 0; start < len(send); start += sfbulk.MaxCollection {
 		chunk := send[start:min(start+sfbulk.MaxCollection, len(send))]
 		at := o.Now()

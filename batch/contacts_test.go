@@ -600,7 +600,7 @@ func (p plainLeadID) Describe(ctx context.Context, object string) (*sfbulk.SObje
 // been written), its quota reservation held, and stops the apply as a
 // lost answer does; the next run finds the record by its lead id (or its
 // Contact and Opportunity) and never sends it again, or, when Salesforce
-// did not write it, creates the Contact once.
+// did not write it, creates the Contact (or the role) once.
 func TestRunContactShortAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
@@ -724,8 +724,10 @@ func TestRunContactShortAnswer(t *testing.T) {
 				t.Errorf("reconciled %+v, want run %s with %d found and %d not applied", rc, runID, found, notFound)
 			}
 			resent := 0
-			if tc.object == "Contact" && !tc.applied {
-				resent = 1 // never reached Salesforce: created now, once
+			if !tc.applied {
+				// Never reached Salesforce: created now, once (a role
+				// for the Contact the first run created).
+				resent = 1
 			}
 			if n := so.sent[key] - sentBefore; n != resent {
 				t.Errorf("the record left out was sent %d times by the next run, want %d", n, resent)
@@ -760,8 +762,8 @@ func TestRunContactShortAnswer(t *testing.T) {
 						roles++
 					}
 				}
-				if roles != found {
-					t.Errorf("%d OpportunityContactRoles for %s, want %d", roles, key, found)
+				if roles != 1 {
+					t.Errorf("%d OpportunityContactRoles for %s, want 1", roles, key)
 				}
 			}
 			// The owner's quota counts each Contact created for it once,
@@ -786,19 +788,29 @@ func TestRunContactShortAnswer(t *testing.T) {
 	}
 }
 
-// loseFirstContactCreate makes the org apply the first create of Contacts
-// (POST /composite/sobjects) that succeeds for each of its records and
-// drop the connection without an answer.
-// It returns the lead ids (Sales_Navigator_Lead_Id__c) the lost call
-// carried, filled in once the call has gone.
-func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
+// createFault is what interceptFirstCreate does to its call.
+type createFault int
+
+const (
+	applyNoAnswer createFault = iota // the org writes the records; the answer is lost (connection dropped)
+	noAnswer                         // the connection drops before the org sees the records
+	refuseAll                        // the org answers each record with a validation error, writing nothing
+)
+
+// interceptFirstCreate does fault to the first create of object (POST
+// /composite/sobjects, or an upsert: PATCH /composite/sobjects/<object>/<field>); with applyNoAnswer, to the first the org applies
+// to each of its records (a read-only owner's call is answered as it is
+// and waited past). It returns the records of the call it hit, filled in
+// once the call has gone.
+func interceptFirstCreate(t *testing.T, org *jobOrg, object string, fault createFault) func() []map[string]any {
 	t.Helper()
 	var mu sync.Mutex
-	var lost []string
+	var hit []map[string]any
 	done := false
 	org.mu.Lock()
 	org.answer = func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/composite/sobjects") {
+		upsert := r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/composite/sobjects/"+object+"/")
+		if !upsert && (r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/composite/sobjects")) {
 			return false
 		}
 		body, err := io.ReadAll(r.Body)
@@ -813,7 +825,7 @@ func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
 		if err := json.Unmarshal(body, &req); err != nil || len(req.Records) == 0 {
 			return false
 		}
-		if typ, _ := req.Records[0]["attributes"].(map[string]any); typ["type"] != "Contact" {
+		if typ, _ := req.Records[0]["attributes"].(map[string]any); !upsert && typ["type"] != object {
 			return false
 		}
 		mu.Lock()
@@ -821,17 +833,23 @@ func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
 		if done {
 			return false
 		}
+		if fault != applyNoAnswer {
+			done, hit = true, req.Records
+			if fault == noAnswer {
+				panic(http.ErrAbortHandler)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			out := make([]map[string]any, len(req.Records))
+			for i := range out {
+				out[i] = map[string]any{"id": nil, "success": false, "errors": []map[string]any{{
+					"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "refused by a validation rule", "fields": []string{}}}}
+			}
+			json.NewEncoder(w).Encode(out)
+			return true
+		}
 		rec := httptest.NewRecorder()
 		org.srv.Handler().ServeHTTP(rec, r)
-		var results []struct {
-			Success bool `json:"success"`
-		}
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &results) != nil ||
-			slices.ContainsFunc(results, func(r struct {
-				Success bool `json:"success"`
-			}) bool {
-				return !r.Success
-			}) {
+		if !recordedSuccess(rec) {
 			// Not a clean create (a read-only owner): answered as it was.
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
@@ -840,17 +858,46 @@ func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
 			w.Write(rec.Body.Bytes())
 			return true
 		}
-		done = true
-		for _, rec := range req.Records {
-			lost = append(lost, fieldString(rec[DefaultLeadIDField]))
-		}
+		done, hit = true, req.Records
 		panic(http.ErrAbortHandler) // applied, and never answered
 	}
 	org.mu.Unlock()
-	return func() []string {
+	return func() []map[string]any {
 		mu.Lock()
 		defer mu.Unlock()
-		return slices.Clone(lost)
+		return slices.Clone(hit)
+	}
+}
+
+// recordedSuccess: a collections answer with every record a success.
+func recordedSuccess(rec *httptest.ResponseRecorder) bool {
+	var results []struct {
+		Success bool `json:"success"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &results) != nil {
+		return false
+	}
+	for _, r := range results {
+		if !r.Success {
+			return false
+		}
+	}
+	return true
+}
+
+// loseFirstContactCreate makes the org apply the first create of Contacts
+// that succeeds for each of its records and drop the connection without
+// an answer. It returns the lead ids (Sales_Navigator_Lead_Id__c) the lost
+// call carried, filled in once the call has gone.
+func loseFirstContactCreate(t *testing.T, org *jobOrg) func() []string {
+	t.Helper()
+	recs := interceptFirstCreate(t, org, "Contact", applyNoAnswer)
+	return func() []string {
+		var ids []string
+		for _, r := range recs() {
+			ids = append(ids, fieldString(r[DefaultLeadIDField]))
+		}
+		return ids
 	}
 }
 
@@ -1030,5 +1077,184 @@ func TestFindDuplicatesSameLeadByExternalIDValue(t *testing.T) {
 	want := map[int]dupHit{0: {id: "003X", sameLead: true}, 1: {id: "003Y"}}
 	if !maps.Equal(got, want) {
 		t.Errorf("findDuplicates = %+v, want %+v", got, want)
+	}
+}
+
+// rolesOf counts the org's OpportunityContactRoles by Contact and
+// Opportunity ("contact/opportunity").
+func rolesOf(org *jobOrg) map[string]int {
+	out := map[string]int{}
+	for _, r := range org.srv.Records("OpportunityContactRole") {
+		out[r["ContactId"]+"/"+r["OpportunityId"]]++
+	}
+	return out
+}
+
+// TestRunContactRoleRetried: a contact role lost by the run that created
+// its Contact (refused, sent without an answer and not applied, or never
+// sent because the Contact's own answer was lost) is planned by the next
+// run for that Contact (the journal says navsync created it; a look-up
+// says the role is not in the org) and created once, by the Contact's
+// owner; a third run creates nothing.
+func TestRunContactRoleRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		object string // whose first create is hit
+		fault  createFault
+	}{
+		{"role refused", "OpportunityContactRole", refuseAll},
+		{"role lost, not applied", "OpportunityContactRole", noAnswer},
+		{"contact lost, applied: its role never sent", "Contact", applyNoAnswer},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			org := newJobOrg(t, 2000, 40, sfsim.Options{})
+			cfg := org.contactsConfig(t)
+			cfg.Contacts.OpportunityRole = OpportunityRoleConfig{Policy: RolePolicyMostRecent, Role: "Influencer"}
+			hit := interceptFirstCreate(t, org, tc.object, tc.fault)
+			// Contacts are created, not upserted: a lost upsert is sent
+			// again, a lost create is not.
+			plain := func(o *RunOptions) {
+				conn := o.Connect
+				o.Connect = func(ctx context.Context, c *Config, log *slog.Logger) (Client, error) {
+					cl, err := conn(ctx, c, log)
+					if err != nil {
+						return nil, err
+					}
+					return plainLeadID{Client: cl, field: DefaultLeadIDField}, nil
+				}
+			}
+			run := func() (*RunResult, error) { return org.run(t, cfg, plain) }
+
+			res1, err1 := run()
+			if res1 == nil {
+				t.Fatal(err1)
+			}
+			recs := hit()
+			if len(recs) == 0 {
+				t.Fatalf("no %s create was hit (err %v)", tc.object, err1)
+			}
+			// The leads whose role the first run lost, with their Contact
+			// and the role's Opportunity as planned.
+			type lostRole struct{ contact, opp, owner string }
+			lost := map[string]lostRole{}
+			contactOf := map[string]string{} // lead -> Contact, from the org
+			for id, rs := range org.contactsByLead() {
+				contactOf[id] = rs[0]["Id"]
+			}
+			for _, r := range recs {
+				switch tc.object {
+				case "Contact":
+					lead := fieldString(r[DefaultLeadIDField])
+					lost[lead] = lostRole{contact: contactOf[lead]}
+				default:
+					for _, a := range res1.Actions {
+						if a.Kind == KindCreateContactRole && a.Fields["ContactId"] == fieldString(r["ContactId"]) {
+							lost[a.LeadID] = lostRole{contact: a.Fields["ContactId"], opp: a.Fields["OpportunityId"], owner: a.OnBehalfOf}
+						}
+					}
+				}
+			}
+			for i, a := range res1.Actions {
+				if l, ok := lost[a.LeadID]; ok && a.Kind == KindCreateContactRole {
+					if res1.Outcomes[i].Status == StatusDone {
+						t.Fatalf("lead %s: the role the first run lost is done", a.LeadID)
+					}
+					l.opp, l.owner = a.Fields["OpportunityId"], a.OnBehalfOf
+					lost[a.LeadID] = l
+				}
+			}
+			var lostLeads []string
+			for lead, l := range lost {
+				if tc.object == "Contact" && l.opp == "" {
+					delete(lost, lead) // no role planned (the policy found no Opportunity)
+					continue
+				}
+				if l.contact == "" || l.opp == "" {
+					t.Fatalf("lead %s: lost role %+v", lead, l)
+				}
+				if n := rolesOf(org)[l.contact+"/"+l.opp]; n != 0 {
+					t.Fatalf("lead %s: %d roles in the org after the first run", lead, n)
+				}
+				lostLeads = append(lostLeads, lead)
+			}
+			if len(lostLeads) == 0 {
+				t.Fatal("no role lost")
+			}
+
+			if tc.fault == refuseAll {
+				// A dry run says it would create them, and writes nothing.
+				writes := org.srv.WriteRequests()
+				dry, err := org.run(t, cfg, func(o *RunOptions) { plain(o); o.DryRun = true })
+				if err != nil {
+					t.Fatal(err)
+				}
+				would := map[string]bool{}
+				for i, a := range dry.Actions {
+					if a.Kind == KindCreateContactRole && dry.Outcomes[i].Status == StatusWouldCreate {
+						would[a.LeadID] = true
+					}
+				}
+				for _, lead := range lostLeads {
+					if !would[lead] {
+						t.Errorf("lead %s: the dry run would not create its role", lead)
+					}
+				}
+				if org.srv.WriteRequests() != writes {
+					t.Error("the dry run wrote")
+				}
+			}
+
+			// The next run plans the missing roles and creates each once.
+			res2, err := run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			retried := map[string]int{}
+			for i, a := range res2.Actions {
+				l, ok := lost[a.LeadID]
+				if !ok || a.Kind != KindCreateContactRole {
+					continue
+				}
+				if o := res2.Outcomes[i]; o.Status != StatusDone || a.Fields["ContactId"] != l.contact ||
+					a.Fields["OpportunityId"] != l.opp || a.OnBehalfOf != l.owner {
+					t.Errorf("lead %s: second run's role %s %s %v by %s, want done for %+v", a.LeadID, o.Status, a.Reason, a.Fields, a.OnBehalfOf, l)
+				}
+				retried[a.LeadID]++
+			}
+			for _, lead := range lostLeads {
+				l := lost[lead]
+				if retried[lead] != 1 {
+					t.Errorf("lead %s: %d roles planned by the second run, want 1", lead, retried[lead])
+				}
+				if n := rolesOf(org)[l.contact+"/"+l.opp]; n != 1 {
+					t.Errorf("lead %s: %d roles in the org after the second run, want 1", lead, n)
+				}
+			}
+			for id, rs := range org.contactsByLead() {
+				if len(rs) > 1 {
+					t.Errorf("lead %s has %d Contacts", id, len(rs))
+				}
+			}
+
+			// A third run creates nothing.
+			before := rolesOf(org)
+			contacts := len(org.srv.Records("Contact"))
+			res3, err := run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, a := range res3.Actions {
+				if (a.Kind == KindCreateContactRole || a.Kind == KindCreateContact) && res3.Outcomes[i].Status == StatusDone {
+					t.Errorf("third run: %s for lead %s done", a.Kind, a.LeadID)
+				}
+			}
+			if after := rolesOf(org); !maps.Equal(after, before) || len(org.srv.Records("Contact")) != contacts {
+				t.Errorf("the third run changed the org: %d roles, %d Contacts; before %d and %d", len(after), len(org.srv.Records("Contact")),
+					len(before), contacts)
+			}
+			if res3.Summary.Status != "succeeded" {
+				t.Errorf("third run %s", res3.Summary.Status)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/batch/state"
+	"github.com/navsync/navsync/internal/sfid"
 	"github.com/navsync/navsync/matcher"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/runes"
@@ -103,12 +105,7 @@ func PlanContacts(in ContactPlanInput) []Action {
 			names[k] = p.ID
 		}
 	}
-	opps := map[string][]input.Opportunity{}
-	for _, o := range in.Opportunities {
-		if !o.IsClosed && o.AccountID != "" {
-			opps[o.AccountID] = append(opps[o.AccountID], o)
-		}
-	}
+	opps := openOpportunities(in.Opportunities)
 
 	var out []Action
 	seq := in.FirstSeq
@@ -153,23 +150,39 @@ func PlanContacts(in ContactPlanInput) []Action {
 		role := Action{Seq: seq, LeadID: r.LeadID, Kind: KindCreateContactRole, Object: "OpportunityContactRole",
 			OnBehalfOf: a.OnBehalfOf, ParentID: r.AccountID}
 		seq++
-		os := opps[r.AccountID]
-		switch {
-		case len(os) == 0:
-			role.Skip, role.Reason, role.Detail = true, ReasonNoOpportunity, "the Account has no open Opportunity"
-		case len(os) > 1 && in.Contacts.OpportunityRole.Policy == RolePolicySingleOpen:
-			role.Skip, role.Reason, role.Detail = true, ReasonSeveralOpps, "the Account has several open Opportunities (policy single_open_opportunity)"
-		default:
-			// most_recent_open_opportunity: the latest close date, then
-			// the highest id, so the choice is deterministic.
-			best := slices.MaxFunc(os, func(x, y input.Opportunity) int {
-				return cmp.Or(strings.Compare(x.CloseDate, y.CloseDate), strings.Compare(x.ID, y.ID))
-			})
-			role.Fields = map[string]string{"OpportunityId": best.ID, "Role": in.Contacts.OpportunityRole.Role}
-		}
+		chooseOpportunity(&role, opps[r.AccountID], in.Contacts.OpportunityRole)
 		out = append(out, role)
 	}
 	return out
+}
+
+// openOpportunities are the open Opportunities by Account.
+func openOpportunities(all []input.Opportunity) map[string][]input.Opportunity {
+	opps := map[string][]input.Opportunity{}
+	for _, o := range all {
+		if !o.IsClosed && o.AccountID != "" {
+			opps[o.AccountID] = append(opps[o.AccountID], o)
+		}
+	}
+	return opps
+}
+
+// chooseOpportunity gives role the Opportunity of the Account's open ones
+// (os) that the policy picks, or skips it with the policy's reason.
+func chooseOpportunity(role *Action, os []input.Opportunity, rc OpportunityRoleConfig) {
+	switch {
+	case len(os) == 0:
+		role.Skip, role.Reason, role.Detail = true, ReasonNoOpportunity, "the Account has no open Opportunity"
+	case len(os) > 1 && rc.Policy == RolePolicySingleOpen:
+		role.Skip, role.Reason, role.Detail = true, ReasonSeveralOpps, "the Account has several open Opportunities (policy single_open_opportunity)"
+	default:
+		// most_recent_open_opportunity: the latest close date, then
+		// the highest id, so the choice is deterministic.
+		best := slices.MaxFunc(os, func(x, y input.Opportunity) int {
+			return cmp.Or(strings.Compare(x.CloseDate, y.CloseDate), strings.Compare(x.ID, y.ID))
+		})
+		role.Fields = map[string]string{"OpportunityId": best.ID, "Role": rc.Role}
+	}
 }
 
 // missingRequired names the first required Contact value the lead lacks.
@@ -208,4 +221,74 @@ func contactFields(l *matcher.Lead, accountID, leadSource string, wb []Writeback
 		}
 	}
 	return f
+}
+
+// planRoleRetries plans again the contact role of each Contact navsync
+// created whose role it lost (state.LostContactRoles: refused, sent
+// without being applied, or never sent), for the Contact as the snapshot
+// holds it: on its Account's open Opportunity the policy picks, on behalf
+// of the owner the Contact was created for. inOrg holds the roles the org
+// has ("contact/opportunity" -> role id): a role there already is skipped
+// as already_linked, and one the policy finds no Opportunity for is
+// skipped with the policy's reason, either of which settles it (the next
+// runs do not plan it again). A Contact not in the snapshot (deleted, or
+// not visible) is left for a later run. It is pure.
+func planRoleRetries(lost []state.LostRole, people []matcher.Person, users []input.User, opportunities []input.Opportunity,
+	rc OpportunityRoleConfig, inOrg map[string]string, firstSeq int) []Action {
+	if rc.Policy == RolePolicyNone || rc.Policy == "" || len(lost) == 0 {
+		return nil
+	}
+	contacts := map[string]*matcher.Person{}
+	for i := range people {
+		if p := &people[i]; p.Object == "Contact" {
+			contacts[p.ID] = p
+		}
+	}
+	active := map[string]bool{}
+	for _, u := range users {
+		active[u.ID] = u.IsActive
+	}
+	opps := openOpportunities(opportunities)
+	var out []Action
+	seq := firstSeq
+	for _, l := range lost {
+		p := contacts[id18(l.ContactID)]
+		if p == nil {
+			continue
+		}
+		role := Action{Seq: seq, LeadID: l.LeadID, Kind: KindCreateContactRole, Object: "OpportunityContactRole",
+			OnBehalfOf: l.OwnerID, ParentID: p.AccountID}
+		seq++
+		chooseOpportunity(&role, opps[p.AccountID], rc)
+		switch {
+		case role.Skip:
+		case inOrg[p.ID+"/"+role.Fields["OpportunityId"]] != "":
+			role.TargetID = inOrg[p.ID+"/"+role.Fields["OpportunityId"]]
+			role.Skip, role.Reason, role.Detail = true, ReasonAlreadyLinked, "the Contact has this role's Opportunity already"
+			role.Fields = nil
+		case !active[l.OwnerID]:
+			role.Skip, role.Reason, role.Detail = true, ReasonOwnerInactive, "the owner the Contact was created for is inactive"
+			role.Fields = nil
+		default:
+			role.Fields["ContactId"] = p.ID
+			role.Detail = "the role of a Contact created by run " + l.RunID + ", which did not get it"
+		}
+		out = append(out, role)
+	}
+	return out
+}
+
+// isRoleRetry: a contact role for a Contact created by an earlier run
+// (planRoleRetries), which names its Contact from the start.
+func isRoleRetry(a *Action) bool {
+	return a.Kind == KindCreateContactRole && a.Fields["ContactId"] != ""
+}
+
+// id18 is a Salesforce id in its 18-character form (as the snapshot holds
+// ids), or id as it is when it is not one.
+func id18(id string) string {
+	if s, err := sfid.To18(id); err == nil {
+		return s
+	}
+	return id
 }

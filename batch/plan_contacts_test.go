@@ -1,9 +1,11 @@
 package batch
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/navsync/navsync/batch/input"
+	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/matcher"
 )
 
@@ -116,5 +118,61 @@ func TestFoldName(t *testing.T) {
 		if got := foldName(tt[0]); got != tt[1] {
 			t.Errorf("foldName(%q) = %q, want %q", tt[0], got, tt[1])
 		}
+	}
+}
+
+// TestPlanRoleRetries: a role lost for a Contact navsync created is
+// planned again for the Contact as the snapshot holds it, on behalf of
+// its creator; the policy, a role already in the org and an inactive
+// owner skip it; a Contact not in the snapshot is left for later.
+func TestPlanRoleRetries(t *testing.T) {
+	users := []input.User{{ID: "005A", IsActive: true}, {ID: "005B", IsActive: false}}
+	people := []matcher.Person{
+		{ID: "003P", Object: "Contact", AccountID: "001A"},
+		{ID: "003Q", Object: "Contact", AccountID: "001B"},
+		{ID: "003R", Object: "Contact", AccountID: "001C"},
+		{ID: "003S", Object: "Contact", AccountID: "001A"},
+		{ID: "003T", Object: "Contact", AccountID: "001A"},
+		{ID: "00QU", Object: "Lead"},
+	}
+	opps := []input.Opportunity{
+		{ID: "006A", AccountID: "001A", CloseDate: "2026-11-01"},
+		{ID: "006B", AccountID: "001A", CloseDate: "2026-12-20"},
+		{ID: "006C", AccountID: "001B", CloseDate: "2026-10-01", IsClosed: true},
+	}
+	lost := []state.LostRole{
+		{LeadID: "L1", ContactID: "003P", OwnerID: "005A", RunID: "r1"}, // planned on 006B
+		{LeadID: "L2", ContactID: "003Q", OwnerID: "005A", RunID: "r1"}, // its Account's only Opportunity closed
+		{LeadID: "L3", ContactID: "003R", OwnerID: "005A", RunID: "r1"}, // no Opportunity
+		{LeadID: "L4", ContactID: "003S", OwnerID: "005A", RunID: "r1"}, // in the org already
+		{LeadID: "L5", ContactID: "003T", OwnerID: "005B", RunID: "r1"}, // inactive owner
+		{LeadID: "L6", ContactID: "003Z", OwnerID: "005A", RunID: "r1"}, // not in the snapshot
+	}
+	inOrg := map[string]string{"003S/006B": "00KS", "003P/006A": "00KP"}
+	rc := OpportunityRoleConfig{Policy: RolePolicyMostRecent, Role: "Influencer"}
+	acts := planRoleRetries(lost, people, users, opps, rc, inOrg, 7)
+	type got struct{ lead, reason, target, contact, opp, owner string }
+	var g []got
+	for i, a := range acts {
+		if a.Seq != 7+i || a.Kind != KindCreateContactRole || a.Object != "OpportunityContactRole" || a.Skip != (a.Reason != "") {
+			t.Errorf("action %d: %+v", i, a)
+		}
+		g = append(g, got{a.LeadID, a.Reason, a.TargetID, a.Fields["ContactId"], a.Fields["OpportunityId"], a.OnBehalfOf})
+	}
+	want := []got{
+		{"L1", "", "", "003P", "006B", "005A"},
+		{"L2", ReasonNoOpportunity, "", "", "", "005A"},
+		{"L3", ReasonNoOpportunity, "", "", "", "005A"},
+		{"L4", ReasonAlreadyLinked, "00KS", "", "", "005A"},
+		{"L5", ReasonOwnerInactive, "", "", "", "005B"},
+	}
+	if !slices.Equal(g, want) {
+		t.Errorf("planRoleRetries:\n got %v\nwant %v", g, want)
+	}
+	if !isRoleRetry(&acts[0]) || acts[0].Fields["Role"] != "Influencer" {
+		t.Errorf("the retried role: %+v", acts[0])
+	}
+	if a := planRoleRetries(lost, people, users, opps, OpportunityRoleConfig{Policy: RolePolicyNone}, inOrg, 7); len(a) != 0 {
+		t.Errorf("policy none: %v", a)
 	}
 }

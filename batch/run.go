@@ -373,11 +373,13 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		Fields: cfg.Writeback.Fields, Objects: cfg.Writeback.Objects})
 	var cschema contactSchema
 	if cfg.Contacts.Enabled {
-		// Contacts for unmatched leads at known Accounts, after a describe
-		// check of what the org requires: a LeadSource or Role it lacks, or
-		// a required field nobody fills, stops the run before any write.
+		// Contacts for unmatched leads at known Accounts (and the contact
+		// roles earlier runs lost for the Contacts they created), after a
+		// describe check of what the org requires: a LeadSource or Role it
+		// lacks, or a required field nobody fills, stops the run before
+		// any write.
 		var cacts []Action
-		cacts, cschema, err = planContactStage(ctx, sf, cfg, in, m, len(actions))
+		cacts, cschema, err = planContactStage(ctx, sf, st, cfg, in, m, len(actions))
 		if err != nil {
 			if errors.Is(err, ErrContactSchema) {
 				return res, badInput(fmt.Errorf("run: %w", err))

@@ -9,6 +9,7 @@ import (
 	"github.com/navsync/navsync/batch/input"
 	"github.com/navsync/navsync/batch/state"
 	"github.com/navsync/navsync/matcher"
+	"github.com/navsync/navsync/sfbulk"
 )
 
 // ownerClientsAdapter gives UserClients' *sfbulk.Client as a ContactWriter.
@@ -24,16 +25,83 @@ func (a ownerClientsAdapter) Client(ctx context.Context, userID, username string
 
 func (a ownerClientsAdapter) Flush(ctx context.Context) error { return a.u.Flush(ctx) }
 
+// contactPlanner is what planning contacts needs of the integration
+// user's client: describe, and a look-up of contact roles.
+type contactPlanner interface {
+	describer
+	QueryRecords(ctx context.Context, soql string) ([]sfbulk.Record, error)
+}
+
+// lostRoleStore reads the contact roles earlier runs lost (*state.Store).
+type lostRoleStore interface {
+	LostContactRoles(ctx context.Context, settled []string) ([]state.LostRole, error)
+}
+
 // planContactStage checks the org can take the configured contacts
-// (describe) and plans them after the writebacks.
-func planContactStage(ctx context.Context, sf describer, cfg *Config, in *input.Inputs, m *matcher.Result, firstSeq int) ([]Action, contactSchema, error) {
+// (describe) and plans them after the writebacks, then the roles earlier
+// runs lost for the Contacts they created.
+func planContactStage(ctx context.Context, sf contactPlanner, st lostRoleStore, cfg *Config, in *input.Inputs, m *matcher.Result,
+	firstSeq int) ([]Action, contactSchema, error) {
 	cs, err := checkContactSchema(ctx, sf, cfg)
 	if err != nil {
 		return nil, cs, err
 	}
 	acts := PlanContacts(ContactPlanInput{Leads: in.Input.Leads, Results: m.Leads, People: in.Input.People, Users: in.Users,
 		Opportunities: in.Opportunities, Contacts: cfg.Contacts, Writeback: cfg.Writeback.Fields, FirstSeq: firstSeq})
-	return acts, cs, nil
+	retries, err := lostRoleStage(ctx, sf, st, cfg, in, firstSeq+len(acts))
+	if err != nil {
+		return nil, cs, err
+	}
+	return append(acts, retries...), cs, nil
+}
+
+// settledRoleReasons end a lost role's retries: the policy found no
+// Opportunity for it, or the role is in the org.
+var settledRoleReasons = []string{ReasonNoOpportunity, ReasonSeveralOpps, ReasonAlreadyLinked}
+
+// lostRoleStage plans the roles lost by earlier runs (planRoleRetries),
+// after looking up which of their Contacts have roles in the org.
+func lostRoleStage(ctx context.Context, sf contactPlanner, st lostRoleStore, cfg *Config, in *input.Inputs, firstSeq int) ([]Action, error) {
+	rc := cfg.Contacts.OpportunityRole
+	if rc.Policy == RolePolicyNone || rc.Policy == "" {
+		return nil, nil
+	}
+	lost, err := st.LostContactRoles(ctx, settledRoleReasons)
+	if err != nil {
+		return nil, fmt.Errorf("lost contact roles: %w", err)
+	}
+	if len(lost) == 0 {
+		return nil, nil
+	}
+	inSnapshot := map[string]bool{}
+	for i := range in.Input.People {
+		if p := &in.Input.People[i]; p.Object == "Contact" {
+			inSnapshot[p.ID] = true
+		}
+	}
+	var ids []string // one per Contact (LostContactRoles lists each once)
+	for _, l := range lost {
+		if id := id18(l.ContactID); inSnapshot[id] {
+			ids = append(ids, id)
+		}
+	}
+	inOrg := map[string]string{}
+	const chunk = 150 // ids per query: well under the REST URI limit
+	for start := 0; start < len(ids); start += chunk {
+		soql, err := sfbulk.Select("Id", "ContactId", "OpportunityId").From("OpportunityContactRole").
+			Where(sfbulk.InStrings("ContactId", ids[start:min(start+chunk, len(ids))])).Build()
+		if err != nil {
+			return nil, err
+		}
+		recs, err := sf.QueryRecords(ctx, soql)
+		if err != nil {
+			return nil, fmt.Errorf("look up contact roles: %w", err)
+		}
+		for _, r := range recs {
+			inOrg[id18(fieldString(r["ContactId"]))+"/"+id18(fieldString(r["OpportunityId"]))] = fieldString(r["Id"])
+		}
+	}
+	return planRoleRetries(lost, in.Input.People, in.Users, in.Opportunities, rc, inOrg, firstSeq), nil
 }
 
 // quotaMonth is the quota month and day keys of now in the org's zone.
@@ -60,7 +128,7 @@ func dryContactOutcomes(ctx context.Context, st *state.Store, cfg *Config, actio
 			continue
 		}
 		if a.Kind == KindCreateContactRole {
-			if outcomes[contactOf[a.LeadID]].Status == StatusWouldCreate {
+			if ci, ok := contactOf[a.LeadID]; isRoleRetry(a) || ok && outcomes[ci].Status == StatusWouldCreate {
 				outcomes[i].Status = StatusWouldCreate
 			} else {
 				skipOutcome(a, &outcomes[i], ReasonContactNotDone, "its Contact would not be created")
