@@ -76,11 +76,43 @@ func compareEmail(l, c *prepPerson) level {
 	}
 	switch {
 	case l.emailWork && c.emailWork && da == db:
+		if l.first != "" && l.first == c.first && l.last != "" && l.last == c.last &&
+			spellsName(la, l.first, l.last) && spellsName(lb, l.first, l.last) {
+			return lvAlias
+		}
 		return lvSameDomain
 	case l.emailWork != c.emailWork:
 		return lvPersonalWork
 	}
 	return lvDifferent
+}
+
+// spellsName reports whether an address's local part is the folded given
+// name g and surname s in one of the usual patterns (g, s, g.s, s.g,
+// gs, g_s, gS-initial, g-initial s, s g-initial), with no digit or other
+// letter: "alexandra.fletcher", "alexandraf", "afletcher", "fletchera".
+// A digit or a middle initial ("jakub.c.kaminski", "tao.luo3") is how a
+// firm tells two people of one name apart, so it does not spell it.
+func spellsName(local, g, s string) bool {
+	var buf [64]byte
+	b := buf[:0]
+	for i := 0; i < len(local); i++ {
+		switch ch := local[i]; {
+		case ch >= 'a' && ch <= 'z':
+			b = append(b, ch)
+		case ch == '.' || ch == '_' || ch == '-':
+		default:
+			return false
+		}
+	}
+	w := string(b)
+	if len(w) < 2 {
+		return false
+	}
+	return w == g || w == s ||
+		w == g+s || w == s+g || // patterns spelt out: concatenation allocates only for candidates of one domain
+		len(w) == len(s)+1 && (w[0] == g[0] && w[1:] == s || w[:len(s)] == s && w[len(s)] == g[0]) ||
+		len(w) == len(g)+1 && w[:len(g)] == g && w[len(g)] == s[0]
 }
 
 // oneEdit reports whether a and b differ by exactly one edit: a byte

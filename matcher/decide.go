@@ -230,7 +230,7 @@ func (r *run) colleagueEvidence(l *prepPerson, ci int32, lv *[numLeadFields]leve
 	}
 	sameJob := lv[fTitle] == lvExact || lv[fTitle] == lvFuzzyStrong
 	switch {
-	case (lv[fEmail] == lvSameDomain || lv[fEmail] == lvFuzzyStrong) && !sameJob:
+	case (lv[fEmail] == lvSameDomain || lv[fEmail] == lvAlias || lv[fEmail] == lvFuzzyStrong) && !sameJob:
 		// two mailboxes at the domain; one letter apart ("jsmith",
 		// "jasmith") is a middle initial as often as a typo
 		return "the addresses are two mailboxes at its domain"

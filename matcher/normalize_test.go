@@ -780,3 +780,26 @@ func TestCompareCompanyRunTogether(t *testing.T) {
 		}
 	}
 }
+
+func TestSpellsName(t *testing.T) {
+	for _, tt := range []struct {
+		local string
+		want  bool
+	}{
+		{"alexandra.fletcher", true}, {"alexandraf", true}, {"afletcher", true}, {"fletchera", true},
+		{"fletcher.alexandra", true}, {"alexandra_fletcher", true}, {"a.fletcher", true}, {"alexandra", true},
+		{"fletcher", true}, {"alexandrafletcher", true},
+		{"alexandra.fletcher2", false}, {"alexandra.m.fletcher", false}, {"alex.fletcher", false},
+		{"afletcher3", false}, {"info", false}, {"sales", false}, {"", false},
+	} {
+		if got := spellsName(tt.local, "alexandra", "fletcher"); got != tt.want {
+			t.Errorf("spellsName(%q) = %v, want %v", tt.local, got, tt.want)
+		}
+	}
+	// names of one length: every initial pattern is still tried
+	for _, local := range []string{"lauras", "lsmith", "smithl"} {
+		if !spellsName(local, "laura", "smith") {
+			t.Errorf("spellsName(%q, laura smith) = false, want true", local)
+		}
+	}
+}

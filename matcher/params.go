@@ -25,11 +25,16 @@ const (
 	// lvSameFunction: titles of one function at other seniorities (a
 	// promotion looks like this).
 	lvSameFunction
+	// lvAlias: two work addresses at one domain that both spell the
+	// person's name, in two patterns and without a digit or middle
+	// initial (alexandra.fletcher@, alexandraf@): a person's alias as
+	// often as a namesake's mailbox.
+	lvAlias
 	numLevels
 )
 
 var levelNames = [numLevels]string{"missing", "exact", "nickname", "swapped", "fuzzy_strong", "fuzzy_weak", "initial", "different",
-	"same_domain", "personal_work", "same_function"}
+	"same_domain", "personal_work", "same_function", "alias"}
 
 func (l level) String() string { return levelNames[l] }
 
@@ -64,7 +69,7 @@ const (
 // leadLevels and companyLevels are the levels each field can take, besides
 // "missing" (which always weighs 0).
 var leadLevels = [numLeadFields][]level{
-	fEmail:       {lvExact, lvFuzzyStrong, lvSameDomain, lvPersonalWork, lvDifferent},
+	fEmail:       {lvExact, lvFuzzyStrong, lvSameDomain, lvAlias, lvPersonalWork, lvDifferent},
 	fPhone:       {lvExact, lvFuzzyWeak, lvDifferent},
 	fFirst:       {lvExact, lvNickname, lvSwapped, lvFuzzyStrong, lvFuzzyWeak, lvInitial, lvDifferent},
 	fLast:        {lvExact, lvSwapped, lvFuzzyStrong, lvFuzzyWeak, lvDifferent},
@@ -196,7 +201,7 @@ type mu struct{ m, u float64 }
 // Train re-estimates them on an org's own data.
 func DefaultParams() *Params {
 	lead := [numLeadFields]map[level]mu{
-		fEmail:       {lvExact: {0.88, 1e-6}, lvFuzzyStrong: {0.04, 1e-5}, lvSameDomain: {0.01, 1e-4}, lvPersonalWork: {0.04, 0.3}, lvDifferent: {0.03, 0.6999}},
+		fEmail:       {lvExact: {0.88, 1e-6}, lvFuzzyStrong: {0.04, 1e-5}, lvSameDomain: {0.01, 1e-4}, lvAlias: {0.01, 1e-4}, lvPersonalWork: {0.04, 0.3}, lvDifferent: {0.03, 0.6999}},
 		fPhone:       {lvExact: {0.85, 1e-6}, lvFuzzyWeak: {0.03, 1e-4}, lvDifferent: {0.12, 0.9999}},
 		fFirst:       {lvExact: {0.80, 0.006}, lvNickname: {0.08, 0.003}, lvSwapped: {0.01, 0.0002}, lvFuzzyStrong: {0.06, 0.004}, lvFuzzyWeak: {0.02, 0.01}, lvInitial: {0.015, 0.06}, lvDifferent: {0.015, 0.9168}},
 		fLast:        {lvExact: {0.87, 0.001}, lvSwapped: {0.01, 0.0002}, lvFuzzyStrong: {0.08, 0.002}, lvFuzzyWeak: {0.02, 0.01}, lvDifferent: {0.02, 0.9868}},
@@ -228,13 +233,13 @@ func DefaultParams() *Params {
 	pastTitle := lead[fPastTitle]
 	contexts := [numContexts - 1][len(contextFields)]map[level]mu{
 		{
-			{lvExact: {0.80, 1e-5}, lvFuzzyStrong: {0.03, 1e-4}, lvSameDomain: {0.05, 0.85}, lvPersonalWork: {0.10, 0.10}, lvDifferent: {0.02, 0.04989}},
+			{lvExact: {0.80, 1e-5}, lvFuzzyStrong: {0.03, 1e-4}, lvSameDomain: {0.05, 0.85}, lvAlias: {0.03, 0.06}, lvPersonalWork: {0.10, 0.10}, lvDifferent: {0.02, 0.04989}},
 			{lvExact: {0.85, 1e-4}, lvFuzzyWeak: {0.03, 0.01}, lvDifferent: {0.12, 0.9899}},
 			{lvExact: {0.60, 0.04}, lvFuzzyStrong: {0.15, 0.04}, lvFuzzyWeak: {0.05, 0.08}, lvSameFunction: {0.08, 0.10}, lvDifferent: {0.12, 0.74}},
 			pastTitle,
 		},
 		{
-			{lvExact: {0.40, 1e-6}, lvFuzzyStrong: {0.02, 1e-5}, lvSameDomain: {0.01, 0.01}, lvPersonalWork: {0.17, 0.30}, lvDifferent: {0.40, 0.68999}},
+			{lvExact: {0.40, 1e-6}, lvFuzzyStrong: {0.02, 1e-5}, lvSameDomain: {0.01, 0.01}, lvAlias: {0.01, 0.01}, lvPersonalWork: {0.17, 0.30}, lvDifferent: {0.40, 0.68999}},
 			{lvExact: {0.50, 1e-6}, lvFuzzyWeak: {0.02, 1e-4}, lvDifferent: {0.48, 0.9999}},
 			{lvExact: {0.15, 0.02}, lvFuzzyStrong: {0.10, 0.03}, lvFuzzyWeak: {0.15, 0.08}, lvSameFunction: {0.15, 0.08}, lvDifferent: {0.45, 0.79}},
 			{lvExact: {0.55, 0.03}, lvFuzzyStrong: {0.15, 0.04}, lvFuzzyWeak: {0.10, 0.08}, lvDifferent: {0.20, 0.85}},
@@ -282,51 +287,30 @@ func DefaultParams() *Params {
 // addedLevels are levels this version added to fields that had others
 // before; a parameter file without them takes their defaults.
 var addedLevels = map[string][]string{
-	"email":         {lvSameDomain.String(), lvPersonalWork.String()},
+	"email":         {lvSameDomain.String(), lvPersonalWork.String(), lvAlias.String()},
 	"current_title": {lvSameFunction.String()},
 }
 
 // upgraded returns p as this version reads it: levels added since the
-// file was written (addedLevels) and missing contexts take their default
-// m and u. p itself is not changed.
+// file was written (addedLevels), context fields added since (past_title)
+// and missing contexts take their default m and u. p itself is not
+// changed.
 func (p *Params) upgraded() *Params {
 	def := DefaultParams()
 	q := *p
-	q.Lead = cloneFields(p.Lead)
-	for i := range q.Lead {
-		for _, name := range addedLevels[q.Lead[i].Field] {
-			if slices.ContainsFunc(q.Lead[i].Levels, func(lp LevelParams) bool { return lp.Level == name }) {
-				continue
-			}
-			for _, d := range def.Lead {
-				if d.Field != q.Lead[i].Field {
-					continue
-				}
-				for _, lp := range d.Levels {
-					if lp.Level == name {
-						q.Lead[i].Levels = append(q.Lead[i].Levels, lp)
-					}
-				}
-			}
-		}
-	}
+	q.Lead = withAddedLevels(p.Lead, def.Lead)
 	if q.Contexts == nil {
 		q.Contexts = def.Contexts
 	} else {
-		// Fields added to the contexts since (past_title) take their
-		// defaults, in ContextFields order.
 		q.Contexts = slices.Clone(q.Contexts)
 		for k := range q.Contexts {
 			if k >= len(def.Contexts) || q.Contexts[k].Context != def.Contexts[k].Context {
 				continue // compile says what is wrong
 			}
-			fs := cloneFields(q.Contexts[k].Fields)
-			if len(fs) >= len(def.Contexts[k].Fields) {
-				continue
-			}
-			for _, d := range def.Contexts[k].Fields[len(fs):] {
+			fs := withAddedLevels(q.Contexts[k].Fields, def.Contexts[k].Fields)
+			for _, d := range def.Contexts[k].Fields[min(len(fs), len(def.Contexts[k].Fields)):] {
 				if !slices.ContainsFunc(fs, func(f FieldParams) bool { return f.Field == d.Field }) {
-					fs = append(fs, d)
+					fs = append(fs, d) // in ContextFields order
 				}
 			}
 			q.Contexts[k].Fields = fs
@@ -336,6 +320,31 @@ func (p *Params) upgraded() *Params {
 		q.JobChangeLeft = def.JobChangeLeft
 	}
 	return &q
+}
+
+// withAddedLevels returns a copy of fields where each field lacking a
+// level of addedLevels takes the level's m and u from the same field in
+// defaults.
+func withAddedLevels(fields, defaults []FieldParams) []FieldParams {
+	out := cloneFields(fields)
+	for i := range out {
+		for _, name := range addedLevels[out[i].Field] {
+			if slices.ContainsFunc(out[i].Levels, func(lp LevelParams) bool { return lp.Level == name }) {
+				continue
+			}
+			for _, d := range defaults {
+				if d.Field != out[i].Field {
+					continue
+				}
+				for _, lp := range d.Levels {
+					if lp.Level == name {
+						out[i].Levels = append(out[i].Levels, lp)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // compiled are Params turned into weight tables.
