@@ -654,3 +654,29 @@ func TestContextPastTitle(t *testing.T) {
 		t.Error("same_company context changed the past title's weights")
 	}
 }
+
+// A parameter file written before the email level alias (in the lead
+// fields and in the contexts) is read with the level's defaults.
+func TestParamsWithoutAliasLevel(t *testing.T) {
+	p := DefaultParams()
+	drop := func(fs []FieldParams) {
+		for i := range fs {
+			fs[i].Levels = slices.DeleteFunc(fs[i].Levels, func(lp LevelParams) bool { return lp.Level == "alias" })
+		}
+	}
+	drop(p.Lead)
+	for k := range p.Contexts {
+		drop(p.Contexts[k].Fields)
+	}
+	c, err := p.compile()
+	if err != nil {
+		t.Fatalf("file without alias: %v", err)
+	}
+	def, _ := DefaultParams().compile()
+	if c.ctx != def.ctx || c.lead != def.lead {
+		t.Error("alias defaults differ from the shipped ones")
+	}
+	if a, sd := def.ctx[ctxSameCompany][fEmail][lvAlias], def.ctx[ctxSameCompany][fEmail][lvSameDomain]; !(a > sd && a < 0) {
+		t.Errorf("same company: alias %.2f bits, same_domain %.2f; want alias between same_domain and 0", a, sd)
+	}
+}
