@@ -538,20 +538,21 @@ func queue(in *Input) (queueView, pageData) {
 			}
 			return m
 		}
-		ms := make([]float64, len(in.Results))
+		// Only matches under MatchMargin can be shown: keep those before
+		// sorting (most of a large run's matches are far above it).
+		ms := make(map[int]float64)
+		near := matches[:0]
 		for _, i := range matches {
-			ms[i] = margin(i)
+			if m := margin(i); m < MatchMargin {
+				ms[i] = m
+				near = append(near, i)
+			}
 		}
+		matches = near
 		slices.SortFunc(matches, func(a, b int) int {
 			return cmp.Or(cmp.Compare(ms[a], ms[b]), strings.Compare(in.Results[a].LeadID, in.Results[b].LeadID))
 		})
-		matches = matches[:nMatch]
-		for k, i := range matches {
-			if ms[i] >= MatchMargin {
-				matches = matches[:k]
-				break
-			}
-		}
+		matches = matches[:min(nMatch, len(matches))]
 		for _, i := range matches {
 			margins[i] = ms[i]
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -381,5 +382,35 @@ func TestWriteFile(t *testing.T) {
 	}
 	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such", FileName), &Input{}); err == nil {
 		t.Error("no error writing into a missing folder")
+	}
+}
+
+// Matches join the queue only under MatchMargin bits above the auto
+// threshold (or ahead of the runner-up), the smallest margins first, at
+// most a tenth of the cap.
+func TestQueueLowMarginMatches(t *testing.T) {
+	in := &Input{AutoThreshold: 0.95, MaxRows: 30}
+	wa := bitsOf(in.AutoThreshold)
+	add := func(id string, d matcher.Decision, w float64) {
+		in.Results = append(in.Results, matcher.LeadResult{LeadID: id, CRMID: "C" + id, Decision: d, MatchWeight: w,
+			Probability: 1 / (1 + math.Exp2(-w))})
+	}
+	for i := range 1000 {
+		add(fmt.Sprintf("far%04d", i), matcher.DecisionMatch, wa+MatchMargin+1+float64(i%7))
+	}
+	for i, m := range []float64{3.5, 0.5, 2, 1, 3.9, 0.1} {
+		add(fmt.Sprintf("near%d", i), matcher.DecisionMatch, wa+m)
+	}
+	add("p1", matcher.DecisionPossible, wa-1)
+	q, _ := queue(in)
+	var got []string
+	for _, r := range q.Rows {
+		got = append(got, r.LeadID)
+	}
+	// cap 30: 3 matches at most, the three smallest margins (0.1, 0.5, 1),
+	// then ordered with the possible pair by probability.
+	want := []string{"near3", "near1", "near5", "p1"}
+	if !slices.Equal(got, want) || q.Matches != 3 {
+		t.Errorf("queue %v (%d matches), want %v", got, q.Matches, want)
 	}
 }
