@@ -446,16 +446,16 @@ func (lr *LeadResult) describe() string {
 
 // namesakeRisk is the expected number of namesakes at a firm (see
 // namesakes) from which a CRM record without a title cannot vouch for a
-// lead with one: three in ten thousand. Below it the same name at the
-// same firm is the person; at a large employer with a common name (Wei
-// Zhang, Maria Garcia) it may be a colleague, and the pair is possible.
-// Set on the tuning worlds and the independent worlds of seeds 1-3
-// (benchmarks/indep): from 1e-3 to 3e-4 three wrong matches of nine
-// became possible for fifteen right ones (a wrong writeback costs more
-// than five reviews), the tuning worlds' recall of match 0.9805 ->
-// 0.9799; from 3e-4 to 1e-4 one more wrong one for 21 right ones, and
-// the tuning worlds' recall 0.9745.
-const namesakeRisk = 3e-4
+// lead with one: one in a thousand. Below it the same name at the same
+// firm is the person; at a large employer with a common name (Wei Zhang,
+// Maria Garcia) it may be a colleague, and the pair is possible. Set on
+// the tuning worlds (no match there changed) and the independent worlds
+// of seeds 1-3 (benchmarks/indep). 3e-4 was tried (three wrong matches of
+// nine there became possible, for fifteen right ones) and left: the
+// estimate moves with the org's size, and near a lower threshold pairs
+// flipped from possible to match when the org grew by the Contacts a run
+// created (the demo's third run wrote two writebacks).
+const namesakeRisk = 1e-3
 
 // namesakes is how many people of the CRM person ci's full name its firm
 // can be expected to hold besides them, were names drawn independently of
