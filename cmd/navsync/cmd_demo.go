@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	}{
 		{"1. navsync run --dry-run: every stage, every report, no write", true},
 		{"2. navsync run: the real run writes the matches back", false},
-		{"3. navsync run again: nothing done is done twice", false},
+		{"3. navsync run again: nothing is sent twice", false},
 	}
 	var real *batch.RunResult
 	for i, r := range runs {
