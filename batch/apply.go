@@ -288,7 +288,7 @@ func (a *applier) updateChunk(ctx context.Context, object string, chunk []int, f
 			r = missingResult(callErr, "PATCH", "/composite/sobjects", len(results), len(chunk))
 		}
 		o := Outcome{AttemptedAt: at, UsageUsed: usage.Used, UsageMax: usage.Max}
-		fatal = cmp.Or(fatal, classify(&o, r, "no answer from Salesforce; the next run reads the record before sending again"))
+		fatal = cmp.Or(fatal, classify(&o, r, unknownMessage(r, "the next run reads the record before sending again")))
 		if o.ErrorCode == "UNABLE_TO_LOCK_ROW" && r.Sent == sfbulk.Answered && len(r.Errors) > 0 && !final {
 			// Journalled failed now (the journal allows failed -> sent),
 			// sent again in the next round.
@@ -483,7 +483,28 @@ func missingResult(callErr error, method, path string, got, want int) sfbulk.Rec
 		return sfbulk.RecordResult{Sent: sfbulk.SendStateOf(callErr), RequestErr: callErr}
 	}
 	return sfbulk.RecordResult{Sent: sfbulk.MaybeSent, RequestErr: &sfbulk.RequestError{Method: method, Path: path,
-		Sent: sfbulk.MaybeSent, Err: fmt.Errorf("%d results for %d records", got, want)}}
+		Sent: sfbulk.MaybeSent, Err: &sfbulk.ResultCountError{Results: got, Records: want}}}
+}
+
+// unknownMessage is the error message of a record left unknown by r: why
+// its outcome is not known (no answer to its call, or an answer whose
+// results do not match the records sent, as sfbulk or missingResult report
+// it), then next: what the next run does before sending it again.
+func unknownMessage(r sfbulk.RecordResult, next string) string {
+	var rc *sfbulk.ResultCountError
+	if errors.As(r.Err(), &rc) {
+		return fmt.Sprintf("Salesforce's answer held %s for %s sent; %s",
+			plural(rc.Results, "result"), plural(rc.Records, "record"), next)
+	}
+	return "no answer from Salesforce; " + next
+}
+
+// plural is "1 noun" or "n nouns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // journalState maps a report status to the journal's state.

@@ -363,7 +363,7 @@ func createChunk(ctx context.Context, reader RecordReader, cl ContactWriter, j J
 			// It may exist: the reservation stays until the next run
 			// reads the Contact back by its external id field's value.
 			oc.Status, oc.ErrorCode = StatusUnknown, errorCode(r.Err())
-			oc.ErrorMessage = "no answer from Salesforce; the next run looks the Contact up by its external id field before sending again"
+			oc.ErrorMessage = unknownMessage(r, "the next run looks the Contact up by its external id field before sending again")
 			js.State, js.ErrorCode, js.ErrorMessage = state.Unknown, oc.ErrorCode, oc.ErrorMessage
 			fatal = errors.Join(fatal, r.Err())
 		default:
@@ -513,8 +513,11 @@ func createRoles(ctx context.Context, cl ContactWriter, j Journal, actions []Act
 				oc.Status, actions[i].TargetID = StatusDone, r.ID
 				js.State, js.TargetID = state.Done, r.ID
 			case r.Sent == sfbulk.MaybeSent:
+				// It may exist: the next run reads it back by its Contact
+				// and Opportunity.
 				oc.Status, oc.ErrorCode = StatusUnknown, errorCode(r.Err())
-				js.State, js.ErrorCode = state.Unknown, oc.ErrorCode
+				oc.ErrorMessage = unknownMessage(r, "the next run looks the role up by its Contact and Opportunity before sending again")
+				js.State, js.ErrorCode, js.ErrorMessage = state.Unknown, oc.ErrorCode, oc.ErrorMessage
 				fatal = errors.Join(fatal, r.Err())
 			default:
 				oc.Status, oc.ErrorCode, oc.ErrorMessage = StatusFailed, errorCode(r.Err()), errorMessage(r.Err())

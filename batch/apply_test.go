@@ -473,6 +473,7 @@ func TestApply(t *testing.T) {
 		wantErr error          // errors.Is target (errAny: any error); nil: none
 		deleted []string       // the ingest jobs deleted, in order
 		wantLog string         // a line the apply logs
+		unknown string         // the error message of every unknown action (outcome and journal)
 	}{
 		{
 			name:   "collections 200 a call, one Account's records together, skipped never sent",
@@ -561,6 +562,7 @@ func TestApply(t *testing.T) {
 			sizes:   []string{"update Contact 200", "update Contact 50"},
 			callErr: map[int]string{1: "unknown UNAVAILABLE"},
 			wantErr: sfbulk.ErrUnavailable,
+			unknown: "no answer from Salesforce; the next run reads the record before sending again",
 		},
 		{
 			name:  "a short answer without an error leaves the unanswered records unknown",
@@ -572,6 +574,20 @@ func TestApply(t *testing.T) {
 			sizes:   []string{"update Contact 10"},
 			idWant:  map[int]string{7: "unknown UNAVAILABLE", 8: "unknown UNAVAILABLE", 9: "unknown UNAVAILABLE"},
 			wantErr: sfbulk.ErrUnavailable,
+			unknown: "Salesforce's answer held 7 results for 10 records sent; the next run reads the record before sending again",
+		},
+		{
+			name:  "sfbulk's short answer (results not matching the records) leaves the whole call unknown",
+			specs: concat(specs(10, "Contact"), specs(3, "Lead")),
+			script: func(f *fakeWriter, _ *spyJournal, _ []string) {
+				f.call[0] = callFails(sfbulk.MaybeSent, &sfbulk.RequestError{Method: "PATCH", Path: "/composite/sobjects",
+					Sent: sfbulk.MaybeSent, Err: &sfbulk.ResultCountError{Results: 9, Records: 10}})
+			},
+			cancel:  -1,
+			sizes:   []string{"update Contact 10"},
+			callErr: map[int]string{0: "unknown UNAVAILABLE"},
+			wantErr: sfbulk.ErrUnavailable,
+			unknown: "Salesforce's answer held 9 results for 10 records sent; the next run reads the record before sending again",
 		},
 		{
 			name:  "a short answer with a lost-answer error leaves the unanswered records unknown",
@@ -583,6 +599,7 @@ func TestApply(t *testing.T) {
 			sizes:   []string{"update Contact 10"},
 			idWant:  map[int]string{3: "unknown UNAVAILABLE", 4: "unknown UNAVAILABLE", 5: "unknown UNAVAILABLE", 6: "unknown UNAVAILABLE", 7: "unknown UNAVAILABLE", 8: "unknown UNAVAILABLE", 9: "unknown UNAVAILABLE"},
 			wantErr: sfbulk.ErrUnavailable,
+			unknown: "no answer from Salesforce; the next run reads the record before sending again",
 		},
 		{
 			name:  "no answer at all with an error that was never sent: the call's records failed",
@@ -717,6 +734,7 @@ func TestApply(t *testing.T) {
 			sizes:   []string{"ingest Contact 8"},
 			callErr: map[int]string{0: "unknown UNAVAILABLE"},
 			wantErr: sfbulk.ErrUnavailable,
+			unknown: "no result for this record; the next run reads the record before sending again",
 		},
 		{
 			name:  "an ingest job's records without a result are unknown",
@@ -730,6 +748,7 @@ func TestApply(t *testing.T) {
 			// sorted by parent: 001A holds 0, 2, 4, 6; 001C holds 1, 3, 5, 7
 			idWant:  map[int]string{5: "unknown UNAVAILABLE", 7: "unknown UNAVAILABLE"},
 			wantErr: sfbulk.ErrUnavailable,
+			unknown: "no result for this record; the next run reads the record before sending again",
 		},
 		{
 			name:  "an ingest error with every record answered still stops the apply",
@@ -836,6 +855,9 @@ func TestApply(t *testing.T) {
 			// The outcomes, and the journal.
 			want := wantStatuses(actions, f.calls, tc.idWant, tc.callErr)
 			checkOutcomes(t, ctx, st, runID, actions, res, f, want)
+			if tc.unknown != "" {
+				checkUnknownMessages(t, ctx, st, runID, res, tc.unknown)
+			}
 			if res.Calls != f.usage.Calls-usageBefore {
 				t.Errorf("Calls = %d, want the %d calls the apply spent", res.Calls, f.usage.Calls-usageBefore)
 			}
@@ -853,6 +875,32 @@ func TestApply(t *testing.T) {
 				t.Errorf("the log lacks %q:\n%s", tc.wantLog, logBuf.String())
 			}
 		})
+	}
+}
+
+// checkUnknownMessages: the apply left actions unknown, each with the
+// error message want in its outcome and in the journal.
+func checkUnknownMessages(t *testing.T, ctx context.Context, st *state.Store, runID string, res *ApplyResult, want string) {
+	t.Helper()
+	journal, err := st.Actions(context.WithoutCancel(ctx), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i, o := range res.Outcomes {
+		if o.Status != StatusUnknown {
+			continue
+		}
+		n++
+		if o.ErrorMessage != want {
+			t.Errorf("action %d unknown with the message %q, want %q", i, o.ErrorMessage, want)
+		}
+		if got := journal[i].ErrorMessage; got != want {
+			t.Errorf("action %d journalled unknown with the message %q, want %q", i, got, want)
+		}
+	}
+	if n == 0 {
+		t.Error("no action unknown")
 	}
 }
 

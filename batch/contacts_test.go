@@ -480,19 +480,34 @@ func TestRunContactsUnderDrops(t *testing.T) {
 
 // shortOwners hands out the owners' clients, the first write of object
 // (Contact or OpportunityContactRole) carrying two records or more, each
-// of them then succeeding, answered one result short without an error.
+// of them then succeeding, answered one result short without an error;
+// with lost, answered in full but for the last record, whose answer is
+// lost (MaybeSent, errLostAnswer, as for a dropped connection).
 // applied: Salesforce wrote the record the answer leaves out; else that
 // record never reached it. Every record of object sent is counted by key.
 type shortOwners struct {
 	OwnerClients
 	object, leadField string
-	applied           bool
+	applied, lost     bool
 
 	mu      sync.Mutex
 	method  string         // "create" or "upsert": the call answered short
 	owner   string         // whose call it was
 	dropped sfbulk.Record  // the record left without a result
+	records int            // the records the call carried
 	sent    map[string]int // records sent, by shortKey
+}
+
+// errLostAnswer is a call's answer lost to a dropped connection.
+var errLostAnswer = &sfbulk.RequestError{Method: "POST", Path: "/composite/sobjects", Sent: sfbulk.MaybeSent, Err: io.ErrUnexpectedEOF}
+
+// answer is the call's answer without a result for its last record
+// (res holds the others'): short, or with that record's answer lost.
+func (s *shortOwners) answer(res []sfbulk.RecordResult) ([]sfbulk.RecordResult, error) {
+	if s.lost {
+		return append(res, sfbulk.RecordResult{Sent: sfbulk.MaybeSent, RequestErr: errLostAnswer}), errLostAnswer
+	}
+	return res, nil
 }
 
 func (s *shortOwners) Client(ctx context.Context, userID, username string) (ContactWriter, error) {
@@ -556,8 +571,8 @@ func (s *shortOwners) write(uid, method, object string, recs []sfbulk.Record,
 		if !allDone(res, err) || len(res) != n {
 			return res, err
 		}
-		s.method, s.owner, s.dropped = method, uid, recs[n-1]
-		return res[:n-1], nil
+		s.method, s.owner, s.dropped, s.records = method, uid, recs[n-1], n
+		return s.answer(res[:n-1])
 	}
 	count(recs[:n-1])
 	res, err := send(recs[:n-1])
@@ -567,8 +582,8 @@ func (s *shortOwners) write(uid, method, object string, recs []sfbulk.Record,
 		last, lerr := send(recs[n-1:])
 		return append(res, last...), errors.Join(err, lerr)
 	}
-	s.method, s.owner, s.dropped = method, uid, recs[n-1]
-	return res, nil
+	s.method, s.owner, s.dropped, s.records = method, uid, recs[n-1], n
+	return s.answer(res)
 }
 
 // plainLeadID is the integration user's client with Contact's lead id
@@ -600,19 +615,29 @@ func (p plainLeadID) Describe(ctx context.Context, object string) (*sfbulk.SObje
 // been written), its quota reservation held, and stops the apply as a
 // lost answer does; the next run finds the record by its lead id (or its
 // Contact and Opportunity) and never sends it again, or, when Salesforce
-// did not write it, creates the Contact (or the role) once.
+// did not write it, creates the Contact (or the role) once. The same holds
+// for a record whose answer is lost. The unknown record's error message
+// (outcome, journal, actions.parquet) says which it was and what the next
+// run does.
 func TestRunContactShortAnswer(t *testing.T) {
+	const (
+		contactNext = "the next run looks the Contact up by its external id field before sending again"
+		roleNext    = "the next run looks the role up by its Contact and Opportunity before sending again"
+	)
 	for _, tc := range []struct {
 		name            string
 		object          string // whose first write is answered short
 		upsert, applied bool
+		lost            bool // the record's answer lost, not left out
 	}{
-		{"create, applied", "Contact", false, true},
-		{"create, not applied", "Contact", false, false},
-		{"upsert, applied", "Contact", true, true},
-		{"upsert, not applied", "Contact", true, false},
-		{"role, applied", "OpportunityContactRole", true, true},
-		{"role, not applied", "OpportunityContactRole", true, false},
+		{"create, applied", "Contact", false, true, false},
+		{"create, not applied", "Contact", false, false, false},
+		{"upsert, applied", "Contact", true, true, false},
+		{"upsert, not applied", "Contact", true, false, false},
+		{"role, applied", "OpportunityContactRole", true, true, false},
+		{"role, not applied", "OpportunityContactRole", true, false, false},
+		{"create, answer lost, applied", "Contact", false, true, true},
+		{"role, answer lost, not applied", "OpportunityContactRole", true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -622,7 +647,7 @@ func TestRunContactShortAnswer(t *testing.T) {
 				cfg.Contacts.OpportunityRole = OpportunityRoleConfig{Policy: RolePolicyMostRecent, Role: "Influencer"}
 			}
 			leadField := cfg.ContactExternalIDField()
-			so := &shortOwners{object: tc.object, leadField: leadField, applied: tc.applied, sent: map[string]int{}}
+			so := &shortOwners{object: tc.object, leadField: leadField, applied: tc.applied, lost: tc.lost, sent: map[string]int{}}
 			run := func() (*RunResult, error) {
 				return org.run(t, cfg, func(o *RunOptions) {
 					if !tc.upsert {
@@ -654,8 +679,8 @@ func TestRunContactShortAnswer(t *testing.T) {
 				t.Fatalf("contacts went by %s, want %s", so.method, want)
 			}
 			// Like a lost answer, the short answer stops the apply.
-			if err == nil || !strings.Contains(err.Error(), "results for") {
-				t.Errorf("run with a short answer: err %v, want the short answer", err)
+			if want := map[bool]string{false: "results for", true: io.ErrUnexpectedEOF.Error()}[tc.lost]; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("run with a short answer (lost %v): err %v, want %q", tc.lost, err, want)
 			}
 			if res == nil {
 				t.Fatal(err)
@@ -672,8 +697,16 @@ func TestRunContactShortAnswer(t *testing.T) {
 				t.Fatalf("no action for the record left out %v", so.dropped)
 			}
 			dropped := res.Actions[di]
-			if o := res.Outcomes[di]; o.Status != StatusUnknown {
-				t.Errorf("the record left out of the answer: %s %s %q, want unknown", o.Status, o.ErrorCode, o.ErrorMessage)
+			next := map[bool]string{true: contactNext, false: roleNext}[tc.object == "Contact"]
+			wantMsg := fmt.Sprintf("Salesforce's answer held %d results for %d records sent; %s", so.records-1, so.records, next)
+			if so.records == 2 {
+				wantMsg = "Salesforce's answer held 1 result for 2 records sent; " + next
+			}
+			if tc.lost {
+				wantMsg = "no answer from Salesforce; " + next
+			}
+			if o := res.Outcomes[di]; o.Status != StatusUnknown || o.ErrorCode != "UNAVAILABLE" || o.ErrorMessage != wantMsg {
+				t.Errorf("the record left out of the answer: %s %s %q, want unknown UNAVAILABLE %q", o.Status, o.ErrorCode, o.ErrorMessage, wantMsg)
 			}
 			st := mustStore(t, cfg)
 			unknown, err := st.ActionsInState(ctx, runID, state.Unknown)
@@ -682,6 +715,15 @@ func TestRunContactShortAnswer(t *testing.T) {
 			}
 			if len(unknown) != 1 || unknown[0].Seq != dropped.Seq {
 				t.Errorf("journalled unknown: %v, want only action %d", unknown, dropped.Seq)
+			} else if unknown[0].ErrorCode != "UNAVAILABLE" || unknown[0].ErrorMessage != wantMsg {
+				t.Errorf("journalled unknown with %s %q, want UNAVAILABLE %q", unknown[0].ErrorCode, unknown[0].ErrorMessage, wantMsg)
+			}
+			_, rows := readParquet(t, filepath.Join(res.ReportDir, ActionsFile)).RowMaps()
+			if di >= len(rows) || rows[di]["lead_id"] != dropped.LeadID || rows[di]["action"] != dropped.Kind {
+				t.Fatalf("actions.parquet row %d: %v, want lead %s's %s", di, rows[min(di, len(rows)-1)], dropped.LeadID, dropped.Kind)
+			}
+			if got := rows[di]["error_message"]; got != wantMsg {
+				t.Errorf("actions.parquet error_message %q, want %q", got, wantMsg)
 			}
 			held, err := st.OpenReservations(ctx, runID)
 			if err != nil {

@@ -156,7 +156,7 @@ func (c *Client) writeChunk(ctx context.Context, op, object, extID string, recor
 		err := c.doJSON(ctx, r, body, &out)
 		if err == nil && len(out) != len(pending) {
 			err = &RequestError{Method: r.method, Path: r.route(), Sent: MaybeSent,
-				Err: fmt.Errorf("%d results for %d records", len(out), len(pending))}
+				Err: &ResultCountError{Results: len(out), Records: len(pending)}}
 		}
 		if err != nil {
 			st := SendStateOf(err)

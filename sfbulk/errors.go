@@ -348,6 +348,18 @@ func (s SendState) String() string {
 	return fmt.Sprintf("SendState(%d)", int(s))
 }
 
+// ResultCountError is the error of a collections call answered with a
+// number of results other than the records sent (Results for Records): the
+// results cannot be matched to the records, so none of them is known
+// (wrapped in a RequestError, MaybeSent).
+type ResultCountError struct {
+	Results, Records int
+}
+
+func (e *ResultCountError) Error() string {
+	return fmt.Sprintf("%d results for %d records", e.Results, e.Records)
+}
+
 // RequestError is a failure to get an answer: a transport error, with how far
 // the request got.
 type RequestError struct {
