@@ -329,6 +329,10 @@ func TestResultCountMismatchIsAmbiguous(t *testing.T) {
 	if err == nil || res[0].Sent != MaybeSent || res[1].Sent != MaybeSent {
 		t.Fatalf("%v %+v", err, res)
 	}
+	var rc *ResultCountError
+	if !errors.As(err, &rc) || rc.Results != 1 || rc.Records != 2 {
+		t.Errorf("error %v: want a ResultCountError of 1 result for 2 records", err)
+	}
 }
 
 // Lead assignment rules reassign owners on every REST write unless
