@@ -158,11 +158,17 @@ func (c *Client) bulkQuery(ctx context.Context, soql string, opts BulkQueryOptio
 // ErrNotFound. Delete a job only once its rows are stored and its error,
 // if any, recorded: after that its results and errorMessage are gone.
 func (c *Client) DeleteQueryJob(ctx context.Context, jobID string) error {
+	return c.deleteJob(ctx, "query", jobID)
+}
+
+// deleteJob deletes the Bulk API 2.0 job jobID of kind "query" or
+// "ingest" (DELETE /jobs/{kind}/{id}).
+func (c *Client) deleteJob(ctx context.Context, kind, jobID string) error {
 	if !sfid.Valid(jobID) {
-		return fmt.Errorf("bulk query: invalid job id %q", jobID)
+		return fmt.Errorf("bulk %s: invalid job id %q", kind, jobID)
 	}
-	if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/query/" + jobID, idempotent: true}, nil, nil); err != nil {
-		return fmt.Errorf("delete bulk query job %s: %w", jobID, err)
+	if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/" + kind + "/" + jobID, idempotent: true}, nil, nil); err != nil {
+		return fmt.Errorf("delete bulk %s job %s: %w", kind, jobID, err)
 	}
 	return nil
 }

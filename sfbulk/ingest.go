@@ -943,13 +943,7 @@ func isStatusCode(s string) bool {
 // id is ErrNotFound. Delete a job only once its outcome is kept elsewhere:
 // after that, IngestJobResults cannot read it.
 func (c *Client) DeleteIngestJob(ctx context.Context, jobID string) error {
-	if !sfid.Valid(jobID) {
-		return fmt.Errorf("bulk ingest: invalid job id %q", jobID)
-	}
-	if err := c.doJSON(ctx, &request{method: http.MethodDelete, path: "/jobs/ingest/" + jobID, idempotent: true}, nil, nil); err != nil {
-		return fmt.Errorf("delete bulk ingest job %s: %w", jobID, err)
-	}
-	return nil
+	return c.deleteJob(ctx, "ingest", jobID)
 }
 
 // ---- recovery ----

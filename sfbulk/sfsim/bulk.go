@@ -57,31 +57,24 @@ type jobState struct {
 // in UploadComplete, unprocessed, until release is called, as a busy org
 // leaves jobs queued for minutes: for tests of a client that stops while
 // its job has yet to run. release may be called more than once.
-func (s *Server) HoldIngestJobs() (release func()) {
-	h := make(chan struct{})
-	p := &h
-	s.jobs.ingestHold.Store(p)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.jobs.ingestHold.CompareAndSwap(p, nil)
-			close(h)
-		})
-	}
-}
+func (s *Server) HoldIngestJobs() (release func()) { return hold(&s.jobs.ingestHold) }
 
 // HoldQueryJobs keeps Bulk API 2.0 query jobs created from now on queued
 // in UploadComplete, not yet run, until release is called, as a busy org
 // leaves jobs queued: for tests of a client that meets a job that has not
 // ended. release may be called more than once.
-func (s *Server) HoldQueryJobs() (release func()) {
+func (s *Server) HoldQueryJobs() (release func()) { return hold(&s.jobs.queryHold) }
+
+// hold sets a hold channel in slot and returns its release: it closes the
+// channel (once) and clears the slot unless a newer hold replaced it.
+func hold(slot *atomic.Pointer[chan struct{}]) (release func()) {
 	h := make(chan struct{})
 	p := &h
-	s.jobs.queryHold.Store(p)
+	slot.Store(p)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			s.jobs.queryHold.CompareAndSwap(p, nil)
+			slot.CompareAndSwap(p, nil)
 			close(h)
 		})
 	}
