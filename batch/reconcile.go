@@ -375,22 +375,54 @@ func createdContacts(ctx context.Context, r RecordReader, acts []state.Action, e
 // created: contacts) and Opportunity. A role whose Contact was not created
 // was never sent.
 func createdRoles(ctx context.Context, r RecordReader, acts []state.Action, contacts map[string]string, applied map[int]string) error {
+	type pair struct {
+		seq  int
+		c, o string
+	}
+	var pairs []pair
+	var ids []string
 	for _, a := range acts {
 		c, o := cmp.Or(a.Fields["ContactId"], contacts[a.LeadID]), a.Fields["OpportunityId"]
 		if c == "" || o == "" {
 			continue
 		}
-		soql, err := sfbulk.Select("Id").From("OpportunityContactRole").Where(sfbulk.Eq("ContactId", c), sfbulk.Eq("OpportunityId", o)).Build()
-		if err != nil {
-			return err
-		}
-		recs, err := r.QueryRecords(ctx, soql)
-		if err != nil {
-			return fmt.Errorf("read back OpportunityContactRole: %w", err)
-		}
-		if len(recs) > 0 {
-			applied[a.Seq] = fieldString(recs[0]["Id"])
+		pairs = append(pairs, pair{a.Seq, c, o})
+		ids = append(ids, id18(c))
+	}
+	slices.Sort(ids)
+	inOrg, err := contactRoles(ctx, r, slices.Compact(ids))
+	if err != nil {
+		return fmt.Errorf("read back OpportunityContactRole: %w", err)
+	}
+	for _, p := range pairs {
+		if id, ok := inOrg[id18(p.c)+"/"+id18(p.o)]; ok {
+			applied[p.seq] = id
 		}
 	}
 	return nil
+}
+
+// contactRoles looks up the OpportunityContactRoles of the Contacts ids
+// (150 a query, well under the REST URI limit), by "contact/opportunity"
+// (18-character ids) to the role's id.
+func contactRoles(ctx context.Context, r interface {
+	QueryRecords(ctx context.Context, soql string) ([]sfbulk.Record, error)
+}, ids []string) (map[string]string, error) {
+	inOrg := map[string]string{}
+	const chunk = 150
+	for start := 0; start < len(ids); start += chunk {
+		soql, err := sfbulk.Select("Id", "ContactId", "OpportunityId").From("OpportunityContactRole").
+			Where(sfbulk.InStrings("ContactId", ids[start:min(start+chunk, len(ids))])).Build()
+		if err != nil {
+			return nil, err
+		}
+		recs, err := r.QueryRecords(ctx, soql)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range recs {
+			inOrg[id18(fieldString(rec["ContactId"]))+"/"+id18(fieldString(rec["OpportunityId"]))] = fieldString(rec["Id"])
+		}
+	}
+	return inOrg, nil
 }

@@ -85,21 +85,9 @@ func lostRoleStage(ctx context.Context, sf contactPlanner, st lostRoleStore, cfg
 			ids = append(ids, id)
 		}
 	}
-	inOrg := map[string]string{}
-	const chunk = 150 // ids per query: well under the REST URI limit
-	for start := 0; start < len(ids); start += chunk {
-		soql, err := sfbulk.Select("Id", "ContactId", "OpportunityId").From("OpportunityContactRole").
-			Where(sfbulk.InStrings("ContactId", ids[start:min(start+chunk, len(ids))])).Build()
-		if err != nil {
-			return nil, err
-		}
-		recs, err := sf.QueryRecords(ctx, soql)
-		if err != nil {
-			return nil, fmt.Errorf("look up contact roles: %w", err)
-		}
-		for _, r := range recs {
-			inOrg[id18(fieldString(r["ContactId"]))+"/"+id18(fieldString(r["OpportunityId"]))] = fieldString(r["Id"])
-		}
+	inOrg, err := contactRoles(ctx, sf, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up contact roles: %w", err)
 	}
 	return planRoleRetries(lost, in.Input.People, in.Users, in.Opportunities, rc, inOrg, firstSeq), nil
 }
